@@ -1,0 +1,21 @@
+import { SmtpSettingsError } from './smtp-settings.error';
+
+/** A problem with one field, named as the admin sees it. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Every problem with a settings body at once, so that the admin fixes them in one pass. */
+export class SettingsValidationError extends SmtpSettingsError {
+  readonly code = 'INVALID_SETTINGS';
+  readonly status = 400;
+
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+
+  override toResponse() {
+    return { message: this.problems.map((p) => p.message), errors: this.problems };
+  }
+}

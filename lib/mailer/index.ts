@@ -1,0 +1,3 @@
+export * from './mailer.service';
+export * from './header-injection.error';
+export * from './test-email.dto';

@@ -1,0 +1,75 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
+import type { Observable } from 'rxjs';
+import type { MailEvent, MailerStatus } from '../transport/mail-events.interface';
+import { LiveSmtpTransport, type LiveSentMessageInfo } from '../transport/live-smtp-transport';
+import { SmtpVerifier } from '../verify/smtp-verifier';
+import type { VerifyResult, VerifyStage } from '../verify/verify-result.interface';
+import { SmtpSettingsError } from '../errors/smtp-settings.error';
+import { assertNoHeaderInjection } from './header-guard';
+
+/** The result of `send`: nodemailer's, plus which route it took and under which settings version. */
+export type SendResult = LiveSentMessageInfo;
+
+export type TestEmailResult =
+  | ({ ok: true } & SendResult)
+  | { ok: false; stage: VerifyStage; code: string | null; message: string };
+
+/**
+ * Sends mail through whatever the admin configured: the custom SMTP server, or the relay with its
+ * recipient limit. `from` and `replyTo` default to the configured sender and reply-to.
+ */
+@Injectable()
+export class MailerService implements OnApplicationShutdown {
+  private readonly transporter: Transporter<LiveSentMessageInfo>;
+
+  constructor(
+    private readonly transport: LiveSmtpTransport,
+    private readonly verifier: SmtpVerifier,
+  ) {
+    this.transporter = createTransport(transport);
+  }
+
+  async send(message: SendMailOptions): Promise<SendResult> {
+    assertNoHeaderInjection(message);
+    return this.transporter.sendMail(message);
+  }
+
+  /**
+   * Connects, says EHLO, negotiates TLS and authenticates, without sending anything. Checks the
+   * saved settings (or the relay), or `settings`, an unsaved body validated as `PUT` would.
+   */
+  verify(settings?: unknown): Promise<VerifyResult> {
+    return this.verifier.verify(settings);
+  }
+
+  /** A short message from the configured sender through the current route, to prove delivery. */
+  async sendTestEmail(to: string): Promise<TestEmailResult> {
+    try {
+      const result = await this.send({
+        to,
+        subject: 'SMTP settings test email',
+        text:
+          'This test email was sent to check the SMTP server settings. ' +
+          'If you can read it, mail is being delivered. The sender mailbox does not receive replies.',
+      });
+      return { ok: true, ...result };
+    } catch (error) {
+      if (error instanceof SmtpSettingsError) throw error;
+      return { ok: false, ...this.verifier.explain(error) };
+    }
+  }
+
+  status(): MailerStatus {
+    return this.transport.status();
+  }
+
+  /** Every message sent or failed, including those sent through @nestjs-modules/mailer. */
+  get events$(): Observable<MailEvent> {
+    return this.transport.events$;
+  }
+
+  onApplicationShutdown(): void {
+    this.transporter.close();
+  }
+}

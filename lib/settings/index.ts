@@ -1,0 +1,10 @@
+export * from './smtp-settings.types';
+export * from './smtp-settings.dto';
+export * from './smtp-settings.defaults';
+export * from './smtp-settings.rules';
+export * from './smtp-settings-change.interface';
+export * from './capabilities.interface';
+export * from './smtp-settings.service';
+export * from './smtp-settings.controller';
+export * from './smtp-settings-access.guard';
+export { validateSmtpSettings } from './validate-smtp-settings';

@@ -1,0 +1,8 @@
+/** Emitted after the settings changed, here or in another process. Carries no settings, so no secrets. */
+export interface SmtpSettingsChangeEvent {
+  scope: string;
+  version: number;
+  source: 'relay' | 'custom';
+  /** `local` for a change made through this process, `store` for one another process made. */
+  origin: 'local' | 'store';
+}

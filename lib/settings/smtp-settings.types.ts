@@ -1,0 +1,57 @@
+export type SmtpAuthType = 'basic' | 'bearer';
+export type SmtpTlsMode = 'starttls' | 'implicit';
+export type MailProvider = 'microsoft';
+
+interface CommonSmtpSettings {
+  hostname: string;
+  username: string;
+  port: number;
+  senderEmail: string;
+  useTls: boolean;
+  senderName?: string;
+  /** The sender mailbox cannot receive mail, so replies need somewhere else to go. */
+  replyTo?: string;
+  /** Defaults to `implicit` on port 465 and `starttls` elsewhere. */
+  tlsMode?: SmtpTlsMode;
+}
+
+export interface BasicSmtpSettings extends CommonSmtpSettings {
+  type: 'basic';
+  password: string;
+}
+
+export interface BearerSmtpSettings extends CommonSmtpSettings {
+  type: 'bearer';
+  provider: MailProvider;
+  clientId: string;
+  clientSecret: string;
+  tenantId: string;
+}
+
+/** Settings with their secrets in plaintext: they exist only in memory, never in a store or a response. */
+export type SmtpSettings = BasicSmtpSettings | BearerSmtpSettings;
+
+/** The fields that hold secrets, per type. */
+export const SECRET_FIELDS = { basic: ['password'], bearer: ['clientSecret'] } as const;
+export type SecretField = 'password' | 'clientSecret';
+
+/** A secret sealed with AES-256-GCM: `enc:v1:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts). */
+export type SealedSecret = `enc:v1:${string}`;
+
+type Sealed<T, K extends keyof T> = Omit<T, K> & { [P in K]: SealedSecret };
+export type SealedSmtpSettings =
+  Sealed<BasicSmtpSettings, 'password'> | Sealed<BearerSmtpSettings, 'clientSecret'>;
+
+/** Settings as an API response shows them: secrets replaced by whether they are set. */
+export type SmtpSettingsView =
+  | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: true })
+  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: true });
+
+export interface SmtpSettingsState {
+  source: 'relay' | 'custom';
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  settings: SmtpSettingsView | null;
+  warnings: string[];
+}

@@ -1,0 +1,55 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { SettingsValidationError, type FieldProblem } from '../errors/settings-validation.error';
+
+/** Keys that could reach an object's prototype once copied. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Checks an untrusted JSON body against a DTO class and returns the problems, one per field.
+ * Nothing is coerced: a port sent as "587" is an error, not a number. Line breaks are refused in
+ * every string, since any of them may end up in an SMTP header.
+ */
+export function checkDto<T extends object>(
+  cls: new () => T,
+  body: unknown,
+): { dto: T; problems: FieldProblem[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const problems = [{ field: 'body', message: 'the body must be a JSON object' }];
+    return { dto: new cls(), problems };
+  }
+  const problems: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (FORBIDDEN_KEYS.has(key))
+      problems.push({ field: key, message: `property ${key} is not allowed` });
+    else if (typeof value === 'string' && /[\r\n]/.test(value)) {
+      problems.push({ field: key, message: `${key} must not contain line breaks` });
+    }
+  }
+  const safe = Object.fromEntries(Object.entries(body).filter(([key]) => !FORBIDDEN_KEYS.has(key)));
+  const dto = plainToInstance(cls, safe);
+  const reported = new Set(problems.map((p) => p.field));
+  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
+  for (const error of errors) {
+    if (!reported.has(error.property)) problems.push(toProblem(error));
+    reported.add(error.property);
+  }
+  return { dto, problems };
+}
+
+/** `checkDto`, throwing one `SettingsValidationError` that lists every problem. */
+export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
+  const { dto, problems } = checkDto(cls, body);
+  if (problems.length > 0) throw new SettingsValidationError(problems);
+  return dto;
+}
+
+function toProblem(error: ValidationError): FieldProblem {
+  if (error.constraints?.whitelistValidation !== undefined) {
+    return { field: error.property, message: `property ${error.property} is not allowed` };
+  }
+  // Decorators run bottom-up, so the last failure is the top-most one ("must be a string" before
+  // the format); IsDefined runs before all. One message per field keeps the answer readable.
+  const message = error.constraints?.isDefined ?? Object.values(error.constraints ?? {}).at(-1);
+  return { field: error.property, message: message ?? `${error.property} is invalid` };
+}

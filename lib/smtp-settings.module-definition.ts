@@ -1,0 +1,28 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type {
+  SmtpSettingsModuleExtras,
+  SmtpSettingsModuleOptions,
+} from './interfaces/smtp-settings-module-options.interface';
+import { createSmtpSettingsController } from './settings/smtp-settings.controller';
+import { DEFAULT_PATH, SMTP_SETTINGS_MODULE_OPTIONS } from './smtp-settings.constants';
+
+export const {
+  ConfigurableModuleClass: ConfigurableSmtpSettingsModule,
+  OPTIONS_TYPE: SMTP_SETTINGS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: SMTP_SETTINGS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<SmtpSettingsModuleOptions>({
+  moduleName: 'SmtpSettings',
+  optionsInjectionToken: SMTP_SETTINGS_MODULE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createSmtpSettingsOptions')
+  .setExtras<SmtpSettingsModuleExtras>(
+    { isGlobal: false, path: DEFAULT_PATH },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      // The route prefix must be known when routes are registered, so it is a static extra.
+      controllers: [createSmtpSettingsController(extras.path ?? DEFAULT_PATH)],
+    }),
+  )
+  .build();

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { MailerService } from './mailer/mailer.service';
+import { LiveSmtpTransport } from './transport/live-smtp-transport';
+import { SmtpRouteFactory } from './transport/smtp-route.factory';
+import { SmtpVerifier } from './verify/smtp-verifier';
+import { SmtpSettingsAccessGuard } from './settings/smtp-settings-access.guard';
+import { SmtpSettingsService } from './settings/smtp-settings.service';
+import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
+import { sealerProvider, storeProvider, upgradeCenterProvider } from './smtp-settings.providers';
+import { SmtpSettingsStore } from './stores/smtp-settings-store.interface';
+import { BearerUpgradeGuard } from './upgrades/bearer-upgrade.guard';
+import { UpgradeCenter } from './upgrades/upgrade-center.interface';
+
+/**
+ * Run-time SMTP settings: the admin REST API, the settings service and its store, and the
+ * `MailerService` that sends through whatever is configured.
+ *
+ * ```ts
+ * SmtpSettingsModule.forRoot({ guards: [AdminGuard], upgrades: ['smtp-oauth'] })
+ * ```
+ */
+@Module({
+  providers: [
+    storeProvider,
+    upgradeCenterProvider,
+    sealerProvider,
+    SmtpSettingsService,
+    SmtpSettingsAccessGuard,
+    BearerUpgradeGuard,
+    SmtpRouteFactory,
+    LiveSmtpTransport,
+    SmtpVerifier,
+    MailerService,
+  ],
+  exports: [
+    SmtpSettingsService,
+    SmtpSettingsStore,
+    UpgradeCenter,
+    MailerService,
+    LiveSmtpTransport,
+  ],
+})
+export class SmtpSettingsModule extends ConfigurableSmtpSettingsModule {}

@@ -1,0 +1,454 @@
+import type { LoggerService } from '@nestjs/common';
+import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SettingsStoreError } from '../errors/settings-store.error';
+import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
+import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import { changeBy, describeStoreContract, sealedSettings } from '../../test/stores/store-contract';
+import { FileSmtpSettingsStore } from './file-smtp-settings.store';
+
+/** Kills per run; the soak run that an issue asks for raises it to 200. */
+const CRASH_ITERATIONS = 20;
+const CRASH_WRITER = join(__dirname, '../../test/fixtures/crash-writer.js');
+/** Must match test/fixtures/crash-writer.js. */
+const SENDER_NAME_LENGTH = 256 * 1024;
+
+/** What the crash writer saves, so that every record can be checked against its version. */
+function writerSettings(version: number): SealedSmtpSettings {
+  return {
+    ...sealedSettings({ hostname: `v${version}.example.com` }),
+    senderName: `v${version}:`.padEnd(SENDER_NAME_LENGTH, 'x'),
+  };
+}
+
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private readonly waiting: Array<(line: string) => void> = [];
+
+  log(message: unknown): void {
+    this.add(`log: ${String(message)}`);
+  }
+  warn(message: unknown): void {
+    this.add(`warn: ${String(message)}`);
+  }
+  error(message: unknown): void {
+    this.add(`error: ${String(message)}`);
+  }
+
+  /** The next line logged from now on. */
+  next(): Promise<string> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private add(line: string): void {
+    this.lines.push(line);
+    this.waiting.splice(0).forEach((resolve) => resolve(line));
+  }
+}
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'smtp-file-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** The pid of a process that has exited: a lock holding it belongs to a dead writer. */
+async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  return child.pid ?? 0;
+}
+
+async function modeOf(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+describeStoreContract('FileSmtpSettingsStore', async () => {
+  const store = new FileSmtpSettingsStore({ path: join(await tempDir(), 'smtp-settings.json') });
+  return { store, cleanup: () => store.close() };
+});
+
+describe('FileSmtpSettingsStore', () => {
+  let dir: string;
+  let path: string;
+  let logger: CapturingLogger;
+  const stores: FileSmtpSettingsStore[] = [];
+  const open = (options: { historyLimit?: number } = {}) => {
+    const store = new FileSmtpSettingsStore({ path, logger, ...options });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    path = join(dir, 'smtp-settings.json');
+    logger = new CapturingLogger();
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
+  describe('data file', () => {
+    it('writes the documented JSON format, with the history beside the record', async () => {
+      const settings = sealedSettings();
+      const change = changeBy('alice', ['hostname']);
+      await open().put('default', settings, change);
+
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
+        format: 1,
+        scopes: {
+          default: {
+            scope: 'default',
+            version: 1,
+            updatedAt: change.at,
+            updatedBy: 'alice',
+            settings,
+            history: [
+              { version: 1, at: change.at, by: 'alice', action: 'update', changed: ['hostname'] },
+            ],
+          },
+        },
+      });
+    });
+
+    it('creates the data file with mode 0600 and a missing directory with mode 0700', async () => {
+      path = join(dir, 'nested', 'data', 'smtp-settings.json');
+      await open().put('default', sealedSettings(), changeBy('alice'));
+
+      expect(await modeOf(path)).toBe(0o600);
+      expect(await modeOf(join(dir, 'nested', 'data'))).toBe(0o700);
+    });
+
+    it('treats a missing file as empty, and does not create it by reading', async () => {
+      const store = open();
+      await expect(store.get('default')).resolves.toBeNull();
+      await expect(store.history('default')).resolves.toEqual([]);
+      await expect(readdir(dir)).resolves.toEqual([]);
+    });
+
+    it('leaves only the data file behind: no lock, no temp file', async () => {
+      const store = open();
+      await store.put('default', sealedSettings(), changeBy('alice'));
+      await store.delete('default', changeBy('alice'));
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+    });
+
+    it('keeps only the newest historyLimit entries', async () => {
+      const store = open({ historyLimit: 3 });
+      for (let i = 0; i < 5; i++) await store.put('default', sealedSettings(), changeBy('alice'));
+
+      const history = await store.history('default');
+      expect(history.map((entry) => entry.version)).toEqual([5, 4, 3]);
+    });
+  });
+
+  describe('a file it cannot read', () => {
+    const cases: Array<[string, () => Promise<string>]> = [
+      ['garbage', async () => 'this is not json \u0000\u00ff'],
+      ['an empty file', async () => ''],
+      [
+        'truncated JSON',
+        async () => {
+          const source = new FileSmtpSettingsStore({ path: join(await tempDir(), 'x.json') });
+          await source.put('default', sealedSettings(), changeBy('alice'));
+          const full = await readFile(source.path, 'utf8');
+          return full.slice(0, Math.floor(full.length / 2));
+        },
+      ],
+      ['another format', async () => JSON.stringify({ format: 2, scopes: {} })],
+      ['scopes that are not an object', async () => JSON.stringify({ format: 1, scopes: [] })],
+      [
+        'a record of the wrong shape',
+        async () => JSON.stringify({ format: 1, scopes: { default: { version: '1' } } }),
+      ],
+    ];
+
+    it.each(cases)(
+      'refuses %s on every operation, naming the file and leaving it byte-identical',
+      async (_, content) => {
+        const original = Buffer.from(await content());
+        await writeFile(path, original);
+        const store = open();
+
+        const attempts = [
+          store.get('default'),
+          store.history('default'),
+          store.put('default', sealedSettings(), changeBy('alice')),
+          store.put('default', sealedSettings(), changeBy('alice'), 0),
+          store.delete('default', changeBy('alice')),
+        ];
+        for (const attempt of attempts) {
+          await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+          await expect(attempt).rejects.toThrow(`${path} is not a valid settings file (`);
+          await expect(attempt).rejects.toThrow(
+            'it was left untouched: restore it from a backup or move it away',
+          );
+        }
+
+        expect(await readFile(path)).toEqual(original);
+        await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+      },
+    );
+  });
+
+  describe('encryption key file', () => {
+    const keyPath = () => join(dir, 'smtp-settings.key');
+
+    it('creates a 32-byte base64 key beside the data file with mode 0600, and logs where', async () => {
+      const store = open();
+      const key = await store.defaultEncryptionKey();
+
+      expect(store.keyPath).toBe(keyPath());
+      expect(key).toHaveLength(32);
+      expect(Buffer.from(await readFile(keyPath(), 'utf8'), 'base64')).toEqual(key);
+      expect(await modeOf(keyPath())).toBe(0o600);
+      expect(logger.lines).toEqual([
+        `log: Generated an encryption key at ${keyPath()} (mode 0600). Back it up: without it the stored secrets cannot be opened.`,
+      ]);
+    });
+
+    it('reuses the key file in a second instance, without logging again', async () => {
+      const key = await open().defaultEncryptionKey();
+      const again = await open().defaultEncryptionKey();
+
+      expect(again).toEqual(key);
+      expect(logger.lines.filter((line) => line.includes('Generated'))).toHaveLength(1);
+    });
+
+    it('agrees on one key when several instances create it at the same moment', async () => {
+      const keys = await Promise.all([1, 2, 3, 4].map(() => open().defaultEncryptionKey()));
+
+      for (const key of keys) expect(key).toEqual(keys[0]);
+      expect(logger.lines).toHaveLength(1);
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.key']);
+    });
+
+    it('never logs the key, in any encoding', async () => {
+      const key = await open().defaultEncryptionKey();
+      const output = logger.lines.join('\n');
+
+      for (const encoding of ['base64', 'base64url', 'hex'] as const) {
+        expect(output).not.toContain(key.toString(encoding));
+      }
+    });
+
+    it('rejects a key file of the wrong length, naming it and leaving it untouched', async () => {
+      await writeFile(keyPath(), Buffer.from('too short').toString('base64'), { mode: 0o600 });
+      const before = await readFile(keyPath());
+
+      const attempt = open().defaultEncryptionKey();
+      await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+      await expect(attempt).rejects.toThrow(
+        `the key file ${keyPath()} must be 32 bytes encoded in base64 (got 9 bytes)`,
+      );
+      expect(await readFile(keyPath())).toEqual(before);
+    });
+  });
+
+  describe('watch', () => {
+    it('reports a change written by another instance on the same file', async () => {
+      const watcher = open();
+      const changed = new Promise<number>((resolve) => watcher.watch('default', resolve));
+
+      await open().put('default', sealedSettings(), changeBy('alice'));
+      await expect(changed).resolves.toBe(1);
+    });
+
+    it('reports a reset, and never a newer version for a scope that did not change', async () => {
+      const writer = open();
+      await writer.put('default', sealedSettings(), changeBy('alice'));
+      const watcher = open();
+      const seen: Array<[string, number]> = [];
+      watcher.watch('other', (version) => seen.push(['other', version]));
+      const reset = new Promise<void>((resolve) =>
+        watcher.watch('default', (version) => {
+          seen.push(['default', version]);
+          if (version === 2) resolve();
+        }),
+      );
+
+      await writer.delete('default', changeBy('alice'));
+      await reset;
+      // A listener may hear the version it already has (here 0), as the store interface allows.
+      expect(seen.filter(([scope]) => scope === 'default')).toEqual([['default', 2]]);
+      expect(seen.filter(([scope, version]) => scope === 'other' && version !== 0)).toEqual([]);
+    });
+
+    it('logs a file it cannot re-read instead of crashing, and carries on', async () => {
+      const watcher = open();
+      const versions: number[] = [];
+      let recovered!: () => void;
+      const done = new Promise<void>((resolve) => (recovered = resolve));
+      watcher.watch('default', (version) => {
+        versions.push(version);
+        if (version === 1) recovered();
+      });
+
+      const logged = logger.next();
+      await writeFile(join(dir, 'incoming'), '{ broken');
+      await rename(join(dir, 'incoming'), path);
+      await expect(logged).resolves.toContain(`${path} is not a valid settings file`);
+
+      await rm(path);
+      await open().put('default', sealedSettings(), changeBy('alice'));
+      await done;
+      expect(versions).toContain(1);
+    });
+  });
+
+  describe('several processes', () => {
+    it('lets exactly one of two instances win concurrent puts at the same expectedVersion', async () => {
+      const [a, b] = [open(), open()];
+      await a.put('default', sealedSettings(), changeBy('setup'));
+
+      const results = await Promise.allSettled([
+        a.put('default', sealedSettings({ hostname: 'a.example.com' }), changeBy('a'), 1),
+        b.put('default', sealedSettings({ hostname: 'b.example.com' }), changeBy('b'), 1),
+      ]);
+
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const [lost] = results.filter((r) => r.status === 'rejected');
+      expect(lost?.reason).toBeInstanceOf(SettingsVersionConflictError);
+      await expect(a.history('default')).resolves.toHaveLength(2);
+    });
+
+    it('loses no change when two instances write at once', async () => {
+      const [a, b] = [open(), open()];
+      await Promise.all(
+        [a, b].flatMap((store, i) =>
+          Array.from({ length: 10 }, () =>
+            store.put('default', sealedSettings(), changeBy(`${i}`)),
+          ),
+        ),
+      );
+
+      const history = await open().history('default');
+      expect(history.map((entry) => entry.version)).toEqual(
+        Array.from({ length: 20 }, (_, i) => 20 - i),
+      );
+    });
+
+    it('removes the lock of a writer on this machine that died', async () => {
+      await writeFile(`${path}.lock`, `${await exitedPid()}\n${hostname()}\n`);
+
+      await open().put('default', sealedSettings(), changeBy('alice'));
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+    });
+
+    it('removes a lock older than 30 s even when its process lives', async () => {
+      await writeFile(`${path}.lock`, `${process.pid}\n`);
+      const old = new Date(Date.now() - 31_000);
+      await utimes(`${path}.lock`, old, old);
+
+      await open().put('default', sealedSettings(), changeBy('alice'));
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+    });
+
+    it('waits for a live local writer, or any writer on another machine, and gives up after about 5 s', async () => {
+      const deadPid = await exitedPid();
+      const holders = [
+        { pid: process.pid, host: hostname() },
+        // Its pid means nothing here: only the lock's age can tell that it is stale.
+        { pid: deadPid, host: 'another-container' },
+      ];
+      const started = Date.now();
+
+      await Promise.all(
+        holders.map(async ({ pid, host }, i) => {
+          const lockedPath = join(dir, `locked-${i}.json`);
+          const lock = `${pid}\n${host}\n`;
+          await writeFile(`${lockedPath}.lock`, lock);
+          const store = new FileSmtpSettingsStore({ path: lockedPath, logger });
+          const attempt = store.put('default', sealedSettings(), changeBy('alice'));
+          await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+          await expect(attempt).rejects.toThrow(
+            `${lockedPath} stayed locked for 5 s by process ${pid} on ${host}; if no process is writing settings, remove ${lockedPath}.lock`,
+          );
+          await expect(readFile(`${lockedPath}.lock`, 'utf8')).resolves.toBe(lock);
+        }),
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    }, 15_000);
+  });
+
+  describe('crash safety', () => {
+    /** Starts the writer and resolves once it reports that it is writing. */
+    async function startWriter(cacheDir: string) {
+      const child = spawn(process.execPath, [CRASH_WRITER, path], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TS_REQUIRE_HOOK_CACHE: cacheDir },
+      });
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const lines = createInterface({ input: child.stdout });
+      const writing = new Promise<void>((resolve) =>
+        lines.on('line', (line) => line === 'writing' && resolve()),
+      );
+      const early = exited.then(([code]) => {
+        throw new Error(`the writer exited with ${code} before it was killed: ${stderr}`);
+      });
+      await Promise.race([writing, early]);
+      return { child, exited, stderr: () => stderr };
+    }
+
+    it(
+      `leaves a valid old or new file when the writer is killed at random moments (${CRASH_ITERATIONS} kills)`,
+      async () => {
+        const cacheDir = await tempDir();
+        let lastVersion = 0;
+        let locksLeftBehind = 0;
+
+        for (let i = 0; i < CRASH_ITERATIONS; i++) {
+          const writer = await startWriter(cacheDir);
+          await sleep(randomInt(0, 40));
+          writer.child.kill('SIGKILL');
+          const [, signal] = await writer.exited;
+          expect({ signal, stderr: writer.stderr() }).toEqual({ signal: 'SIGKILL', stderr: '' });
+
+          const store = open();
+          const record = await store.get('default');
+          const version = record?.version ?? 0;
+          expect(version).toBeGreaterThanOrEqual(lastVersion);
+          if (record) {
+            expect(record.settings).toMatchObject({ hostname: `v${version}.example.com` });
+            const senderName = record.settings?.senderName ?? '';
+            expect(senderName.startsWith(`v${version}:`)).toBe(true);
+            expect(senderName).toHaveLength(SENDER_NAME_LENGTH);
+            const history = await store.history('default');
+            expect(history[0]?.version).toBe(version);
+            expect(history).toHaveLength(Math.min(version, 100));
+          }
+
+          // The killed writer's lock, if any, must not hold up the next one.
+          if ((await readdir(dir)).includes('smtp-settings.json.lock')) locksLeftBehind++;
+          const started = Date.now();
+          const next = await store.put(
+            'default',
+            writerSettings(version + 1),
+            changeBy('parent'),
+            version,
+          );
+          expect(Date.now() - started).toBeLessThan(2_000);
+          lastVersion = next.version;
+          await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+        }
+
+        expect(locksLeftBehind).toBeGreaterThan(0);
+      },
+      CRASH_ITERATIONS * 5_000,
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import { changeBy, describeStoreContract, sealedSettings } from '../../test/stores/store-contract';
+import { InMemorySmtpSettingsStore } from './in-memory-smtp-settings.store';
+
+describeStoreContract('InMemorySmtpSettingsStore', async () => ({
+  store: new InMemorySmtpSettingsStore(),
+  cleanup: async () => undefined,
+}));
+
+describe('InMemorySmtpSettingsStore', () => {
+  it('keeps only the newest historyLimit entries', async () => {
+    const store = new InMemorySmtpSettingsStore({ historyLimit: 3 });
+    for (let i = 0; i < 5; i++) await store.put('default', sealedSettings(), changeBy('alice'));
+
+    const history = await store.history('default');
+    expect(history.map((entry) => entry.version)).toEqual([5, 4, 3]);
+  });
+
+  it('tells a listener on the same instance about every put and delete, after the call returns', async () => {
+    const store = new InMemorySmtpSettingsStore();
+    const seen: number[] = [];
+    const twoChanges = new Promise<void>((resolve) => {
+      store.watch('default', (version) => {
+        seen.push(version);
+        if (seen.length === 2) resolve();
+      });
+    });
+
+    await store.put('default', sealedSettings(), changeBy('alice'));
+    await store.delete('default', changeBy('alice'));
+    await twoChanges;
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('calls listeners asynchronously, never inside the writer', async () => {
+    const store = new InMemorySmtpSettingsStore();
+    let called = false;
+    store.watch('default', () => (called = true));
+
+    const writing = store.put('default', sealedSettings(), changeBy('alice'));
+    expect(called).toBe(false);
+    await writing;
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    expect(called).toBe(true);
+  });
+
+  it('stops calling a listener once unsubscribed, and only for its own scope', async () => {
+    const store = new InMemorySmtpSettingsStore();
+    const other: number[] = [];
+    const unsubscribed: number[] = [];
+    const stop = store.watch('default', (version) => unsubscribed.push(version));
+    const otherScope = new Promise<void>((resolve) =>
+      store.watch('other', (version) => {
+        other.push(version);
+        resolve();
+      }),
+    );
+    stop();
+
+    await store.put('default', sealedSettings(), changeBy('alice'));
+    await store.put('other', sealedSettings(), changeBy('alice'));
+    await otherScope;
+    expect(other).toEqual([1]);
+    expect(unsubscribed).toEqual([]);
+  });
+
+  it('hands out the same 32-byte key for its lifetime, and a different one per instance', async () => {
+    const store = new InMemorySmtpSettingsStore();
+    const key = await store.defaultEncryptionKey();
+    expect(key).toHaveLength(32);
+    key.fill(0);
+
+    await expect(store.defaultEncryptionKey()).resolves.not.toEqual(key);
+    const again = await store.defaultEncryptionKey();
+    await expect(store.defaultEncryptionKey()).resolves.toEqual(again);
+    await expect(new InMemorySmtpSettingsStore().defaultEncryptionKey()).resolves.not.toEqual(
+      again,
+    );
+  });
+});

@@ -1,0 +1,3 @@
+export * from './smtp-settings-store.interface';
+export * from './in-memory-smtp-settings.store';
+export * from './file-smtp-settings.store';

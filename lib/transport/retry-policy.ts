@@ -1,0 +1,36 @@
+import type { SmtpRetryOptions } from './relay-options.interface';
+
+interface SmtpFailure {
+  code?: string;
+  responseCode?: number;
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'ECONNRESET',
+  'ECONNREFUSED',
+]);
+const TRANSIENT_REPLIES = new Set([421, 450, 451, 452]);
+
+/** Connection drops, timeouts and "try again later" replies; never 5xx, never authentication. */
+export function isTransient(error: unknown): boolean {
+  const { code, responseCode } = (error ?? {}) as SmtpFailure;
+  if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'ETLS') return false;
+  if (responseCode !== undefined) return TRANSIENT_REPLIES.has(responseCode);
+  return code !== undefined && TRANSIENT_CODES.has(code);
+}
+
+export function isAuthFailure(error: unknown): boolean {
+  const { code } = (error ?? {}) as SmtpFailure;
+  return code === 'EAUTH' || code === 'ENOAUTH';
+}
+
+/** Exponential backoff with up to 50 % jitter, so that replicas do not retry in lockstep. */
+export function retryDelay(attempt: number, options: SmtpRetryOptions = {}): number {
+  const base = options.baseDelayMs ?? 250;
+  const max = options.maxDelayMs ?? 5000;
+  const delay = Math.min(max, base * 2 ** (attempt - 1));
+  return Math.round(delay * (1 + Math.random() * 0.5));
+}

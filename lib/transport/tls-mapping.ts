@@ -1,0 +1,21 @@
+import type { SMTPPoolOptions } from 'nodemailer';
+import { effectiveTlsMode } from '../settings/smtp-settings.rules';
+import type { SmtpSettings } from '../settings/smtp-settings.types';
+import type { SmtpTlsTrustOptions } from './relay-options.interface';
+
+/**
+ * The one place where "Send using TLS" becomes nodemailer options. Getting this wrong is the most
+ * common bug in the field: `secure: true` on 587 hangs, and `secure: false` alone on 587 silently
+ * sends in the clear when a server (or an attacker) does not offer STARTTLS.
+ */
+export function tlsOptionsFor(
+  settings: Pick<SmtpSettings, 'port' | 'useTls' | 'tlsMode'>,
+  trust: SmtpTlsTrustOptions = {},
+): Pick<SMTPPoolOptions, 'secure' | 'requireTLS' | 'ignoreTLS' | 'tls'> {
+  // nodemailer sets the SNI name from the host itself; verification stays on whatever the caller passes.
+  const tls = { ...(trust.ca ? { ca: trust.ca } : {}), rejectUnauthorized: true };
+  if (!settings.useTls) return { secure: false, requireTLS: false, ignoreTLS: true, tls };
+  return effectiveTlsMode(settings) === 'implicit'
+    ? { secure: true, tls }
+    : { secure: false, requireTLS: true, tls };
+}

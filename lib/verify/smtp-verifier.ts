@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { createTransport, type SMTPPoolOptions } from 'nodemailer';
+import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
+import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import type { SmtpSettings } from '../settings/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import { NoRouteError } from '../transport/no-route.error';
+import { SmtpRouteFactory } from '../transport/smtp-route.factory';
+import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
+import type { VerifyResult } from './verify-result.interface';
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** Checks a server the way a send would reach it, once, sending nothing. */
+@Injectable()
+export class SmtpVerifier {
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    private readonly routes: SmtpRouteFactory,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+  ) {}
+
+  /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
+  async verify(input?: unknown): Promise<VerifyResult> {
+    const settings =
+      input === undefined || isEmptyBody(input)
+        ? this.settings.resolve().settings
+        : await this.settings.prepare(input);
+    if (settings)
+      return this.check(settings, this.routes.transportOptions(settings, false), 'custom');
+    if (!this.routes.hasRelay) throw new NoRouteError();
+    return this.checkRelay();
+  }
+
+  protected async check(
+    target: SmtpSettings,
+    options: SMTPPoolOptions,
+    route: VerifyResult['route'],
+  ): Promise<VerifyResult> {
+    const started = performance.now();
+    const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+      route,
+    });
+    if (!isIP(target.hostname)) {
+      try {
+        await lookup(target.hostname);
+      } catch (error) {
+        return done({
+          ok: false,
+          ...explainSmtpFailure({ code: 'EDNS', message: (error as Error).message }, target),
+        });
+      }
+    }
+    const timeout = this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const transporter = createTransport({
+      ...options,
+      pool: false,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    } as SMTPPoolOptions);
+    try {
+      await transporter.verify();
+      return done({
+        ok: true,
+        stage: 'auth',
+        code: null,
+        message: `connected to ${target.hostname}:${target.port} and authenticated`,
+      });
+    } catch (error) {
+      return done({ ok: false, ...explainSmtpFailure(error, target) });
+    } finally {
+      transporter.close();
+    }
+  }
+
+  /** Explains a failed send through the current route, in the words `verify` uses. */
+  explain(error: unknown): Explanation {
+    return explainSmtpFailure(error, this.settings.resolve().settings ?? this.relayTarget());
+  }
+
+  private checkRelay(): Promise<VerifyResult> {
+    return this.check(this.relayTarget(), this.routes.relayTransportOptions(), 'relay');
+  }
+
+  private relayTarget(): SmtpSettings {
+    const options = this.routes.relayTransportOptions();
+    const url = options.url ? new URL(options.url) : undefined;
+    const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
+    const target = {
+      hostname: url?.hostname ?? options.host ?? 'localhost',
+      port: Number(url?.port || options.port || (useTls ? 465 : 587)),
+      useTls,
+    };
+    return target as SmtpSettings;
+  }
+}
+
+function isEmptyBody(input: unknown): boolean {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !Array.isArray(input) &&
+    Object.keys(input).length === 0
+  );
+}

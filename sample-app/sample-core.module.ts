@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { AdminToken } from './admin-token';
+import { AdminTokenGuard } from './admin-token.guard';
+import { SampleUpgradeCenter } from './upgrade-center.service';
+
+/** What the settings module's factory and guards inject from the app. */
+@Global()
+@Module({
+  providers: [AdminToken, AdminTokenGuard, SampleUpgradeCenter],
+  exports: [AdminToken, AdminTokenGuard, SampleUpgradeCenter],
+})
+export class SampleCoreModule {}

@@ -1,0 +1,176 @@
+import { Injectable, Logger, Module, type CanActivate } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import {
+  InMemorySmtpSettingsStore,
+  InjectSmtpSettingsStore,
+  SmtpSettingsModule,
+  SmtpSettingsService,
+  type SmtpSettingsModuleOptions,
+  type SmtpSettingsStore,
+} from '../lib';
+import { ADMIN_TOKEN, TestAdminGuard } from './fixtures/admin.guard';
+import { createSettingsApp } from './fixtures/settings-app';
+import { BASIC } from './fixtures/settings-bodies';
+
+const KEY = randomBytes(32).toString('base64');
+const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+describe('SmtpSettingsModule', () => {
+  it('refuses to start without guards, saying how to fix it', async () => {
+    const build = Test.createTestingModule({
+      imports: [
+        SmtpSettingsModule.forRoot({ store: new InMemorySmtpSettingsStore(), encryptionKey: KEY }),
+      ],
+    }).compile();
+    await expect(build).rejects.toThrow(
+      /no guard protects the SMTP settings routes.*allowUnauthenticated/,
+    );
+  });
+
+  it('starts without guards only with allowUnauthenticated, and warns', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const ref = await Test.createTestingModule({
+      imports: [
+        SmtpSettingsModule.forRoot({
+          store: new InMemorySmtpSettingsStore(),
+          encryptionKey: KEY,
+          allowUnauthenticated: true,
+        }),
+      ],
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    await app.init();
+    await request(app.getHttpServer()).get('/smtp-settings').expect(200);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('WITHOUT authentication'));
+    warn.mockRestore();
+    await app.close();
+  });
+
+  it('refuses a malformed encryption key, naming the option', async () => {
+    const build = Test.createTestingModule({
+      imports: [
+        SmtpSettingsModule.forRoot({
+          store: new InMemorySmtpSettingsStore(),
+          encryptionKey: 'c2hvcnQ=',
+          guards: [TestAdminGuard],
+        }),
+      ],
+    }).compile();
+    await expect(build).rejects.toThrow(/encryptionKey must be 32 bytes/);
+  });
+
+  it('serves the routes under a custom path', async () => {
+    const { app } = await createSettingsApp({}, 'admin/mail');
+    await request(app.getHttpServer()).get('/admin/mail').set(AUTH).expect(200);
+    await request(app.getHttpServer()).get('/smtp-settings').set(AUTH).expect(404);
+    await app.close();
+  });
+
+  it('uses the actor option for the history', async () => {
+    const { app } = await createSettingsApp({ actor: (req) => String(req.headers['x-user']) });
+    await request(app.getHttpServer())
+      .put('/smtp-settings')
+      .set(AUTH)
+      .set('X-User', 'carol')
+      .send(BASIC)
+      .expect(200);
+    const res = await request(app.getHttpServer())
+      .get('/smtp-settings/history')
+      .set(AUTH)
+      .expect(200);
+    expect(res.body[0].by).toBe('carol');
+    await app.close();
+  });
+
+  it('works with forRootAsync and useFactory, inject and imports', async () => {
+    @Injectable()
+    class Config {
+      readonly key = KEY;
+    }
+    @Module({ providers: [Config], exports: [Config] })
+    class ConfigHolder {}
+    const ref = await Test.createTestingModule({
+      imports: [
+        SmtpSettingsModule.forRootAsync({
+          imports: [ConfigHolder],
+          inject: [Config],
+          useFactory: (config: Config) => ({
+            store: new InMemorySmtpSettingsStore(),
+            encryptionKey: config.key,
+            guards: [TestAdminGuard],
+          }),
+        }),
+      ],
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    await app.init();
+    await request(app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
+    expect(app.get(SmtpSettingsService).get().version).toBe(1);
+    await app.close();
+  });
+
+  it('works with forRootAsync and useClass, and a store class created with dependency injection', async () => {
+    @Injectable()
+    class StoreSpy extends InMemorySmtpSettingsStore {}
+    @Injectable()
+    class OptionsFactory {
+      createSmtpSettingsOptions(): SmtpSettingsModuleOptions {
+        return { store: StoreSpy, encryptionKey: KEY, guards: [TestAdminGuard] };
+      }
+    }
+    @Injectable()
+    class Reader {
+      constructor(@InjectSmtpSettingsStore() readonly store: SmtpSettingsStore) {}
+    }
+    const ref = await Test.createTestingModule({
+      imports: [SmtpSettingsModule.forRootAsync({ useClass: OptionsFactory, isGlobal: true })],
+      providers: [Reader],
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    await app.init();
+    await request(app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
+    const store = app.get(Reader).store;
+    expect(store).toBeInstanceOf(StoreSpy);
+    expect((await store.get('default'))?.version).toBe(1);
+    await app.close();
+  });
+
+  it('runs every configured guard, and a guard that returns false gives 403', async () => {
+    const deny: CanActivate = { canActivate: () => false };
+    const { app } = await createSettingsApp({ guards: [TestAdminGuard, deny] });
+    await request(app.getHttpServer()).get('/smtp-settings').set(AUTH).expect(403);
+    await app.close();
+  });
+
+  it('announces changes on changes$ without any secret', async () => {
+    const { app } = await createSettingsApp();
+    const events: unknown[] = [];
+    const sub = app.get(SmtpSettingsService).changes$.subscribe((e) => events.push(e));
+    await request(app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
+    await request(app.getHttpServer()).delete('/smtp-settings').set(AUTH).expect(204);
+    expect(events).toEqual([
+      { scope: 'default', version: 1, source: 'custom', origin: 'local' },
+      { scope: 'default', version: 2, source: 'relay', origin: 'local' },
+    ]);
+    sub.unsubscribe();
+    await app.close();
+  });
+
+  it('follows changes that another instance wrote to a shared store', async () => {
+    const store = new InMemorySmtpSettingsStore();
+    const a = await createSettingsApp({ store, encryptionKey: KEY });
+    const b = await createSettingsApp({ store, encryptionKey: KEY });
+    const seen = new Promise((resolve) =>
+      b.app.get(SmtpSettingsService).changes$.subscribe(resolve),
+    );
+    await request(a.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
+    expect(await seen).toMatchObject({ version: 1, origin: 'store' });
+    expect(b.app.get(SmtpSettingsService).resolve().settings).toMatchObject({
+      password: BASIC.password,
+    });
+    await a.app.close();
+    await b.app.close();
+  });
+});

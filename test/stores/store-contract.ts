@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { SecretSealer } from '../../lib/crypto/secret-sealer';
+import { SettingsVersionConflictError } from '../../lib/errors/settings-version-conflict.error';
+import type { SealedSmtpSettings } from '../../lib/settings/smtp-settings.types';
+import type {
+  SmtpSettingsChange,
+  SmtpSettingsStore,
+} from '../../lib/stores/smtp-settings-store.interface';
+
+export interface StoreUnderTest {
+  store: SmtpSettingsStore;
+  cleanup(): Promise<void>;
+}
+
+const sealer = new SecretSealer(randomBytes(32));
+
+/** Settings as the service hands them to a store: secrets already sealed. */
+export function sealedSettings(overrides: Partial<{ hostname: string; port: number }> = {}) {
+  return {
+    type: 'basic',
+    hostname: 'smtp.example.com',
+    port: 587,
+    username: 'mailer',
+    senderEmail: 'noreply@example.com',
+    useTls: true,
+    password: sealer.seal('pw', 'password'),
+    ...overrides,
+  } satisfies SealedSmtpSettings;
+}
+
+export function bearerSettings(): SealedSmtpSettings {
+  return {
+    type: 'bearer',
+    provider: 'microsoft',
+    hostname: 'smtp.office365.com',
+    port: 587,
+    username: 'mailer@example.com',
+    senderEmail: 'mailer@example.com',
+    useTls: true,
+    clientId: '00000000-0000-0000-0000-000000000001',
+    tenantId: '00000000-0000-0000-0000-000000000002',
+    clientSecret: sealer.seal('secret', 'clientSecret'),
+  };
+}
+
+export function changeBy(by: string | null, changed: string[] = ['hostname']): SmtpSettingsChange {
+  return { at: new Date().toISOString(), by, changed };
+}
+
+/**
+ * What every store must do, whatever keeps the data. Each test gets a fresh store, so that stores
+ * backed by shared infrastructure can isolate tests by scope or by database.
+ */
+export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
+  describe(`${name} (store contract)`, () => {
+    let subject: StoreUnderTest;
+    let store: SmtpSettingsStore;
+
+    beforeEach(async () => {
+      subject = await factory();
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    it('returns null and an empty history for a scope that was never written', async () => {
+      await expect(store.get('default')).resolves.toBeNull();
+      await expect(store.history('default')).resolves.toEqual([]);
+    });
+
+    it('gives version 1 to the first put and one more to each following put', async () => {
+      const first = await store.put('default', sealedSettings(), changeBy('alice'));
+      expect(first).toMatchObject({ scope: 'default', version: 1, updatedBy: 'alice' });
+      const bearer = bearerSettings();
+      const second = await store.put('default', bearer, changeBy('bob'), 1);
+      expect(second.version).toBe(2);
+
+      const stored = await store.get('default');
+      expect(stored).toEqual(second);
+      expect(stored?.settings).toEqual(bearer);
+    });
+
+    it('keeps the exact settings, updatedAt and updatedBy it was given', async () => {
+      const settings = sealedSettings();
+      const change = changeBy(null);
+      await store.put('default', settings, change);
+      await expect(store.get('default')).resolves.toEqual({
+        scope: 'default',
+        version: 1,
+        updatedAt: change.at,
+        updatedBy: null,
+        settings,
+      });
+    });
+
+    it('records a delete as a reset with settings null, and bumps the version', async () => {
+      await store.put('default', sealedSettings(), changeBy('alice'));
+      const reset = await store.delete('default', changeBy('bob', ['type']), 1);
+      expect(reset).toMatchObject({ version: 2, settings: null, updatedBy: 'bob' });
+      await expect(store.get('default')).resolves.toMatchObject({ version: 2, settings: null });
+      const [latest] = await store.history('default');
+      expect(latest).toMatchObject({ version: 2, action: 'reset', by: 'bob', changed: ['type'] });
+    });
+
+    it('rejects a stale expectedVersion on put and delete and writes nothing, history included', async () => {
+      await store.put('default', sealedSettings(), changeBy('alice'));
+      const before = await store.get('default');
+      const historyBefore = await store.history('default');
+
+      const stalePut = store.put('default', sealedSettings({ port: 2525 }), changeBy('bob'), 0);
+      await expect(stalePut).rejects.toBeInstanceOf(SettingsVersionConflictError);
+      await expect(stalePut).rejects.toMatchObject({ expectedVersion: 0, currentVersion: 1 });
+      const staleDelete = store.delete('default', changeBy('bob'), 7);
+      await expect(staleDelete).rejects.toMatchObject({ expectedVersion: 7, currentVersion: 1 });
+
+      await expect(store.get('default')).resolves.toEqual(before);
+      await expect(store.history('default')).resolves.toEqual(historyBefore);
+    });
+
+    it('treats a never-written scope as version 0 for expectedVersion', async () => {
+      await expect(
+        store.put('default', sealedSettings(), changeBy('alice'), 1),
+      ).rejects.toMatchObject({ expectedVersion: 1, currentVersion: 0 });
+      await expect(store.get('default')).resolves.toBeNull();
+      await expect(store.history('default')).resolves.toEqual([]);
+      await expect(
+        store.put('default', sealedSettings(), changeBy('alice'), 0),
+      ).resolves.toMatchObject({ version: 1 });
+    });
+
+    it('lists history newest first with field names only, honouring the limit', async () => {
+      const first = changeBy('alice', ['hostname', 'password']);
+      await store.put('default', sealedSettings(), first);
+      await store.put('default', sealedSettings({ port: 465 }), changeBy('bob', ['port']));
+      await store.delete('default', changeBy(null, ['type']));
+
+      const history = await store.history('default');
+      expect(history).toEqual([
+        { version: 3, at: expect.any(String), by: null, action: 'reset', changed: ['type'] },
+        { version: 2, at: expect.any(String), by: 'bob', action: 'update', changed: ['port'] },
+        {
+          version: 1,
+          at: first.at,
+          by: 'alice',
+          action: 'update',
+          changed: ['hostname', 'password'],
+        },
+      ]);
+      expect(JSON.stringify(history)).not.toContain('enc:v1:');
+      await expect(store.history('default', 2)).resolves.toEqual(history.slice(0, 2));
+    });
+
+    it('keeps scopes independent of each other', async () => {
+      await store.put('tenant-a', sealedSettings({ hostname: 'a.example.com' }), changeBy('a'));
+      await store.put('tenant-a', sealedSettings({ hostname: 'a2.example.com' }), changeBy('a'));
+      await store.put('tenant-b', sealedSettings({ hostname: 'b.example.com' }), changeBy('b'));
+
+      await expect(store.get('tenant-a')).resolves.toMatchObject({
+        version: 2,
+        settings: { hostname: 'a2.example.com' },
+      });
+      await expect(store.get('tenant-b')).resolves.toMatchObject({
+        version: 1,
+        settings: { hostname: 'b.example.com' },
+      });
+      await expect(store.history('tenant-b')).resolves.toHaveLength(1);
+      await expect(store.get('default')).resolves.toBeNull();
+    });
+
+    it('lets exactly one of several concurrent puts with the same expectedVersion win', async () => {
+      await store.put('default', sealedSettings(), changeBy('setup'));
+      const results = await Promise.allSettled(
+        ['a', 'b', 'c', 'd', 'e'].map((by) =>
+          store.put('default', sealedSettings({ hostname: `${by}.example.com` }), changeBy(by), 1),
+        ),
+      );
+
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(4);
+      for (const r of lost) expect(r.reason).toBeInstanceOf(SettingsVersionConflictError);
+      await expect(store.get('default')).resolves.toEqual(won[0]?.value);
+      await expect(store.history('default')).resolves.toHaveLength(2);
+    });
+
+    it('returns copies, so that callers cannot change what is stored', async () => {
+      const settings = sealedSettings();
+      const change = changeBy('alice', ['hostname']);
+      const put = await store.put('default', settings, change);
+      const snapshot = structuredClone(put);
+
+      settings.hostname = 'changed-input.example.com';
+      change.changed.push('changed-input');
+      put.version = 99;
+      if (put.settings) put.settings.hostname = 'changed-result.example.com';
+      const got = await store.get('default');
+      if (got?.settings) got.settings.hostname = 'changed-get.example.com';
+      const history = await store.history('default');
+      history[0]?.changed.push('changed-history');
+
+      await expect(store.get('default')).resolves.toEqual(snapshot);
+      await expect(store.history('default')).resolves.toEqual([
+        expect.objectContaining({ version: 1, changed: ['hostname'] }),
+      ]);
+    });
+  });
+}
