@@ -10,3 +10,4 @@ export * from './errors';
 export * from './transport';
 export * from './mailer';
 export * from './verify';
+export * from './microsoft';

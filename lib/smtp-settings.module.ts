@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MailerService } from './mailer/mailer.service';
+import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpRouteFactory } from './transport/smtp-route.factory';
 import { SmtpVerifier } from './verify/smtp-verifier';
@@ -27,6 +28,7 @@ import { UpgradeCenter } from './upgrades/upgrade-center.interface';
     SmtpSettingsService,
     SmtpSettingsAccessGuard,
     BearerUpgradeGuard,
+    MicrosoftTokenProvider,
     SmtpRouteFactory,
     LiveSmtpTransport,
     SmtpVerifier,

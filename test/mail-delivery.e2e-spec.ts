@@ -71,15 +71,13 @@ describe('Mail delivery through the live transport', () => {
         ctx,
         basicFor(server, { senderName: 'Strato, Inc. "Ops"', replyTo: 'help@example.com' }),
       );
-      const result = await ctx.app
-        .get(MailerService)
-        .send({
-          to: 'a@example.com',
-          cc: 'b@example.com',
-          bcc: 'c@example.com',
-          subject: 'Hi',
-          text: 'Hello',
-        });
+      const result = await ctx.app.get(MailerService).send({
+        to: 'a@example.com',
+        cc: 'b@example.com',
+        bcc: 'c@example.com',
+        subject: 'Hi',
+        text: 'Hello',
+      });
       expect(result).toMatchObject({
         route: 'custom',
         settingsVersion: 1,
@@ -104,14 +102,12 @@ describe('Mail delivery through the live transport', () => {
     const server = await peer();
     const ctx = await app();
     await configure(ctx, basicFor(server, { replyTo: 'help@example.com' }));
-    await ctx.app
-      .get(MailerService)
-      .send({
-        from: 'other@example.com',
-        replyTo: 'r@example.com',
-        to: 'a@example.com',
-        text: 'x',
-      });
+    await ctx.app.get(MailerService).send({
+      from: 'other@example.com',
+      replyTo: 'r@example.com',
+      to: 'a@example.com',
+      text: 'x',
+    });
     const [message] = await server.waitForMessages(1);
     expect(message!.envelope.from).toBe('other@example.com');
     expect(message!.headers.replyTo).toBe('r@example.com');
@@ -354,14 +350,12 @@ describe('Mail delivery through the live transport', () => {
     it('rejects 51 unique recipients before opening any connection', async () => {
       const relay = await peer({ users: undefined });
       const ctx = await relayApp(relay);
-      const send = ctx.app
-        .get(MailerService)
-        .send({
-          to: recipients(30),
-          cc: recipients(20, 'example.org'),
-          bcc: ['extra@example.net', 'USER0@example.com'],
-          text: 'x',
-        });
+      const send = ctx.app.get(MailerService).send({
+        to: recipients(30),
+        cc: recipients(20, 'example.org'),
+        bcc: ['extra@example.net', 'USER0@example.com'],
+        text: 'x',
+      });
       await expect(send).rejects.toBeInstanceOf(RecipientLimitExceededError);
       await expect(send).rejects.toMatchObject({
         code: 'RECIPIENT_LIMIT_EXCEEDED',

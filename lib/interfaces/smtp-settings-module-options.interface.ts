@@ -1,4 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { MicrosoftOptions } from '../microsoft/microsoft-options.interface';
 import type { SmtpSettingsStore } from '../stores/smtp-settings-store.interface';
 import type {
   SmtpPoolOptions,
@@ -91,6 +92,11 @@ export interface SmtpSettingsModuleOptions {
    * @default nodemailer's: 5 connections, 100 messages each
    */
   pool?: SmtpPoolOptions;
+  /**
+   * Microsoft 365 (Bearer) options: the authority host for sovereign clouds, the scope, the rate limit.
+   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', rateLimit: { messages: 30, windowMs: 60000 } }
+   */
+  microsoft?: MicrosoftOptions;
   /**
    * How long `verify` waits for each step (connect, greeting, TLS, AUTH), in milliseconds.
    * @default 15000

@@ -11,12 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import { UpgradeRequiredError } from '../errors/upgrade-required.error';
+import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
+import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { MailEvent, MailerStatus } from './mail-events.interface';
 import { NoRouteError } from './no-route.error';
 import { PartialDeliveryError } from './partial-delivery.error';
 import { RecipientLimitExceededError } from './recipient-limit-exceeded.error';
 import { batches, uniqueRecipients } from './recipient-policy';
-import { isTransient, retryDelay } from './retry-policy';
+import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
 import type { SmtpRoute } from './smtp-route';
 import { SmtpRouteFactory } from './smtp-route.factory';
 
@@ -68,6 +71,7 @@ export class LiveSmtpTransport
     private readonly settings: SmtpSettingsService,
     private readonly routes: SmtpRouteFactory,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
 
   onModuleInit(): void {
@@ -103,6 +107,7 @@ export class LiveSmtpTransport
     let route: SmtpRoute | undefined;
     try {
       const used = (route = this.current());
+      await this.assertAllowed(used);
       this.applyDefaults(mail, used);
       const info = await used.hold(() => this.deliverOn(used, mail, tally));
       const { messageId, accepted, rejected, settingsVersion } = info;
@@ -181,17 +186,29 @@ export class LiveSmtpTransport
     };
   }
 
+  /**
+   * Transient failures are retried with backoff. An authentication failure is never retried as
+   * such; with Bearer settings the token is renewed once and the message tried once more, because
+   * Microsoft rejects a revoked token with 535 at once instead of the 334 nodemailer renews on.
+   */
   private async sendWithRetry(
     mail: MailMessage,
     route: SmtpRoute,
     tally: Tally,
   ): Promise<SentMessageInfo> {
     const attempts = Math.max(1, this.options.retry?.attempts ?? 3);
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       tally.attempts++;
       try {
+        await route.prepare();
         return await route.send(mail);
       } catch (error) {
+        if (!renewed && route.authType === 'bearer' && isAuthFailure(error)) {
+          renewed = true;
+          await route.prepare(true);
+          continue;
+        }
         if (attempt >= attempts || !isTransient(error)) throw error;
         const delay = retryDelay(attempt, this.options.retry);
         this.logger.warn(
@@ -209,6 +226,17 @@ export class LiveSmtpTransport
     else if (this.routes.hasRelay) this.route = this.routes.relay(version);
     else throw new NoRouteError();
     return this.route;
+  }
+
+  /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
+  private async assertAllowed(route: SmtpRoute): Promise<void> {
+    if (route.authType !== 'bearer') return;
+    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
+    throw new UpgradeRequiredError(
+      SMTP_OAUTH_UPGRADE.id,
+      SMTP_OAUTH_UPGRADE.name,
+      'Sending with Bearer authentication',
+    );
   }
 
   private retire(): void {

@@ -1,19 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SMTPPoolOptions } from 'nodemailer';
-import SMTPPool from 'nodemailer/lib/smtp-pool';
+import { createTransport, type SMTPPoolOptions } from 'nodemailer';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
+import { MICROSOFT_DEFAULTS } from '../microsoft/microsoft-options.interface';
+import { MicrosoftTokenProvider, type AccessToken } from '../microsoft/microsoft-token.provider';
 import { DEFAULT_RELAY_MAX_RECIPIENTS } from '../settings/smtp-settings.defaults';
-import type { SmtpSettings } from '../settings/smtp-settings.types';
+import type { BearerSmtpSettings, SmtpSettings } from '../settings/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
 import { formatSender } from './sender';
+import { SlidingWindowLimiter } from './sliding-window-limiter';
 import { SmtpRoute } from './smtp-route';
 import { tlsOptionsFor } from './tls-mapping';
+
+type TokenSource = (renew: boolean) => Promise<AccessToken>;
 
 /** Builds the pooled transporter for the relay or for a version of the custom settings. */
 @Injectable()
 export class SmtpRouteFactory {
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) protected readonly options: SmtpSettingsModuleOptions,
+    protected readonly tokens: MicrosoftTokenProvider,
   ) {}
 
   get hasRelay(): boolean {
@@ -22,16 +27,16 @@ export class SmtpRouteFactory {
 
   relay(version: number): SmtpRoute {
     const relay = this.options.relay!;
-    return new SmtpRoute(
-      'relay',
+    return new SmtpRoute({
+      kind: 'relay',
       version,
-      new SMTPPool(this.relayTransportOptions()),
-      { from: relay.from },
-      {
+      transporter: createTransport(this.relayTransportOptions()),
+      defaults: { from: relay.from },
+      limit: {
         maxRecipients: relay.maxRecipients ?? DEFAULT_RELAY_MAX_RECIPIENTS,
         policy: relay.recipientPolicy ?? 'reject',
       },
-    );
+    });
   }
 
   /** The relay's options; a private CA from the module options applies to it too. */
@@ -48,32 +53,69 @@ export class SmtpRouteFactory {
   }
 
   custom(version: number, settings: SmtpSettings): SmtpRoute {
-    return new SmtpRoute('custom', version, new SMTPPool(this.transportOptions(settings, true)), {
-      from: formatSender(settings),
-      replyTo: settings.replyTo,
+    const tokens = settings.type === 'bearer' ? this.tokenSource(version, settings) : undefined;
+    return new SmtpRoute({
+      kind: 'custom',
+      version,
+      transporter: createTransport(this.transportOptions(settings, true, tokens)),
+      defaults: { from: formatSender(settings), replyTo: settings.replyTo },
+      authType: settings.type,
+      prepare: tokens ? async (renew) => void (await tokens(renew)) : undefined,
+      limiter: settings.type === 'bearer' ? this.bearerLimiter() : undefined,
     });
   }
 
-  /** Options for one connection to the custom server: pooled for sending, single for verify. */
-  transportOptions(settings: SmtpSettings, pool: boolean): SMTPPoolOptions {
+  /** A token source for unsaved Bearer settings, as `verify` checks them. */
+  oneOffTokens(settings: BearerSmtpSettings): TokenSource {
+    let token: Promise<AccessToken> | undefined;
+    return (renew) => (!renew && token) || (token = this.tokens.tokenOnce(settings));
+  }
+
+  /** Options for the custom server: pooled for sending, a single connection for verify. */
+  transportOptions(settings: SmtpSettings, pool: boolean, tokens?: TokenSource): SMTPPoolOptions {
     return {
       ...this.poolDefaults(),
       host: settings.hostname,
       port: settings.port,
       ...tlsOptionsFor(settings, this.options.tls),
-      auth: this.auth(settings),
+      auth:
+        settings.type === 'basic'
+          ? { user: settings.username, pass: settings.password }
+          : xoauth2(settings, tokens!),
       pool,
     } as SMTPPoolOptions;
   }
 
-  /** Bearer settings authenticate with XOAUTH2 through the Microsoft token provider. */
-  protected auth(settings: SmtpSettings): SMTPPoolOptions['auth'] {
-    if (settings.type === 'basic') return { user: settings.username, pass: settings.password };
-    throw new Error('Bearer authentication needs the Microsoft token provider');
+  private tokenSource(version: number, settings: BearerSmtpSettings): TokenSource {
+    return (renew) => this.tokens.token(version, settings, renew);
+  }
+
+  /** Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. */
+  private bearerLimiter(): SlidingWindowLimiter | undefined {
+    const limit = this.options.microsoft?.rateLimit ?? MICROSOFT_DEFAULTS.rateLimit;
+    return limit ? new SlidingWindowLimiter(limit.messages, limit.windowMs) : undefined;
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {
     const pool = this.options.pool ?? {};
     return Object.fromEntries(Object.entries(pool).filter(([, v]) => v !== undefined));
   }
+}
+
+/** XOAUTH2 as the mailbox, with tokens from the provider; nodemailer reuses one until `expires`. */
+function xoauth2(settings: BearerSmtpSettings, tokens: TokenSource): SMTPPoolOptions['auth'] {
+  return {
+    type: 'OAuth2',
+    user: settings.username,
+    provisionCallback: (
+      _user: string,
+      renew: boolean,
+      callback: (error: Error | null, token?: string, expires?: number) => void,
+    ) => {
+      tokens(renew).then(
+        (token) => callback(null, token.accessToken, token.expiresOn),
+        (error: Error) => callback(error),
+      );
+    },
+  } as SMTPPoolOptions['auth'];
 }

@@ -1,6 +1,7 @@
-import type { Address, MailMessage, SMTPPoolSentMessageInfo } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { Address, MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
+import type { SmtpAuthType } from '../settings/smtp-settings.types';
 import type { RecipientPolicy } from './relay-options.interface';
+import type { SlidingWindowLimiter } from './sliding-window-limiter';
 
 export type RouteKind = 'relay' | 'custom';
 
@@ -16,6 +17,23 @@ export interface RouteLimit {
   policy: RecipientPolicy;
 }
 
+export interface RouteSpec {
+  kind: RouteKind;
+  version: number;
+  /** A pooled nodemailer transporter; its pool is what sends. */
+  transporter: Transporter;
+  defaults: RouteDefaults;
+  limit?: RouteLimit;
+  authType?: SmtpAuthType;
+  /**
+   * Makes credentials ready before a message goes out (a Bearer token); `renew` after the server
+   * rejected them. Errors surface here, at their own stage, rather than as a generic AUTH failure.
+   */
+  prepare?: (renew: boolean) => Promise<void>;
+  /** Paces sends to a mailbox's limit; messages wait in order rather than fail. */
+  limiter?: SlidingWindowLimiter;
+}
+
 /**
  * One pooled transporter for one version of the settings. When the settings change it is retired:
  * it takes no new messages, finishes the ones it has, and closes once the last one is done.
@@ -24,22 +42,33 @@ export class SmtpRoute {
   private inflight = 0;
   private retired = false;
 
-  constructor(
-    readonly kind: RouteKind,
-    readonly version: number,
-    private readonly pool: SMTPPool,
-    readonly defaults: RouteDefaults,
-    readonly limit?: RouteLimit,
-  ) {}
+  constructor(private readonly spec: RouteSpec) {}
 
-  get busy(): number {
-    return this.inflight;
+  get kind(): RouteKind {
+    return this.spec.kind;
+  }
+  get version(): number {
+    return this.spec.version;
+  }
+  get defaults(): RouteDefaults {
+    return this.spec.defaults;
+  }
+  get limit(): RouteLimit | undefined {
+    return this.spec.limit;
+  }
+  get authType(): SmtpAuthType | undefined {
+    return this.spec.authType;
   }
 
-  /** One attempt; call it inside `hold`. */
-  send(mail: MailMessage): Promise<SMTPPoolSentMessageInfo> {
+  prepare(renew = false): Promise<void> {
+    return this.spec.prepare?.(renew) ?? Promise.resolve();
+  }
+
+  /** One attempt, handed straight to the pool: the message is compiled once, by the caller's Mail. */
+  async send(mail: MailMessage): Promise<SentMessageInfo> {
+    await this.spec.limiter?.acquire();
     return new Promise((resolve, reject) => {
-      this.pool.send(mail as MailMessage<SMTPPoolSentMessageInfo>, (error, info) =>
+      this.spec.transporter.transporter.send(mail, (error, info) =>
         error ? reject(error) : resolve(info!),
       );
     });
@@ -52,12 +81,12 @@ export class SmtpRoute {
       return await work();
     } finally {
       this.inflight--;
-      if (this.retired && this.inflight === 0) this.pool.close();
+      if (this.retired && this.inflight === 0) this.spec.transporter.close();
     }
   }
 
   retire(): void {
     this.retired = true;
-    if (this.inflight === 0) this.pool.close();
+    if (this.inflight === 0) this.spec.transporter.close();
   }
 }

@@ -16,7 +16,9 @@ export interface Explanation {
   message: string;
 }
 
-type Target = Pick<SmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'>;
+type Target = Pick<SmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
+  type?: SmtpSettings['type'];
+};
 
 const CERT_ERRORS =
   /certificate|self[- ]signed|unable to verify|CERT_|altnames|Hostname\/IP does not match/i;
@@ -66,6 +68,22 @@ export function explainSmtpFailure(error: unknown, target: Target): Explanation 
       stage: 'tls',
       code,
       message: `port ${target.port} expects STARTTLS: turn Send using TLS on`,
+    };
+  }
+  if (target.type === 'bearer' && /5\.7\.139/.test(text + (failure.response ?? ''))) {
+    return {
+      stage: 'auth',
+      code,
+      message:
+        'SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): enable Authenticated SMTP for the mailbox in the Microsoft 365 admin center',
+    };
+  }
+  if (target.type === 'bearer' && (failure.code === 'EAUTH' || failure.responseCode === 535)) {
+    return {
+      stage: 'auth',
+      code,
+      message:
+        'Microsoft 365 refused the token (535 5.7.3): grant the app the SMTP.SendAsApp application permission with admin consent, register its service principal in Exchange (New-ServicePrincipal) and give it access to the mailbox in username (Add-MailboxPermission)',
     };
   }
   if (failure.code === 'EAUTH' || failure.code === 'ENOAUTH' || failure.responseCode === 535) {

@@ -6,6 +6,7 @@ import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-modu
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettings } from '../settings/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import type { MicrosoftTokenError } from '../microsoft/microsoft-token.error';
 import { NoRouteError } from '../transport/no-route.error';
 import { SmtpRouteFactory } from '../transport/smtp-route.factory';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
@@ -28,16 +29,15 @@ export class SmtpVerifier {
       input === undefined || isEmptyBody(input)
         ? this.settings.resolve().settings
         : await this.settings.prepare(input);
-    if (settings)
-      return this.check(settings, this.routes.transportOptions(settings, false), 'custom');
+    if (settings) return this.check(settings, 'custom');
     if (!this.routes.hasRelay) throw new NoRouteError();
     return this.checkRelay();
   }
 
   protected async check(
     target: SmtpSettings,
-    options: SMTPPoolOptions,
     route: VerifyResult['route'],
+    relayOptions?: SMTPPoolOptions,
   ): Promise<VerifyResult> {
     const started = performance.now();
     const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
@@ -55,6 +55,17 @@ export class SmtpVerifier {
         });
       }
     }
+    // A fresh token every time: verify is how an admin checks a new client secret.
+    const tokens = target.type === 'bearer' ? this.routes.oneOffTokens(target) : undefined;
+    if (tokens) {
+      try {
+        await tokens(false);
+      } catch (error) {
+        const { code, message } = error as MicrosoftTokenError;
+        return done({ ok: false, stage: 'token', code, message });
+      }
+    }
+    const options = relayOptions ?? this.routes.transportOptions(target, false, tokens);
     const timeout = this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const transporter = createTransport({
       ...options,
@@ -84,7 +95,7 @@ export class SmtpVerifier {
   }
 
   private checkRelay(): Promise<VerifyResult> {
-    return this.check(this.relayTarget(), this.routes.relayTransportOptions(), 'relay');
+    return this.check(this.relayTarget(), 'relay', this.routes.relayTransportOptions());
   }
 
   private relayTarget(): SmtpSettings {

@@ -1,0 +1,52 @@
+import { MicrosoftTokenError } from './microsoft-token.error';
+
+/** Entra ID answers the admin can act on, by AADSTS code. */
+const KNOWN: Record<string, { field: string; message: string }> = {
+  AADSTS7000215: {
+    field: 'clientSecret',
+    message:
+      'clientSecret is wrong: copy the secret Value (not its ID) from the app registration in the Azure portal',
+  },
+  AADSTS7000222: {
+    field: 'clientSecret',
+    message:
+      'clientSecret has expired: create a new client secret in the Azure portal and enter it here',
+  },
+  AADSTS700016: {
+    field: 'clientId',
+    message:
+      'clientId: no application with this Application (client) ID exists in the tenant; check clientId and tenantId',
+  },
+  AADSTS90002: {
+    field: 'tenantId',
+    message: 'tenantId: the tenant was not found; check the Directory (tenant) ID',
+  },
+  AADSTS900023: {
+    field: 'tenantId',
+    message: 'tenantId is not a valid tenant ID or domain',
+  },
+};
+
+/**
+ * Turns what MSAL threw into a `MicrosoftTokenError` that names the field to fix. The raw error is
+ * not kept: MSAL messages can echo request details, and nothing secret may reach a response or log.
+ */
+export function toMicrosoftTokenError(error: unknown): MicrosoftTokenError {
+  const { errorNo, errorCode, errorMessage, message } = (error ?? {}) as Record<string, unknown>;
+  const text = `${String(errorMessage ?? '')} ${String(message ?? '')}`;
+  const code = errorNo ? `AADSTS${String(errorNo)}` : /AADSTS\d+/.exec(text)?.[0];
+  const known = code ? KNOWN[code] : undefined;
+  if (code && known)
+    return new MicrosoftTokenError(code, `${known.message} (${code})`, known.field);
+  if (code) {
+    return new MicrosoftTokenError(
+      code,
+      `Microsoft Entra ID refused to issue a token (${code}); check clientId, clientSecret and tenantId`,
+    );
+  }
+  const reason = typeof errorCode === 'string' ? errorCode : 'no answer';
+  return new MicrosoftTokenError(
+    'TOKEN_REQUEST_FAILED',
+    `could not get a token from Microsoft Entra ID (${reason}): check the network path to the sign-in service`,
+  );
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
+import type { BearerSmtpSettings } from '../settings/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import { authorityMetadata } from './authority-metadata';
+import { toMicrosoftTokenError } from './entra-errors';
+import { HttpsNetworkClient } from './https-network-client';
+import { MICROSOFT_DEFAULTS } from './microsoft-options.interface';
+import { MicrosoftTokenError } from './microsoft-token.error';
+
+export interface AccessToken {
+  accessToken: string;
+  /** Epoch milliseconds, as nodemailer's XOAUTH2 `expires` wants it. */
+  expiresOn: number;
+}
+
+/** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
+const RENEWAL_MARGIN_MS = 5 * 60_000;
+
+interface Client {
+  key: string;
+  app: ConfidentialClientApplication;
+  token?: AccessToken & { obtainedAt: number };
+  pending?: Promise<AccessToken>;
+}
+
+/**
+ * Client-credentials tokens for Microsoft 365 SMTP (XOAUTH2). One MSAL client per settings version;
+ * concurrent connections share one request, and the endpoint is asked again only near expiry.
+ */
+@Injectable()
+export class MicrosoftTokenProvider {
+  private current?: Client;
+
+  constructor(
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+  ) {}
+
+  /**
+   * A token for the settings of `version`. `renew` skips every cache: the server rejected the last
+   * token. A new version drops the previous client, its secret and its cached token.
+   */
+  token(version: number, settings: BearerSmtpSettings, renew = false): Promise<AccessToken> {
+    const key = `${version}`;
+    if (this.current?.key !== key) this.current = { key, app: this.createClient(settings) };
+    return this.fromClient(this.current, renew);
+  }
+
+  /** A token for unsaved settings (verify): a client of its own, cached nowhere. */
+  tokenOnce(settings: BearerSmtpSettings): Promise<AccessToken> {
+    return this.fromClient({ key: 'once', app: this.createClient(settings) }, true);
+  }
+
+  private fromClient(client: Client, renew: boolean): Promise<AccessToken> {
+    const token = client.token;
+    if (!renew && token && Date.now() < token.expiresOn - margin(token))
+      return Promise.resolve(token);
+    if (client.pending && !renew) return client.pending;
+    const pending = this.request(client.app, renew).then((fresh) => {
+      client.token = { ...fresh, obtainedAt: Date.now() };
+      return fresh;
+    });
+    client.pending = pending;
+    const clear = () => {
+      if (client.pending === pending) client.pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+
+  private async request(
+    app: ConfidentialClientApplication,
+    skipCache: boolean,
+  ): Promise<AccessToken> {
+    const scope = this.options.microsoft?.scope ?? MICROSOFT_DEFAULTS.scope;
+    let result;
+    try {
+      result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache });
+    } catch (error) {
+      throw toMicrosoftTokenError(error);
+    }
+    if (!result?.accessToken) {
+      throw new MicrosoftTokenError(
+        'TOKEN_REQUEST_FAILED',
+        'Microsoft Entra ID answered without an access token',
+      );
+    }
+    return {
+      accessToken: result.accessToken,
+      expiresOn: result.expiresOn?.getTime() ?? Date.now() + 60_000,
+    };
+  }
+
+  private createClient(settings: BearerSmtpSettings): ConfidentialClientApplication {
+    const msal = loadMsal();
+    const host = (
+      this.options.microsoft?.authorityHost ?? MICROSOFT_DEFAULTS.authorityHost
+    ).replace(/\/+$/, '');
+    const ca = this.options.microsoft?.ca;
+    return new msal.ConfidentialClientApplication({
+      auth: {
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        authority: `${host}/${settings.tenantId}`,
+        knownAuthorities: [new URL(host).host],
+        authorityMetadata: authorityMetadata(host, settings.tenantId),
+      },
+      system: {
+        ...(ca ? { networkClient: new HttpsNetworkClient(ca) } : {}),
+        // MSAL's logs may carry request details; this module reports failures itself.
+        loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => undefined },
+      },
+    });
+  }
+}
+
+function margin(token: AccessToken & { obtainedAt: number }): number {
+  return Math.min(RENEWAL_MARGIN_MS, (token.expiresOn - token.obtainedAt) / 10);
+}
+
+/** `@azure/msal-node` is needed only for Bearer settings, so it is an optional peer dependency. */
+function loadMsal(): typeof import('@azure/msal-node') {
+  try {
+    return require('@azure/msal-node') as typeof import('@azure/msal-node');
+  } catch {
+    throw new MicrosoftTokenError(
+      'MSAL_MISSING',
+      'Bearer authentication needs the @azure/msal-node package: npm install @azure/msal-node',
+    );
+  }
+}
