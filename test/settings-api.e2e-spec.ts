@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
+import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from './fixtures/settings-app';
 import { BASIC, BEARER, SECRETS } from './fixtures/settings-bodies';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -11,12 +11,12 @@ function expectNoSecrets(body: unknown): void {
   for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
 
-describe('SMTP settings REST API', () => {
+describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
   let ctx: SettingsApp;
   let http: App;
 
   beforeEach(async () => {
-    ctx = await createSettingsApp();
+    ctx = await createSettingsApp({}, undefined, adapter);
     http = ctx.app.getHttpServer();
   });
   afterEach(() => ctx.app.close());
@@ -221,7 +221,10 @@ describe('SMTP settings REST API', () => {
     it.each(cases)('rejects %s, naming the field', async (_name, change, field, message) => {
       const res = await put({ ...BASIC, ...change }).expect(400);
       expect(res.body.code).toBe('INVALID_SETTINGS');
-      expect(res.body.errors).toContainEqual({ field, message: expect.stringContaining(message) });
+      expect(res.body.errors).toContainEqual({
+        field,
+        message: expect.stringContaining(message),
+      });
       expect(res.body.message).toContainEqual(expect.stringContaining(message));
       expect(await ctx.store.get('default')).toBeNull();
     });
@@ -253,11 +256,17 @@ describe('SMTP settings REST API', () => {
         .set('Content-Type', 'application/json')
         .send(raw)
         .expect(400);
-      expect(res.body.errors).toContainEqual({
-        field: '__proto__',
-        message: 'property __proto__ is not allowed',
-      });
+      if (adapter === 'fastify') {
+        // Fastify's JSON parser (secure-json-parse) refuses the key before the module sees the body.
+        expect(res.body.message).toContain('not valid JSON');
+      } else {
+        expect(res.body.errors).toContainEqual({
+          field: '__proto__',
+          message: 'property __proto__ is not allowed',
+        });
+      }
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(await ctx.store.get('default')).toBeNull();
     });
 
     it('never changes what is stored when a body is invalid', async () => {
