@@ -4,6 +4,7 @@ import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpRouteFactory } from './transport/smtp-route.factory';
 import { SmtpVerifier } from './verify/smtp-verifier';
+import { AdminActionsThrottlerGuard } from './settings/admin-actions-throttler.guard';
 import { SmtpSettingsAccessGuard } from './settings/smtp-settings-access.guard';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
@@ -28,6 +29,7 @@ import { UpgradeCenter } from './upgrades/upgrade-center.interface';
     SmtpSettingsService,
     SmtpSettingsAccessGuard,
     BearerUpgradeGuard,
+    AdminActionsThrottlerGuard,
     MicrosoftTokenProvider,
     SmtpRouteFactory,
     LiveSmtpTransport,

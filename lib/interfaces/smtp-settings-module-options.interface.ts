@@ -98,6 +98,11 @@ export interface SmtpSettingsModuleOptions {
    */
   microsoft?: MicrosoftOptions;
   /**
+   * Per-admin limit of `verify` and `test-email`, which reach out to other hosts. `false` turns it off.
+   * @default { limit: 30, ttlMs: 60000 }
+   */
+  adminActionsRateLimit?: { limit: number; ttlMs: number } | false;
+  /**
    * How long `verify` waits for each step (connect, greeting, TLS, AUTH), in milliseconds.
    * @default 15000
    */

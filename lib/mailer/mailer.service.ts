@@ -5,7 +5,6 @@ import type { MailEvent, MailerStatus } from '../transport/mail-events.interface
 import { LiveSmtpTransport, type LiveSentMessageInfo } from '../transport/live-smtp-transport';
 import { SmtpVerifier } from '../verify/smtp-verifier';
 import type { VerifyResult, VerifyStage } from '../verify/verify-result.interface';
-import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { assertNoHeaderInjection } from './header-guard';
 
 /** The result of `send`: nodemailer's, plus which route it took and under which settings version. */
@@ -55,7 +54,6 @@ export class MailerService implements OnApplicationShutdown {
       });
       return { ok: true, ...result };
     } catch (error) {
-      if (error instanceof SmtpSettingsError) throw error;
       return { ok: false, ...this.verifier.explain(error) };
     }
   }

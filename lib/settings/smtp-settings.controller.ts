@@ -16,6 +16,23 @@ import {
 } from '@nestjs/common';
 import { MailerService, type TestEmailResult } from '../mailer/mailer.service';
 import { TestEmailDto } from '../mailer/test-email.dto';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '../openapi/api-property';
+import {
+  CAPABILITIES_SCHEMA,
+  DOMAIN_ERROR_SCHEMA,
+  FIELD_ERRORS_SCHEMA,
+  HISTORY_SCHEMA,
+  SMTP_SETTINGS_BODY_SCHEMA,
+  SMTP_SETTINGS_STATE_SCHEMA,
+  TEST_EMAIL_RESULT_SCHEMA,
+  VERIFY_RESULT_SCHEMA,
+} from '../openapi/smtp-settings.openapi';
 import type { VerifyResult } from '../verify/verify-result.interface';
 import { validateDto } from './validate-dto';
 import { SmtpSettingsExceptionFilter } from '../errors/smtp-settings-exception.filter';
@@ -29,9 +46,12 @@ import { BearerUpgradeGuard } from '../upgrades/bearer-upgrade.guard';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { SmtpSettingsCapabilities } from './capabilities.interface';
+import { actorOf } from './actor';
+import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
 import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { DEFAULT_RELAY_MAX_RECIPIENTS, SMTP_SETTINGS_DEFAULTS } from './smtp-settings.defaults';
+import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from './smtp-settings.dto';
 import { SmtpSettingsService } from './smtp-settings.service';
 import type { SmtpSettingsState } from './smtp-settings.types';
 
@@ -42,6 +62,8 @@ interface HeaderSink {
 
 @UseGuards(SmtpSettingsAccessGuard)
 @UseFilters(SmtpSettingsExceptionFilter)
+@ApiTags('SMTP settings')
+@ApiExtraModels(BasicSmtpSettingsDto, BearerSmtpSettingsDto)
 export class SmtpSettingsController {
   constructor(
     protected readonly settings: SmtpSettingsService,
@@ -51,12 +73,28 @@ export class SmtpSettingsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The current settings, without secrets; the ETag is the version' })
+  @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
   get(@Res({ passthrough: true }) res: HeaderSink): SmtpSettingsState {
     return withEtag(res, this.settings.get());
   }
 
   @Put()
   @UseGuards(BearerUpgradeGuard)
+  @ApiOperation({
+    summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
+    description:
+      'Omit password or clientSecret to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates.',
+  })
+  @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
+  @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
+  @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse({
+    status: 403,
+    description: 'Bearer without the upgrade',
+    schema: DOMAIN_ERROR_SCHEMA,
+  })
+  @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
   async put(
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
@@ -69,6 +107,8 @@ export class SmtpSettingsController {
 
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Revert to the default relay' })
+  @ApiResponse({ status: 204, description: 'Mail goes through the relay again' })
   async reset(
     @Headers('if-match') ifMatch: string | undefined,
     @Req() req: SmtpSettingsRequest,
@@ -79,18 +119,38 @@ export class SmtpSettingsController {
 
   @Post('verify')
   @HttpCode(200)
-  @UseGuards(BearerUpgradeGuard)
+  @UseGuards(BearerUpgradeGuard, AdminActionsThrottlerGuard)
+  @ApiOperation({
+    summary:
+      'Check a connection without sending: the saved settings, or the unsaved ones in the body',
+  })
+  @ApiBody({ required: false, schema: SMTP_SETTINGS_BODY_SCHEMA })
+  @ApiResponse({
+    status: 200,
+    description: 'Also when the check failed',
+    schema: VERIFY_RESULT_SCHEMA,
+  })
+  @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
   verify(@Body() body: unknown): Promise<VerifyResult> {
     return this.mailer.verify(body ?? undefined);
   }
 
   @Post('test-email')
   @HttpCode(200)
+  @UseGuards(AdminActionsThrottlerGuard)
+  @ApiOperation({ summary: 'Send a short test email through the current route' })
+  @ApiBody({ type: TestEmailDto })
+  @ApiResponse({ status: 200, schema: TEST_EMAIL_RESULT_SCHEMA })
+  @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
   testEmail(@Body() body: unknown): Promise<TestEmailResult> {
     return this.mailer.sendTestEmail(validateDto(TestEmailDto, body).to);
   }
 
   @Get('capabilities')
+  @ApiOperation({
+    summary: 'What the admin page offers: auth types, the upgrade, relay limit, defaults',
+  })
+  @ApiResponse({ status: 200, schema: CAPABILITIES_SCHEMA })
   async capabilities(): Promise<SmtpSettingsCapabilities> {
     const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id);
     return {
@@ -103,15 +163,14 @@ export class SmtpSettingsController {
   }
 
   @Get('history')
+  @ApiOperation({ summary: 'Who changed which fields, newest first (never values)' })
+  @ApiResponse({ status: 200, schema: HISTORY_SCHEMA })
   history(): Promise<SmtpSettingsHistoryEntry[]> {
     return this.settings.history();
   }
 
   protected actorOf(req: SmtpSettingsRequest): string | null {
-    if (this.options.actor) return this.options.actor(req) ?? null;
-    const user = req.user as Record<string, unknown> | undefined;
-    const id = user?.id ?? user?.username ?? user?.email;
-    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+    return actorOf(this.options, req);
   }
 }
 

@@ -26,7 +26,16 @@ export function checkDto<T extends object>(
       problems.push({ field: key, message: `${key} must not contain line breaks` });
     }
   }
-  const safe = Object.fromEntries(Object.entries(body).filter(([key]) => !FORBIDDEN_KEYS.has(key)));
+  // Every field is a primitive. An object in its place is invalid however deep it is, so it is
+  // flattened before class-transformer copies it (deep nesting would overflow the stack).
+  const safe = Object.fromEntries(
+    Object.entries(body)
+      .filter(([key]) => !FORBIDDEN_KEYS.has(key))
+      .map(([key, value]) => [
+        key,
+        typeof value === 'object' && value !== null ? shallow(value) : value,
+      ]),
+  );
   const dto = plainToInstance(cls, safe);
   const reported = new Set(problems.map((p) => p.field));
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
@@ -42,6 +51,10 @@ export function validateDto<T extends object>(cls: new () => T, body: unknown): 
   const { dto, problems } = checkDto(cls, body);
   if (problems.length > 0) throw new SettingsValidationError(problems);
   return dto;
+}
+
+function shallow(value: object): object {
+  return Array.isArray(value) ? [] : {};
 }
 
 function toProblem(error: ValidationError): FieldProblem {

@@ -6,7 +6,8 @@ import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-modu
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettings } from '../settings/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
-import type { MicrosoftTokenError } from '../microsoft/microsoft-token.error';
+import { SmtpSettingsError } from '../errors/smtp-settings.error';
+import { MicrosoftTokenError } from '../microsoft/microsoft-token.error';
 import { NoRouteError } from '../transport/no-route.error';
 import { SmtpRouteFactory } from '../transport/smtp-route.factory';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
@@ -30,7 +31,10 @@ export class SmtpVerifier {
         ? this.settings.resolve().settings
         : await this.settings.prepare(input);
     if (settings) return this.check(settings, 'custom');
-    if (!this.routes.hasRelay) throw new NoRouteError();
+    if (!this.routes.hasRelay) {
+      const { code, message } = new NoRouteError();
+      return { ok: false, stage: 'connect', code, message, durationMs: 0, route: 'relay' };
+    }
     return this.checkRelay();
   }
 
@@ -91,6 +95,10 @@ export class SmtpVerifier {
 
   /** Explains a failed send through the current route, in the words `verify` uses. */
   explain(error: unknown): Explanation {
+    if (error instanceof MicrosoftTokenError)
+      return { stage: 'token', code: error.code, message: error.message };
+    if (error instanceof SmtpSettingsError)
+      return { stage: 'connect', code: error.code, message: error.message };
     return explainSmtpFailure(error, this.settings.resolve().settings ?? this.relayTarget());
   }
 

@@ -1,0 +1,137 @@
+import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../settings/smtp-settings.dto';
+import { schemaRef, type OpenApiOptions } from './api-property';
+
+/*
+ * The OpenAPI shapes of the settings routes. Bodies come from the DTOs; responses are interfaces,
+ * which carry no metadata, so their schemas are written out here.
+ */
+
+/** The PUT and verify body: Basic or Bearer, told apart by `type`. */
+export const SMTP_SETTINGS_BODY_SCHEMA: OpenApiOptions = {
+  oneOf: [schemaRef(BasicSmtpSettingsDto), schemaRef(BearerSmtpSettingsDto)],
+  discriminator: {
+    propertyName: 'type',
+    mapping: {
+      basic: schemaRef(BasicSmtpSettingsDto).$ref,
+      bearer: schemaRef(BearerSmtpSettingsDto).$ref,
+    },
+  },
+};
+
+const nullableString = { type: 'string', nullable: true };
+
+export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['source', 'version', 'updatedAt', 'updatedBy', 'settings', 'warnings'],
+  properties: {
+    source: {
+      type: 'string',
+      enum: ['relay', 'custom'],
+      description: 'relay: no settings saved, mail goes through the default relay',
+    },
+    version: { type: 'integer', description: 'Also sent as the ETag; send it back in If-Match' },
+    updatedAt: { ...nullableString, format: 'date-time' },
+    updatedBy: nullableString,
+    settings: {
+      type: 'object',
+      nullable: true,
+      description:
+        'The saved settings without their secret: passwordSet or clientSecretSet says that one is stored',
+      additionalProperties: true,
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+export const FIELD_ERRORS_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer', example: 400 },
+    code: { type: 'string', example: 'INVALID_SETTINGS' },
+    message: { type: 'array', items: { type: 'string' } },
+    errors: {
+      type: 'array',
+      description: 'One problem per field, named as the admin sees it',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: {
+          field: { type: 'string', example: 'useTls' },
+          message: { type: 'string', example: 'port 587 requires useTls to be on' },
+        },
+      },
+    },
+  },
+};
+
+export const DOMAIN_ERROR_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    message: { type: 'string' },
+  },
+};
+
+export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['ok', 'stage', 'code', 'message', 'durationMs', 'route'],
+  properties: {
+    ok: { type: 'boolean' },
+    stage: {
+      type: 'string',
+      enum: ['dns', 'connect', 'tls', 'auth', 'token'],
+      description: 'The last stage reached: auth when everything passed',
+    },
+    code: { ...nullableString, description: 'SMTP reply code, nodemailer or AADSTS error code' },
+    message: { type: 'string', description: 'What the admin should do next' },
+    durationMs: { type: 'integer' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
+  },
+};
+
+export const TEST_EMAIL_RESULT_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['ok'],
+  properties: {
+    ok: { type: 'boolean' },
+    messageId: { type: 'string' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
+    accepted: { type: 'array', items: { type: 'string' } },
+    rejected: { type: 'array', items: { type: 'string' } },
+    stage: { type: 'string', description: 'When ok is false: where delivery stopped' },
+    message: { type: 'string', description: 'When ok is false: what went wrong' },
+  },
+};
+
+export const CAPABILITIES_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    authTypes: { type: 'array', items: { type: 'string', enum: ['basic', 'bearer'] } },
+    providers: { type: 'array', items: { type: 'string', enum: ['microsoft'] } },
+    upgrade: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', example: 'smtp-oauth' },
+        name: { type: 'string' },
+        installed: { type: 'boolean' },
+      },
+    },
+    relay: { type: 'object', properties: { maxRecipients: { type: 'integer', example: 50 } } },
+    defaults: { type: 'object', additionalProperties: true },
+  },
+};
+
+export const HISTORY_SCHEMA: OpenApiOptions = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      version: { type: 'integer' },
+      at: { type: 'string', format: 'date-time' },
+      by: nullableString,
+      action: { type: 'string', enum: ['update', 'reset'] },
+      changed: { type: 'array', items: { type: 'string' }, description: 'Field names, no values' },
+    },
+  },
+};
