@@ -1,21 +1,23 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { InjectSampleConfig, type SampleConfig } from './sample.config';
 
 /** The sample app's stand-in for real admin authentication: one shared bearer token. */
 @Injectable()
 export class AdminToken {
   private readonly token: Buffer;
+  /**
+   * The token generated because ADMIN_TOKEN is unset: bootstrap prints it once, so that a newcomer
+   * can sign in. A configured token is never printed.
+   */
+  readonly generated?: string;
 
-  constructor(config: ConfigService) {
-    const configured = config.get<string>('ADMIN_TOKEN');
-    if (configured) {
-      this.token = Buffer.from(configured);
+  constructor(@InjectSampleConfig() config: SampleConfig) {
+    if (config.adminToken) {
+      this.token = Buffer.from(config.adminToken);
     } else {
-      const generated = randomBytes(18).toString('base64url');
-      this.token = Buffer.from(generated);
-      // Printed once so that a newcomer can call the API; set ADMIN_TOKEN to choose your own.
-      new Logger('SampleApp').log(`ADMIN_TOKEN is not set; generated admin token: ${generated}`);
+      this.generated = randomBytes(18).toString('base64url');
+      this.token = Buffer.from(this.generated);
     }
   }
 

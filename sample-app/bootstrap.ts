@@ -1,15 +1,129 @@
-import { Logger, type INestApplication } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { getConfigToken } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AdminToken } from './admin-token';
 import { AppModule } from './app.module';
+import { DevInbox, type DevInboxAddress } from './dev-inbox/dev-inbox';
+import { DOCS_PATH, setupOpenApi } from './openapi';
+import { SAMPLE_CONFIG, type SampleConfig, type SampleEnv } from './sample.config';
+import { fileStorePaths } from './settings-options';
+import { PUBLIC_DIR } from './web/pages';
+
+export interface BootstrapOptions {
+  /** Values over the process environment; `undefined` unsets one. Tests pass PORT: '0' and so on. */
+  env?: SampleEnv;
+  /** Nest's logger option: a logger to capture the output, log levels, or `false`. */
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+export interface SampleAppUrls {
+  base: string;
+  admin: string;
+  docs: string;
+  api: string;
+  /** Only while the dev inbox is the relay. */
+  inbox?: string;
+}
+
+export interface StartedSampleApp {
+  app: NestExpressApplication;
+  urls: SampleAppUrls;
+  /** The dev inbox's SMTP address, or `null` with SMTP_RELAY_URL. */
+  devInbox: DevInboxAddress | null;
+  /** The file store's data file, or `null` with DATABASE_URL. */
+  dataFile: string | null;
+}
+
+const HOST = '127.0.0.1';
 
 /** Starts the sample app; tests call it too, so they exercise the real wiring. */
-export async function bootstrap(): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
-  const port = Number(app.get(ConfigService).get<string>('PORT') ?? 3000);
-  await app.listen(port, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  new Logger('SampleApp').log(`SMTP settings API at ${url}/smtp-settings`);
-  return app;
+export async function bootstrap(options: BootstrapOptions = {}): Promise<StartedSampleApp> {
+  const startedInboxes = new Set<DevInbox>();
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(options.env, startedInboxes),
+      // Throw instead of exiting, so that main.ts prints one clear message and tests see the error.
+      { abortOnError: false, ...(options.logger === undefined ? {} : { logger: options.logger }) },
+    );
+  } catch (error) {
+    // No shutdown hook runs for an app that was never created: close what already listens.
+    await Promise.all([...startedInboxes].map((inbox) => inbox.close()));
+    throw error;
+  }
+  try {
+    app.enableShutdownHooks();
+    app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', index: false, fallthrough: false });
+    setupOpenApi(app);
+    const config = app.get<SampleConfig>(getConfigToken(SAMPLE_CONFIG));
+    await app.listen(config.port, HOST);
+    return await announce(app, config);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+/** Logs where everything is, without a secret (the generated admin token is the one exception). */
+async function announce(
+  app: NestExpressApplication,
+  config: SampleConfig,
+): Promise<StartedSampleApp> {
+  const logger = new Logger('SampleApp');
+  const address = app.getHttpServer().address() as { port: number };
+  const base = `http://${HOST}:${address.port}`;
+  const inbox = app.get(DevInbox);
+  const devInbox = inbox.enabled ? await inbox.start() : null;
+  const urls: SampleAppUrls = {
+    base,
+    admin: `${base}/`,
+    docs: `${base}/${DOCS_PATH}`,
+    api: `${base}/smtp-settings`,
+    ...(devInbox ? { inbox: `${base}/inbox` } : {}),
+  };
+  const dataFile = config.databaseUrl ? null : fileStorePaths(config).dataFile;
+
+  logger.log(`Admin page (SMTP Server Settings): ${urls.admin}`);
+  logger.log(`API docs (OpenAPI): ${urls.docs} (JSON: ${base}/${DOCS_PATH}-json)`);
+  logger.log(`Settings API: ${urls.api}`);
+  if (devInbox) {
+    logger.log(
+      `Dev inbox: ${urls.inbox}; it is the relay (max 50 recipients per message) and accepts SMTP on ` +
+        `${devInbox.host}:${devInbox.port} (no TLS, any login), keeping the last ${inbox.capacity} messages`,
+    );
+  } else {
+    logger.log(
+      `Relay: ${redactUrl(config.relay!.url)} (SMTP_RELAY_URL), max 50 recipients per message`,
+    );
+    if (!config.relay!.from) {
+      logger.warn('SMTP_RELAY_FROM is unset: relay mail that names no sender will be refused');
+    }
+  }
+  if (dataFile) {
+    const key = config.encryptionKey ? 'SMTP_SETTINGS_KEY' : fileStorePaths(config).keyFile;
+    logger.log(`Settings store: ${dataFile} (secrets sealed with the key in ${key})`);
+  } else {
+    logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
+  }
+  const generated = app.get(AdminToken).generated;
+  if (generated) {
+    logger.log(
+      `ADMIN_TOKEN is not set; generated admin token: ${generated} ` +
+        `(open ${urls.admin}?token=${generated} to sign in)`,
+    );
+  } else {
+    logger.log('Admin token: the one in ADMIN_TOKEN');
+  }
+  return { app, urls, devInbox, dataFile };
+}
+
+/** A URL without credentials or query: `smtp://user:secret@host:587` becomes `smtp://host:587`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return '(an unparsable URL)';
+  }
 }

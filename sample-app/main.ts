@@ -1,3 +1,6 @@
 import { bootstrap } from './bootstrap';
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

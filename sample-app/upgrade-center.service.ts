@@ -1,20 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { UpgradeCenter } from '../lib';
+import { InjectSampleConfig, type SampleConfig } from './sample.config';
 
 /** A stand-in for the product's Upgrade Center: starts from INSTALLED_UPGRADES, changes at run time. */
 @Injectable()
 export class SampleUpgradeCenter implements UpgradeCenter {
   private readonly installed: Set<string>;
 
-  constructor(config: ConfigService) {
-    const list = config.get<string>('INSTALLED_UPGRADES') ?? '';
-    this.installed = new Set(
-      list
-        .split(',')
-        .map((id) => id.trim())
-        .filter(Boolean),
-    );
+  constructor(@InjectSampleConfig() config: SampleConfig) {
+    this.installed = new Set(config.installedUpgrades);
   }
 
   isInstalled(upgradeId: string): boolean {

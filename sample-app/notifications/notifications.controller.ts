@@ -1,0 +1,62 @@
+import {
+  BadGatewayException,
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { MailerService, SmtpSettingsError, SmtpSettingsExceptionFilter } from '../../lib';
+import { AdminTokenGuard } from '../admin-token.guard';
+import { fieldValidationPipe } from '../validation.pipe';
+import { NotificationDto } from './notification.dto';
+
+export interface NotificationResult {
+  messageId: string;
+  route: 'relay' | 'custom';
+  accepted: string[];
+  rejected: string[];
+}
+
+/**
+ * A stand-in for the product's own mail: whatever the admin configured, it goes out through
+ * `MailerService`. Over the relay, more than 50 recipients are refused with 422.
+ */
+@ApiTags('Notifications (sample)')
+@Controller('notifications')
+@UseGuards(AdminTokenGuard)
+@UseFilters(SmtpSettingsExceptionFilter)
+@UsePipes(fieldValidationPipe())
+export class NotificationsController {
+  constructor(private readonly mailer: MailerService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a notification through the configured SMTP server or the relay' })
+  @ApiResponse({ status: 202, description: 'Accepted by the SMTP server' })
+  @ApiResponse({ status: 400, description: 'Invalid fields: errors[] names each one' })
+  @ApiResponse({ status: 422, description: 'More recipients than the relay accepts (50)' })
+  @ApiResponse({ status: 502, description: 'The SMTP server refused the message' })
+  async send(@Body() body: NotificationDto): Promise<NotificationResult> {
+    try {
+      const { messageId, route, accepted, rejected } = await this.mailer.send({
+        to: body.to,
+        cc: body.cc,
+        bcc: body.bcc,
+        subject: body.subject,
+        text: body.text,
+        html: body.html,
+      });
+      return { messageId, route, accepted, rejected };
+    } catch (error) {
+      // Domain errors (recipient limit, no route, header injection) go to the library's filter.
+      if (error instanceof SmtpSettingsError) throw error;
+      throw new BadGatewayException(
+        `The SMTP server did not take the message: ${(error as Error).message}`,
+      );
+    }
+  }
+}

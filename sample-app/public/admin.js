@@ -1,0 +1,534 @@
+// The admin page of the sample app: plain JavaScript against the SMTP settings REST API.
+(function () {
+  'use strict';
+
+  const TOKEN_KEY = 'smtp-settings-admin-token';
+  const API = '/smtp-settings';
+  const FIELDS = [
+    'provider',
+    'hostname',
+    'username',
+    'password',
+    'port',
+    'senderEmail',
+    'clientId',
+    'clientSecret',
+    'tenantId',
+    'senderName',
+    'replyTo',
+  ];
+  const SECRET_OF = { basic: 'password', bearer: 'clientSecret' };
+  const SECRETS = Object.values(SECRET_OF);
+
+  const $ = (selector, root) => (root || document).querySelector(selector);
+  const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
+  const field = (name) => document.getElementById(name);
+
+  const page = {
+    token: null,
+    capabilities: null,
+    state: null,
+    etag: null,
+    info: { devInbox: null },
+    lastUsername: '',
+  };
+
+  // ---- Sign-in: a token from ?token= (once) or the form, kept in sessionStorage ----
+
+  function takeTokenFromUrl() {
+    const url = new URL(window.location.href);
+    const token = url.searchParams.get('token');
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    url.searchParams.delete('token');
+    // Out of the address bar and the history, so that it is not shared by accident.
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+
+  function showSignIn(message) {
+    page.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    $('#app').hidden = true;
+    $('#sign-out').hidden = true;
+    $('#signin').hidden = false;
+    $('#signin-error').textContent = message || '';
+    field('token').focus();
+  }
+
+  class SignedOut extends Error {}
+
+  async function api(method, path, body, headers) {
+    const init = { method, headers: { Authorization: 'Bearer ' + page.token, ...headers } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
+    const text = await res.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = { message: text };
+    }
+    const upgradeRequired = data && data.code === 'UPGRADE_REQUIRED';
+    if (res.status === 401 || (res.status === 403 && !upgradeRequired)) {
+      showSignIn((data && data.message) || 'Sign in again.');
+      throw new SignedOut();
+    }
+    return { status: res.status, ok: res.ok, data, etag: res.headers.get('ETag') };
+  }
+
+  // ---- Loading and rendering ----
+
+  async function load() {
+    const [capabilities, state, history, info] = await Promise.all([
+      api('GET', API + '/capabilities'),
+      api('GET', API),
+      api('GET', API + '/history'),
+      fetch('/app-info').then((r) => r.json()),
+    ]);
+    page.capabilities = capabilities.data;
+    page.info = info;
+    $('#signin').hidden = true;
+    $('#app').hidden = false;
+    $('#sign-out').hidden = false;
+    $('#inbox-link').hidden = !info.devInbox;
+    applyState(state.data, state.etag);
+    renderCapabilities();
+    renderHistory(history.data);
+  }
+
+  function applyState(state, etag) {
+    page.state = state;
+    page.etag = etag;
+    fillForm(state.settings);
+    renderBanner();
+    showWarnings(state.warnings);
+  }
+
+  function renderBanner() {
+    const state = page.state;
+    const banner = $('#route-banner');
+    const max = page.capabilities ? page.capabilities.relay.maxRecipients : 50;
+    banner.replaceChildren();
+    if (state.source === 'relay') {
+      banner.className = 'banner relay';
+      banner.append(
+        strong('Mail goes through the default relay.'),
+        ` The relay accepts at most ${max} recipients per message (a limit of Amazon SES): ` +
+          'a message to more is refused before it is sent. Your own SMTP server has no such limit.',
+      );
+    } else {
+      const s = state.settings;
+      banner.className = 'banner custom';
+      banner.append(
+        strong(`Mail goes through your SMTP server ${s.hostname}:${s.port}`),
+        ` (${s.type === 'basic' ? 'Basic' : 'Bearer'} authentication, version ${state.version}` +
+          (state.updatedBy ? `, saved by ${state.updatedBy}` : '') +
+          (state.updatedAt ? ` on ${new Date(state.updatedAt).toLocaleString()}` : '') +
+          `). The relay's ${max}-recipient limit does not apply.`,
+      );
+    }
+    const hint = $('#dev-inbox-hint');
+    const inbox = page.info.devInbox;
+    hint.hidden = !inbox;
+    if (inbox) {
+      hint.replaceChildren(
+        'In this sample app the default relay is the dev inbox. To try settings of your own, point ' +
+          `them at it: Hostname ${inbox.host}, Port ${inbox.port}, Send using TLS off, any username ` +
+          'and password. Sent mail shows up in the ',
+        link('/inbox', 'dev inbox'),
+        '.',
+      );
+    }
+  }
+
+  function renderCapabilities() {
+    const caps = page.capabilities;
+    const bearerAllowed = caps.authTypes.includes('bearer');
+    const bearer = $('input[name="type"][value="bearer"]');
+    bearer.disabled = !bearerAllowed;
+    $('#bearer-option').classList.toggle('disabled', !bearerAllowed);
+    $('#bearer-option').title = bearerAllowed
+      ? ''
+      : `Install ${caps.upgrade.name} in the Upgrade Center`;
+    $('#bearer-locked').hidden = bearerAllowed;
+    $('#upgrade-name').textContent = caps.upgrade.name;
+    const badge = $('#upgrade-state');
+    badge.textContent = caps.upgrade.installed ? 'Installed' : 'Not installed';
+    badge.className = 'badge ' + (caps.upgrade.installed ? 'on' : 'off');
+    $('#upgrade-toggle').textContent = caps.upgrade.installed ? 'Remove' : 'Install';
+  }
+
+  function renderHistory(entries) {
+    const body = $('#history tbody');
+    body.replaceChildren(
+      ...entries.map((entry) => {
+        const row = document.createElement('tr');
+        row.append(
+          cell(String(entry.version)),
+          cell(new Date(entry.at).toLocaleString()),
+          cell(entry.by || '—'),
+          cell(entry.action === 'reset' ? 'Reverted to the relay' : 'Saved'),
+          cell(entry.changed.join(', ') || '—'),
+        );
+        return row;
+      }),
+    );
+    $('#history-empty').hidden = entries.length > 0;
+    $('#history').hidden = entries.length === 0;
+  }
+
+  // ---- The form ----
+
+  function currentType() {
+    return $('input[name="type"]:checked').value;
+  }
+
+  function setType(type) {
+    $(`input[name="type"][value="${type}"]`).checked = true;
+    for (const el of $$('[data-types]')) {
+      el.hidden = !el.dataset.types.split(' ').includes(type);
+    }
+    renderSecretPlaceholders();
+  }
+
+  /** A stored secret is never sent to the page: its input says "stored" and may stay empty. */
+  function renderSecretPlaceholders() {
+    const saved = page.state && page.state.settings;
+    for (const [type, name] of Object.entries(SECRET_OF)) {
+      const input = field(name);
+      const stored = !!saved && saved.type === type && saved[name + 'Set'] === true;
+      input.placeholder = stored ? 'stored' : '';
+      input.closest('.field').querySelector('.secret-hint').hidden = !stored;
+    }
+  }
+
+  function fillForm(settings) {
+    clearMessages();
+    for (const name of FIELDS) field(name).value = '';
+    const defaults = page.capabilities ? page.capabilities.defaults : null;
+    if (settings) {
+      for (const name of FIELDS) {
+        if (settings[name] !== undefined && !SECRETS.includes(name)) {
+          field(name).value = String(settings[name]);
+        }
+      }
+      field('useTls').checked = settings.useTls;
+      $('#optional-fields').open = !!(settings.senderName || settings.replyTo);
+      page.lastUsername = settings.username;
+      setType(settings.type);
+    } else {
+      field('provider').value = 'microsoft';
+      field('port').value = String(defaults ? defaults.basic.port : 25);
+      field('useTls').checked = defaults ? defaults.basic.useTls : false;
+      page.lastUsername = '';
+      setType('basic');
+    }
+  }
+
+  /** Switching type proposes that type's defaults, unless its saved settings can be shown. */
+  function onTypeChange() {
+    const type = currentType();
+    const saved = page.state && page.state.settings;
+    if (saved && saved.type === type) {
+      fillForm(saved);
+      return;
+    }
+    const defaults = page.capabilities.defaults[type];
+    if (type === 'bearer') {
+      field('provider').value = defaults.provider;
+      if (!field('hostname').value.trim()) field('hostname').value = defaults.hostname;
+      if (!field('senderEmail').value.trim() && isEmail(field('username').value)) {
+        field('senderEmail').value = field('username').value.trim();
+      }
+    }
+    field('port').value = String(defaults.port);
+    field('useTls').checked = defaults.useTls;
+    setType(type);
+  }
+
+  /** "Send using TLS" follows the port as the article says; the admin can still change it. */
+  function onPortInput() {
+    const port = field('port').value.trim();
+    if (port === '587' || port === '465') field('useTls').checked = true;
+    if (port === '25') field('useTls').checked = false;
+  }
+
+  /** For Microsoft SMTP the sender is the mailbox: keep it in step while it was in step. */
+  function onUsernameInput() {
+    const username = field('username').value.trim();
+    const sender = field('senderEmail');
+    if (
+      currentType() === 'bearer' &&
+      (!sender.value.trim() || sender.value === page.lastUsername)
+    ) {
+      sender.value = username;
+    }
+    page.lastUsername = username;
+  }
+
+  function formBody() {
+    const type = currentType();
+    const text = (name) => field(name).value.trim();
+    const body = { type };
+    const put = (name, value) => {
+      if (value !== '') body[name] = value;
+    };
+    put('hostname', text('hostname'));
+    const port = text('port');
+    put('port', /^\d+$/.test(port) ? Number(port) : port);
+    put('username', text('username'));
+    put('senderEmail', text('senderEmail'));
+    body.useTls = field('useTls').checked;
+    put('senderName', text('senderName'));
+    put('replyTo', text('replyTo'));
+    if (type === 'basic') {
+      // Empty means "keep the stored password": the field is left out of the body.
+      put('password', field('password').value);
+    } else {
+      put('provider', field('provider').value);
+      put('clientId', text('clientId'));
+      put('tenantId', text('tenantId'));
+      put('clientSecret', field('clientSecret').value);
+    }
+    return body;
+  }
+
+  // ---- Messages ----
+
+  function clearMessages() {
+    for (const el of $$('.field-error')) el.textContent = '';
+    for (const el of $$('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const id of ['#form-errors', '#warnings', '#form-status']) {
+      $(id).hidden = true;
+      $(id).replaceChildren();
+    }
+  }
+
+  /** Each `{ field, message }` next to its field; anything without a visible field in the box. */
+  function showErrors(data, fallback) {
+    const errors = (data && Array.isArray(data.errors) && data.errors) || [];
+    const general = [];
+    for (const error of errors) {
+      const slot = $(`[data-error-for="${CSS.escape(error.field)}"]`);
+      const visible = slot && !slot.closest('[hidden]');
+      if (visible) {
+        slot.textContent = slot.textContent
+          ? slot.textContent + ' ' + error.message
+          : error.message;
+        const input = field(error.field);
+        if (input) input.setAttribute('aria-invalid', 'true');
+        if (slot.closest('details')) slot.closest('details').open = true;
+      } else {
+        general.push(error.message);
+      }
+    }
+    if (errors.length === 0) {
+      const message = data && data.message;
+      general.push(Array.isArray(message) ? message.join('; ') : message || fallback);
+    }
+    if (general.length > 0) {
+      const box = $('#form-errors');
+      box.replaceChildren(...general.map((m) => paragraph(m)));
+      box.hidden = false;
+    }
+    const first = $('[aria-invalid="true"]');
+    if (first) first.focus();
+  }
+
+  function showWarnings(warnings) {
+    const box = $('#warnings');
+    box.hidden = !warnings || warnings.length === 0;
+    box.replaceChildren(...(warnings || []).map((w) => paragraph('Warning: ' + w)));
+  }
+
+  function showStatus(selector, kind, ...content) {
+    const box = $(selector);
+    box.className = 'alert ' + kind;
+    box.replaceChildren(...content);
+    box.hidden = false;
+  }
+
+  // ---- Actions ----
+
+  async function busy(button, work) {
+    button.disabled = true;
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof SignedOut)) {
+        showStatus('#form-status', 'error', 'Something went wrong: ' + error.message);
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    await busy(field('save'), async () => {
+      clearMessages();
+      const res = await api('PUT', API, formBody(), page.etag ? { 'If-Match': page.etag } : {});
+      if (!res.ok) return showErrors(res.data, 'The settings were not saved.');
+      applyState(res.data, res.etag);
+      showStatus(
+        '#form-status',
+        'success',
+        `Saved. Mail now goes through ${res.data.settings.hostname}:${res.data.settings.port}.`,
+      );
+      await refreshHistory();
+    });
+  }
+
+  async function verify() {
+    await busy(field('verify'), async () => {
+      clearMessages();
+      const res = await api('POST', API + '/verify', formBody());
+      if (!res.ok) return showErrors(res.data, 'The connection could not be checked.');
+      const r = res.data;
+      if (r.ok) {
+        showStatus(
+          '#form-status',
+          'success',
+          `Connection verified: connected, TLS and sign-in passed (${r.durationMs} ms). Nothing was sent.`,
+        );
+      } else {
+        showStatus(
+          '#form-status',
+          'error',
+          `Verification failed at the ${r.stage} step${r.code ? ' (' + r.code + ')' : ''}: ${r.message}`,
+        );
+      }
+    });
+  }
+
+  async function revert() {
+    if (
+      !window.confirm('Revert to the default relay? The saved settings and secret are removed.')
+    ) {
+      return;
+    }
+    await busy(field('revert'), async () => {
+      clearMessages();
+      const res = await api('DELETE', API, undefined, page.etag ? { 'If-Match': page.etag } : {});
+      if (!res.ok) return showErrors(res.data, 'The settings were not reverted.');
+      const state = await api('GET', API);
+      applyState(state.data, state.etag);
+      showStatus('#form-status', 'success', 'Reverted: mail goes through the default relay again.');
+      await refreshHistory();
+    });
+  }
+
+  async function sendTest(event) {
+    event.preventDefault();
+    const slot = $('[data-error-for="to"]');
+    await busy(field('send-test'), async () => {
+      slot.textContent = '';
+      $('#test-status').hidden = true;
+      const to = field('testTo').value.trim();
+      const res = await api('POST', API + '/test-email', to ? { to } : {});
+      if (!res.ok) {
+        const errors = (res.data && res.data.errors) || [];
+        const message = errors.length
+          ? errors.map((e) => e.message).join(' ')
+          : (res.data && res.data.message) || 'The test email was not sent.';
+        if (errors.some((e) => e.field === 'to')) slot.textContent = message;
+        else showStatus('#test-status', 'error', String(message));
+        return;
+      }
+      const r = res.data;
+      if (!r.ok) {
+        showStatus(
+          '#test-status',
+          'error',
+          `Not sent: failed at the ${r.stage} step: ${r.message}`,
+        );
+        return;
+      }
+      const via = r.route === 'custom' ? 'your SMTP server' : 'the default relay';
+      const parts = [`Test email sent to ${to} through ${via}.`];
+      if (page.info.devInbox) parts.push(' ', link('/inbox', 'Open the dev inbox'), '.');
+      showStatus('#test-status', 'success', ...parts);
+    });
+  }
+
+  async function toggleUpgrade() {
+    const button = field('upgrade-toggle');
+    await busy(button, async () => {
+      const { id, installed } = page.capabilities.upgrade;
+      await api(installed ? 'DELETE' : 'PUT', '/upgrades/' + encodeURIComponent(id));
+      page.capabilities = (await api('GET', API + '/capabilities')).data;
+      renderCapabilities();
+      if (!page.capabilities.authTypes.includes('bearer') && currentType() === 'bearer') {
+        fillForm(page.state.settings);
+      }
+    });
+  }
+
+  async function refreshHistory() {
+    renderHistory((await api('GET', API + '/history')).data);
+  }
+
+  // ---- Small DOM helpers ----
+
+  function cell(text) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    return td;
+  }
+  function strong(text) {
+    const el = document.createElement('strong');
+    el.textContent = text;
+    return el;
+  }
+  function paragraph(text) {
+    const el = document.createElement('p');
+    el.textContent = text;
+    return el;
+  }
+  function link(href, text) {
+    const a = document.createElement('a');
+    a.href = href;
+    a.textContent = text;
+    return a;
+  }
+  function isEmail(value) {
+    return /^[^\s@]+@[^\s@]+$/.test(value.trim());
+  }
+
+  // ---- Start ----
+
+  async function start() {
+    $('#signin-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = field('token').value.trim();
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      field('token').value = '';
+      page.token = token;
+      load().catch(onLoadError);
+    });
+    $('#sign-out').addEventListener('click', () => showSignIn('Signed out.'));
+    for (const radio of $$('input[name="type"]')) radio.addEventListener('change', onTypeChange);
+    field('port').addEventListener('input', onPortInput);
+    field('username').addEventListener('input', onUsernameInput);
+    $('#settings-form').addEventListener('submit', save);
+    field('verify').addEventListener('click', verify);
+    field('revert').addEventListener('click', revert);
+    $('#test-email-form').addEventListener('submit', sendTest);
+    field('upgrade-toggle').addEventListener('click', toggleUpgrade);
+
+    takeTokenFromUrl();
+    page.token = sessionStorage.getItem(TOKEN_KEY);
+    if (!page.token) return showSignIn();
+    await load().catch(onLoadError);
+  }
+
+  function onLoadError(error) {
+    if (!(error instanceof SignedOut)) showSignIn('Could not load the settings: ' + error.message);
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+})();

@@ -1,0 +1,107 @@
+import { Inject } from '@nestjs/common';
+import { getConfigToken, registerAs } from '@nestjs/config';
+import { parseEncryptionKey } from '../lib';
+
+/** Environment values as strings; `undefined` (or an empty string) means unset. */
+export type SampleEnv = Record<string, string | undefined>;
+
+/** The sample app's settings, read once from the environment (and a `.env` file, if present). */
+export interface SampleConfig {
+  /** PORT, default 3000; 0 lets the OS pick one. */
+  port: number;
+  /** ADMIN_TOKEN; a random one is generated (and printed) when unset. */
+  adminToken?: string;
+  /** SMTP_RELAY_URL and SMTP_RELAY_FROM: the vendor relay. Unset: the embedded dev inbox. */
+  relay?: { url: string; from?: string };
+  /** DEV_INBOX_PORT, default 2525; only used without SMTP_RELAY_URL. */
+  devInboxPort: number;
+  /** DATA_DIR, default `.data`: the file store and its key. */
+  dataDir: string;
+  /** DATABASE_URL: use the PostgreSQL store instead of the file store. */
+  databaseUrl?: string;
+  /** SMTP_SETTINGS_KEY: 32 random bytes, base64. Required with DATABASE_URL. */
+  encryptionKey?: string;
+  /** INSTALLED_UPGRADES, a comma-separated list such as `smtp-oauth`. */
+  installedUpgrades: string[];
+  /** MICROSOFT_AUTHORITY_HOST: the Entra ID sign-in host, for sovereign clouds. */
+  microsoftAuthorityHost?: string;
+}
+
+export const SAMPLE_CONFIG = 'sample';
+
+/** Checks the environment, failing with one message per wrong variable. */
+export function parseSampleEnv(env: SampleEnv): SampleConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+  const port = (name: string, fallback: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!/^\d+$/.test(raw) || parsed > 65535) {
+      problems.push(`${name} must be a port number from 0 to 65535 (got "${raw}")`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const relayUrl = value('SMTP_RELAY_URL');
+  if (relayUrl !== undefined && !/^smtps?:\/\//i.test(relayUrl)) {
+    problems.push('SMTP_RELAY_URL must start with smtp:// or smtps://');
+  }
+  const databaseUrl = value('DATABASE_URL');
+  const encryptionKey = value('SMTP_SETTINGS_KEY');
+  if (databaseUrl !== undefined && encryptionKey === undefined) {
+    problems.push(
+      'DATABASE_URL needs SMTP_SETTINGS_KEY (32 random bytes, base64) to seal secrets in PostgreSQL. ' +
+        `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`,
+    );
+  }
+  if (encryptionKey !== undefined) {
+    try {
+      parseEncryptionKey(encryptionKey, 'SMTP_SETTINGS_KEY');
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  const authorityHost = value('MICROSOFT_AUTHORITY_HOST');
+  if (authorityHost !== undefined && !/^https:\/\/[^/\s]+\/?$/i.test(authorityHost)) {
+    problems.push(
+      'MICROSOFT_AUTHORITY_HOST must be an https:// host such as https://login.microsoftonline.us',
+    );
+  }
+
+  const config: SampleConfig = {
+    port: port('PORT', 3000),
+    adminToken: value('ADMIN_TOKEN'),
+    relay: relayUrl ? { url: relayUrl, from: value('SMTP_RELAY_FROM') } : undefined,
+    devInboxPort: port('DEV_INBOX_PORT', 2525),
+    dataDir: value('DATA_DIR') ?? '.data',
+    databaseUrl,
+    encryptionKey,
+    installedUpgrades: (value('INSTALLED_UPGRADES') ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+    microsoftAuthorityHost: authorityHost,
+  };
+  if (problems.length > 0) {
+    throw new Error(`The sample app cannot start:\n- ${problems.join('\n- ')}`);
+  }
+  return config;
+}
+
+/**
+ * The config namespace, read through @nestjs/config: the process environment (with a `.env` file
+ * merged in by `ConfigModule`), and `overrides` on top, which tests use instead of touching
+ * `process.env`. An override of `undefined` unsets a variable.
+ */
+export function sampleConfig(overrides: SampleEnv = {}) {
+  return registerAs(SAMPLE_CONFIG, () => parseSampleEnv({ ...process.env, ...overrides }));
+}
+
+/** Injects the parsed `SampleConfig`. */
+export const InjectSampleConfig = (): PropertyDecorator & ParameterDecorator =>
+  Inject(getConfigToken(SAMPLE_CONFIG));

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import {
+  PostgresSmtpSettingsStore,
+  type SmtpRelayOptions,
+  type SmtpSettingsModuleOptions,
+  type UpgradeCenter,
+} from '../lib';
+import { AdminTokenGuard } from './admin-token.guard';
+import type { DevInbox } from './dev-inbox/dev-inbox';
+import type { SampleConfig } from './sample.config';
+
+/** The sender of relay mail that names none, while the dev inbox is the relay. */
+export const DEV_INBOX_FROM = 'Sample App <noreply@example.com>';
+
+/** The file store's data file and key file under DATA_DIR (absolute). */
+export function fileStorePaths(config: SampleConfig): { dataFile: string; keyFile: string } {
+  return {
+    dataFile: resolve(config.dataDir, 'smtp-settings.json'),
+    keyFile: resolve(config.dataDir, 'smtp-settings.key'),
+  };
+}
+
+/** SMTP_RELAY_URL, or the dev inbox (started here) with the same 50-recipient policy. */
+export async function relayOptions(
+  config: SampleConfig,
+  inbox: DevInbox,
+): Promise<SmtpRelayOptions> {
+  if (config.relay) return { transport: config.relay.url, from: config.relay.from };
+  const { host, port } = await inbox.start();
+  return {
+    transport: { host, port, secure: false, ignoreTLS: true },
+    from: DEV_INBOX_FROM,
+    maxRecipients: 50,
+    recipientPolicy: 'reject',
+  };
+}
+
+/** The settings module's options, from the environment. */
+export async function smtpSettingsOptions(
+  config: SampleConfig,
+  upgrades: UpgradeCenter,
+  inbox: DevInbox,
+): Promise<SmtpSettingsModuleOptions> {
+  return {
+    ...storeOptions(config),
+    encryptionKey: config.encryptionKey,
+    upgrades,
+    guards: [AdminTokenGuard],
+    relay: await relayOptions(config, inbox),
+    ...(config.microsoftAuthorityHost
+      ? { microsoft: { authorityHost: config.microsoftAuthorityHost } }
+      : {}),
+  };
+}
+
+function storeOptions(config: SampleConfig): Pick<SmtpSettingsModuleOptions, 'store' | 'dataFile'> {
+  if (config.databaseUrl) {
+    // The store opens its own pool from the URL and ends it on shutdown; the key is SMTP_SETTINGS_KEY.
+    return { store: new PostgresSmtpSettingsStore({ connectionString: config.databaseUrl }) };
+  }
+  return { dataFile: fileStorePaths(config).dataFile };
+}
