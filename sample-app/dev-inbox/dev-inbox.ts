@@ -13,6 +13,7 @@ export interface InboxMessage {
   from: string;
   to: string;
   cc: string;
+  replyTo: string;
   subject: string;
   text: string;
   html: string | null;
@@ -120,6 +121,7 @@ export class DevInbox implements OnApplicationShutdown {
               from: addresses(parsed.from),
               to: addresses(parsed.to),
               cc: addresses(parsed.cc),
+              replyTo: addresses(parsed.replyTo),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : null,

@@ -39,6 +39,7 @@
       ['From', message.from || message.envelope.from],
       ['To', message.to],
       ['Cc', message.cc],
+      ['Reply-To', message.replyTo],
       ['Envelope', message.envelope.to.join(', ')],
       ['Signed in as', message.authenticatedAs],
     ];
