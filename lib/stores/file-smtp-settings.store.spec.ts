@@ -14,7 +14,7 @@ import { changeBy, describeStoreContract, sealedSettings } from '../../test/stor
 import { FileSmtpSettingsStore } from './file-smtp-settings.store';
 
 /** Kills per run; the soak run that an issue asks for raises it to 200. */
-const CRASH_ITERATIONS = 20;
+const CRASH_ITERATIONS = 200;
 const CRASH_WRITER = join(__dirname, '../../test/fixtures/crash-writer.js');
 /** Must match test/fixtures/crash-writer.js. */
 const SENDER_NAME_LENGTH = 256 * 1024;
