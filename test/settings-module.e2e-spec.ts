@@ -1,6 +1,9 @@
 import { Injectable, Logger, Module, type CanActivate } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import {
   InMemorySmtpSettingsStore,
@@ -60,6 +63,28 @@ describe('SmtpSettingsModule', () => {
     }).compile();
     await expect(build).rejects.toThrow(/encryptionKey must be 32 bytes/);
   });
+
+  it.each([
+    ['corrupt', 'not json at all'],
+    ['truncated', '{"format":1,"scopes":{"default":{"version":3,'],
+  ])(
+    'refuses to start on a %s settings file, naming it and leaving it untouched',
+    async (_kind, content) => {
+      const dir = await mkdtemp(join(tmpdir(), 'smtp-settings-corrupt-'));
+      const dataFile = join(dir, 'smtp-settings.json');
+      await writeFile(dataFile, content);
+      const ref = await Test.createTestingModule({
+        imports: [
+          SmtpSettingsModule.forRoot({ dataFile, encryptionKey: KEY, guards: [TestAdminGuard] }),
+        ],
+      }).compile();
+      const app = ref.createNestApplication({ logger: false });
+      await expect(app.init()).rejects.toThrow(dataFile);
+      expect(await readFile(dataFile, 'utf8')).toBe(content);
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
 
   it('serves the routes under a custom path', async () => {
     const { app } = await createSettingsApp({}, 'admin/mail');
