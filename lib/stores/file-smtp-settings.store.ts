@@ -10,7 +10,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseEncryptionKey } from '../crypto/secret-sealer';
 import { SettingsStoreError } from '../errors/settings-store.error';
-import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
+import { nextVersion } from './next-version';
 import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
 import type {
   SmtpSettingsAction,
@@ -150,26 +150,15 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
         // Read under the lock: the version check and the write must see the same file.
         const scopes = await this.read();
         const current = scopes.get(scope);
-        const currentVersion = current?.version ?? 0;
-        if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
-          throw new SettingsVersionConflictError(expectedVersion, currentVersion);
-        }
-        const version = currentVersion + 1;
-        const record: SmtpSettingsRecord = {
+        const { record, history } = nextVersion(
           scope,
-          version,
-          updatedAt: change.at,
-          updatedBy: change.by,
-          settings: structuredClone(settings),
-        };
-        const entry: SmtpSettingsHistoryEntry = {
-          version,
-          at: change.at,
-          by: change.by,
           action,
-          changed: [...change.changed],
-        };
-        const history = [entry, ...(current?.history ?? [])].slice(0, this.historyLimit);
+          settings,
+          change,
+          current,
+          expectedVersion,
+          this.historyLimit,
+        );
         scopes.set(scope, { ...record, history });
         await this.write(scopes);
         return structuredClone(record);

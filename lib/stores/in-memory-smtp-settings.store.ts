@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
+import { nextVersion } from './next-version';
 import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
 import type {
   SmtpSettingsAction,
@@ -85,28 +85,17 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
     expectedVersion: number | undefined,
   ): SmtpSettingsRecord {
     const current = this.scopes.get(scope);
-    const currentVersion = current?.record.version ?? 0;
-    if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
-      throw new SettingsVersionConflictError(expectedVersion, currentVersion);
-    }
-    const version = currentVersion + 1;
-    const record: SmtpSettingsRecord = {
+    const { record, history } = nextVersion(
       scope,
-      version,
-      updatedAt: change.at,
-      updatedBy: change.by,
-      settings: structuredClone(settings),
-    };
-    const entry: SmtpSettingsHistoryEntry = {
-      version,
-      at: change.at,
-      by: change.by,
       action,
-      changed: [...change.changed],
-    };
-    const history = [entry, ...(current?.history ?? [])].slice(0, this.historyLimit);
+      settings,
+      change,
+      current && { version: current.record.version, history: current.history },
+      expectedVersion,
+      this.historyLimit,
+    );
     this.scopes.set(scope, { record, history });
-    this.notify(scope, version);
+    this.notify(scope, record.version);
     return structuredClone(record);
   }
 
