@@ -141,12 +141,16 @@ export class LiveSmtpTransport
     mail: MailMessage,
     tally: Tally,
   ): Promise<LiveSentMessageInfo> {
-    const recipients = uniqueRecipients(mail.message.getEnvelope().to);
     const limit = route.limit;
-    if (limit && recipients.length > limit.maxRecipients) {
-      if (limit.policy === 'reject')
-        throw new RecipientLimitExceededError(recipients.length, limit.maxRecipients);
-      return this.sendInBatches(mail, route, recipients, limit.maxRecipients, tally);
+    // Only the relay has a limit. getEnvelope() parses every address header again, which costs
+    // about a tenth of the CPU nodemailer spends on a message: custom routes skip it.
+    if (limit) {
+      const recipients = uniqueRecipients(mail.message.getEnvelope().to);
+      if (recipients.length > limit.maxRecipients) {
+        if (limit.policy === 'reject')
+          throw new RecipientLimitExceededError(recipients.length, limit.maxRecipients);
+        return this.sendInBatches(mail, route, recipients, limit.maxRecipients, tally);
+      }
     }
     return this.result(await this.sendWithRetry(mail, route, tally), route);
   }
