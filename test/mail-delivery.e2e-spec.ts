@@ -5,6 +5,7 @@ import {
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../lib';
+import { SmtpRouteFactory } from '../lib/transport/smtp-route.factory';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
@@ -475,6 +476,20 @@ describe('Mail delivery through the live transport', () => {
     const after = await mailer.send({ to: 'a@example.com', subject: 'last', text: 'x' });
     expect(after.settingsVersion).toBe(11);
     expect(a.messages.at(-1)?.headers.subject).toBe('last');
+  });
+
+  it('builds one transporter for a burst of changes: the latest settings', async () => {
+    const a = await peer({ users: undefined });
+    const b = await peer({ users: undefined });
+    const ctx = await app();
+    const built = jest.spyOn(SmtpRouteFactory.prototype, 'custom');
+    for (let i = 0; i < 10; i++) await configure(ctx, basicFor(i % 2 === 0 ? a : b));
+    const result = await ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
+    expect(built).toHaveBeenCalledTimes(1);
+    expect(built).toHaveBeenCalledWith(10, expect.objectContaining({ port: b.port }));
+    expect(result.settingsVersion).toBe(10);
+    expect(b.messages).toHaveLength(1);
+    built.mockRestore();
   });
 
   it('rejects CR/LF in headers and addresses before anything is sent', async () => {
