@@ -1,0 +1,112 @@
+/**
+ * 1. Send throughput: MailerService.send over the live transport, raw nodemailer with the same
+ * pooled options, and @nestjs-modules/mailer with a static transport, all to one discarding sink.
+ */
+import { MailerModule, MailerService as ModuleMailer } from '@nestjs-modules/mailer';
+import { createTransport } from 'nodemailer';
+import { MailerService, SmtpSettingsService } from '../lib';
+import { alternate, pairedRatios } from './lib/alternate';
+import { describeErrors, runLoad, type LoadResult } from './lib/load';
+import { mustBeZero, runAsScript, summary } from './lib/report';
+import { SinkProcess } from './lib/sink-process';
+import {
+  basicSettings,
+  benchMessage,
+  createBenchApp,
+  pooledOptions,
+  POOL,
+  SENDER,
+  USERS,
+} from './lib/setup';
+import { median } from './lib/stats';
+import { fixed2, printTable, verdict } from './lib/table';
+
+const MESSAGES = 5_000;
+const CONCURRENCY = 50;
+const WARMUP = 1;
+const ROUNDS = 5;
+const TARGET = 0.95;
+
+export async function sendThroughput(): Promise<void> {
+  const sinks = await SinkProcess.start();
+  const sink = await sinks.sink({ users: USERS });
+  const { app } = await createBenchApp(
+    { pool: POOL },
+    { imports: [MailerModule.forRoot({ transport: pooledOptions(sink) })] },
+  );
+  const raw = createTransport(pooledOptions(sink));
+  try {
+    await app.get(SmtpSettingsService).update(basicSettings(sink), 'bench');
+    const live = app.get(MailerService);
+    const mailerModule = app.get(ModuleMailer);
+    const load = (send: (i: number) => Promise<unknown>) => () =>
+      runLoad({ count: MESSAGES, concurrency: CONCURRENCY, send });
+
+    const results = await alternate<LoadResult>(
+      [
+        { name: 'live', run: load((i) => live.send(benchMessage(i))) },
+        { name: 'raw', run: load((i) => raw.sendMail(benchMessage(i, SENDER))) },
+        { name: 'mailer-module', run: load((i) => mailerModule.sendMail(benchMessage(i, SENDER))) },
+      ],
+      { warmup: WARMUP, rounds: ROUNDS, label: 'send-throughput' },
+    );
+
+    const rawRounds = results.get('raw')!;
+    const rows = [...results].map(([name, rounds]) => {
+      const failed = rounds.reduce((n, r) => n + r.failed, 0);
+      mustBeZero(`${name} failed`, failed);
+      if (failed) console.log(`${name} errors: ${describeErrors(rounds[0]!.errors)}`);
+      return {
+        name,
+        msgsPerSec: median(rounds.map((r) => r.msgsPerSec)),
+        p50: median(rounds.map((r) => r.p50)),
+        p99: median(rounds.map((r) => r.p99)),
+        cpu: median(rounds.map((r) => r.cpuPerMsg)),
+        cpuRatio: median(pairedRatios(rounds, rawRounds, (r) => r.cpuPerMsg)),
+        perRound: rounds.map((r) => r.msgsPerSec.toFixed(0)).join(' '),
+        ratio: median(pairedRatios(rounds, rawRounds, (r) => r.msgsPerSec)),
+        failed,
+      };
+    });
+    printTable(
+      `Send throughput: ${MESSAGES} messages at concurrency ${CONCURRENCY}, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up)`,
+      [
+        'variant',
+        'msgs/s',
+        'p50 ms',
+        'p99 ms',
+        'vs raw',
+        'CPU µs/msg',
+        'CPU vs raw',
+        'failed',
+        'msgs/s by round',
+      ],
+      rows.map((r) => [
+        r.name,
+        r.msgsPerSec,
+        r.p50,
+        r.p99,
+        fixed2(r.ratio),
+        r.cpu,
+        fixed2(r.cpuRatio),
+        r.failed,
+        r.perRound,
+      ]),
+    );
+    console.log(
+      '"vs raw": median of the per-round ratios (round i of a variant against round i of raw). ' +
+        '"CPU µs/msg": CPU time of this process per message; the sinks run in a child process.',
+    );
+    const ratioOf = (name: string) => rows.find((r) => r.name === name)!.ratio;
+    summary(
+      `send live/raw=${fixed2(ratioOf('live'))} mailer-module/raw=${fixed2(ratioOf('mailer-module'))} ` +
+        `(target live/raw>=${TARGET} ${verdict(ratioOf('live') >= TARGET)})`,
+    );
+  } finally {
+    raw.close();
+    await app.close();
+    await sinks.close();
+  }
+}
+
+if (require.main === module) runAsScript('send-throughput', sendThroughput);
