@@ -24,7 +24,7 @@ import { fixed2, printTable, verdict } from './lib/table';
 const MESSAGES = 5_000;
 const CONCURRENCY = 50;
 const WARMUP = 1;
-const ROUNDS = 5;
+const ROUNDS = 7;
 const TARGET = 0.95;
 
 export async function sendThroughput(): Promise<void> {
