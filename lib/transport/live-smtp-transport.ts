@@ -60,7 +60,6 @@ export class LiveSmtpTransport
   private readonly logger = new Logger('SmtpSettings');
   private readonly events = new Subject<MailEvent>();
   private route: SmtpRoute | null = null;
-  private readonly retiring = new Set<SmtpRoute>();
   private lastError: MailerStatus['lastError'] = null;
   private subscription?: Subscription;
 
@@ -107,9 +106,12 @@ export class LiveSmtpTransport
     let route: SmtpRoute | undefined;
     try {
       const used = (route = this.current());
-      await this.assertAllowed(used);
-      this.applyDefaults(mail, used);
-      const info = await used.hold(() => this.deliverOn(used, mail, tally));
+      // Hold the route before the first await, so that a swap in between cannot close it.
+      const info = await used.hold(async () => {
+        await this.assertAllowed(used);
+        this.applyDefaults(mail, used);
+        return this.deliverOn(used, mail, tally);
+      });
       const { messageId, accepted, rejected, settingsVersion } = info;
       this.events.next({
         type: 'sent',
