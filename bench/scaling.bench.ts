@@ -11,7 +11,14 @@ import { createSettingsApp } from '../test/fixtures/settings-app';
 import { alternate, collectGarbage, pairedRatios } from './lib/alternate';
 import { describeErrors, runLoad, type LoadResult } from './lib/load';
 import { mustBeZero, runAsScript, summary } from './lib/report';
-import { basicSettings, benchMessage, pooledOptions, POOL, SENDER, USERS } from './lib/setup';
+import {
+  basicSettings,
+  benchMessage,
+  pooledOptions,
+  SENDER,
+  THROUGHPUT_POOL,
+  USERS,
+} from './lib/setup';
 import { SinkProcess, type RemoteSink } from './lib/sink-process';
 import { median } from './lib/stats';
 import { fixed2, printTable, verdict } from './lib/table';
@@ -33,8 +40,8 @@ export async function scaling(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) throw new Error('run with node --expose-gc');
   const sinks = await SinkProcess.start();
   const sink = await sinks.sink({ users: USERS });
-  const { app } = await createSettingsApp({ pool: POOL });
-  const raw = createTransport(pooledOptions(sink));
+  const { app } = await createSettingsApp({ pool: THROUGHPUT_POOL });
+  const raw = createTransport(pooledOptions(sink, THROUGHPUT_POOL));
   try {
     const settings = app.get(SmtpSettingsService);
     const mailer = app.get(MailerService);
@@ -78,7 +85,7 @@ export async function scaling(): Promise<void> {
       ]);
     }
     printTable(
-      `Throughput as concurrency grows: live transport against raw nodemailer, median of ${ROUNDS} alternating rounds (after 1 warm-up)`,
+      `Throughput as concurrency grows: live transport against raw nodemailer, a pool of ${THROUGHPUT_POOL.maxConnections} connections (never replaced) each; median of ${ROUNDS} alternating rounds (after 1 warm-up)`,
       [
         'concurrency',
         'msgs/round',
@@ -140,7 +147,7 @@ export async function scaling(): Promise<void> {
       [
         ['connections opened', swapped.opened],
         ['open connections', swapped.open],
-        ['pool size of the current route', POOL.maxConnections],
+        ['pool size of the current route', THROUGHPUT_POOL.maxConnections],
         ['left open beyond the pool (must be 0)', swapped.leaked],
         ['failed sends (must be 0)', swapped.failed],
       ],
@@ -150,7 +157,7 @@ export async function scaling(): Promise<void> {
 
     summary(
       `scaling live/raw ${ratios.join(' ')} heap=${perMessage.toFixed(1)}B/msg (flat ${verdict(flat)}) ` +
-        `open-after-${SWAPS}-swaps=${swapped.open} (<=${POOL.maxConnections} ${verdict(swapped.leaked === 0)})`,
+        `open-after-${SWAPS}-swaps=${swapped.open} (<=${THROUGHPUT_POOL.maxConnections} ${verdict(swapped.leaked === 0)})`,
     );
   } finally {
     raw.close();
@@ -184,14 +191,14 @@ async function swapMany(
   for (let waited = 0; waited < 5_000; waited += 100) {
     const now = await Promise.all(targets.map((t) => t.stats()));
     open = now.reduce((n, s) => n + s.openConnections, 0);
-    if (open <= POOL.maxConnections) break;
+    if (open <= THROUGHPUT_POOL.maxConnections) break;
     await sleep(100);
   }
   await sleep(200);
   const after = await Promise.all(targets.map((t) => t.stats()));
   open = after.reduce((n, s) => n + s.openConnections, 0);
   const opened = after.reduce((n, s, i) => n + s.connections - before[i]!.connections, 0);
-  return { opened, open, leaked: Math.max(0, open - POOL.maxConnections), failed };
+  return { opened, open, leaked: Math.max(0, open - THROUGHPUT_POOL.maxConnections), failed };
 }
 
 if (require.main === module) runAsScript('scaling', scaling);

@@ -14,7 +14,7 @@ import {
   benchMessage,
   createBenchApp,
   pooledOptions,
-  POOL,
+  THROUGHPUT_POOL,
   SENDER,
   USERS,
 } from './lib/setup';
@@ -31,10 +31,10 @@ export async function sendThroughput(): Promise<void> {
   const sinks = await SinkProcess.start();
   const sink = await sinks.sink({ users: USERS });
   const { app } = await createBenchApp(
-    { pool: POOL },
-    { imports: [MailerModule.forRoot({ transport: pooledOptions(sink) })] },
+    { pool: THROUGHPUT_POOL },
+    { imports: [MailerModule.forRoot({ transport: pooledOptions(sink, THROUGHPUT_POOL) })] },
   );
-  const raw = createTransport(pooledOptions(sink));
+  const raw = createTransport(pooledOptions(sink, THROUGHPUT_POOL));
   try {
     await app.get(SmtpSettingsService).update(basicSettings(sink), 'bench');
     const live = app.get(MailerService);
@@ -69,7 +69,7 @@ export async function sendThroughput(): Promise<void> {
       };
     });
     printTable(
-      `Send throughput: ${MESSAGES} messages at concurrency ${CONCURRENCY}, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up)`,
+      `Send throughput: ${MESSAGES} messages at concurrency ${CONCURRENCY}, a pool of ${THROUGHPUT_POOL.maxConnections} connections (never replaced) each; median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up)`,
       [
         'variant',
         'msgs/s',

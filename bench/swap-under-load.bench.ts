@@ -147,7 +147,7 @@ export async function swapUnderLoad(): Promise<void> {
     const u = latencySummary(updateMs);
 
     printTable(
-      `Swap under load: ${MESSAGES} messages at concurrency ${CONCURRENCY}, settings moved between two sinks every ${SWAP_EVERY_MS} ms`,
+      `Swap under load: ${MESSAGES} messages at concurrency ${CONCURRENCY}, settings moved between two sinks every ${SWAP_EVERY_MS} ms; nodemailer's pool defaults (${POOL.maxConnections} connections, ${POOL.maxMessages} messages each)`,
       ['figure', 'value'],
       [
         ['messages sent', MESSAGES],
