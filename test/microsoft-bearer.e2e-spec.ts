@@ -295,6 +295,11 @@ describe('Bearer authentication for Microsoft 365', () => {
       code: 'UPGRADE_REQUIRED',
       message: expect.stringContaining('Security Enhancement - oAuth Enablement for SMTP services'),
     });
+    const verify = await request(ctx.app.getHttpServer())
+      .post('/smtp-settings/verify')
+      .set(AUTH)
+      .expect(403);
+    expect(verify.body).toMatchObject({ code: 'UPGRADE_REQUIRED' });
     expect(peer.connections + relay.connections).toBe(0);
     expect(entra.tokenRequests).toBe(0);
     ctx.installed.add('smtp-oauth');

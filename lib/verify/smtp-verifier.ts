@@ -9,6 +9,9 @@ import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { MicrosoftTokenError } from '../microsoft/microsoft-token.error';
 import { NoRouteError } from '../transport/no-route.error';
+import { UpgradeRequiredError } from '../errors/upgrade-required.error';
+import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
+import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import { SmtpRouteFactory } from '../transport/smtp-route.factory';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
 import type { VerifyResult } from './verify-result.interface';
@@ -22,6 +25,7 @@ export class SmtpVerifier {
     private readonly settings: SmtpSettingsService,
     private readonly routes: SmtpRouteFactory,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
 
   /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
@@ -30,6 +34,14 @@ export class SmtpVerifier {
       input === undefined || isEmptyBody(input)
         ? this.settings.resolve().settings
         : await this.settings.prepare(input);
+    if (settings?.type === 'bearer' && !(await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id))) {
+      // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
+      throw new UpgradeRequiredError(
+        SMTP_OAUTH_UPGRADE.id,
+        SMTP_OAUTH_UPGRADE.name,
+        'Bearer authentication',
+      );
+    }
     if (settings) return this.check(settings, 'custom');
     if (!this.routes.hasRelay) {
       const { code, message } = new NoRouteError();
