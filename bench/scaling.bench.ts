@@ -30,7 +30,7 @@ const LEVELS = [
   { concurrency: 50, messages: 3_000 },
   { concurrency: 200, messages: 3_000 },
 ];
-const ROUNDS = 5;
+const ROUNDS = 9;
 const HEAP_CHECKPOINTS = [10_000, 50_000, 100_000];
 /** Heap growth between the first and the last checkpoint that still counts as flat. */
 const FLAT_BYTES_PER_MESSAGE = 20;
