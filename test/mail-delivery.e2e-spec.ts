@@ -96,6 +96,8 @@ describe('Mail delivery through the live transport', () => {
       expect(message!.headers.from).toBe('"Strato, Inc. \\"Ops\\"" <noreply@example.com>');
       expect(message!.headers.replyTo).toBe('help@example.com');
       expect(message!.headers.bcc).toBeUndefined();
+      expect(message!.headers.messageId).toMatch(/@example\.com>$/);
+      expect(result.messageId).toBe(message!.headers.messageId);
     });
   });
 

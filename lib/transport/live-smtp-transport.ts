@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { MailMessage, SentMessageInfo, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
@@ -256,6 +257,12 @@ export class LiveSmtpTransport
     if (!mail.data.from && from) {
       mail.data.from = from;
       mail.message.setHeader('From', from);
+      // nodemailer named the Message-ID after a sender it did not have yet (@localhost).
+      if (!mail.data.messageId) {
+        const address = typeof from === 'string' ? from : (from.address ?? '');
+        const domain = address.split('@').pop()?.replace(/>$/, '') || 'localhost';
+        mail.message.setHeader('Message-ID', `<${randomUUID()}@${domain}>`);
+      }
     }
     if (!mail.data.replyTo && replyTo) {
       mail.data.replyTo = replyTo;
