@@ -4,3 +4,4 @@ export * from './settings-version-conflict.error';
 export * from './upgrade-required.error';
 export * from './settings-store.error';
 export * from './smtp-settings-exception.filter';
+export * from './delivery-unavailable.error';

@@ -1,0 +1,24 @@
+import { SmtpSettingsError } from './smtp-settings.error';
+
+/** Why the configured route cannot send, whoever asks. */
+export type DeliveryBlockedReason = 'upgrade-removed' | 'secret-unavailable' | 'shut-down';
+
+/**
+ * Mail cannot go out because of how the product is configured, not because of the caller: a
+ * product route maps it to 503. Nothing was sent and no connection was opened.
+ */
+export class DeliveryUnavailableError extends SmtpSettingsError {
+  readonly code = 'DELIVERY_UNAVAILABLE';
+  readonly status = 503;
+
+  constructor(
+    readonly reason: DeliveryBlockedReason,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  override toResponse() {
+    return { reason: this.reason };
+  }
+}
