@@ -21,7 +21,8 @@ import type { MailProvider, SmtpTlsMode } from './smtp-settings.types';
  * Messages name the field as the admin sees it, and each field reports its first problem only.
  */
 
-const EMAIL = { allow_display_name: false, allow_ip_domain: false };
+// No TLD required: intranet servers send as noreply@localhost or it@intranet.
+const EMAIL = { allow_display_name: false, allow_ip_domain: false, require_tld: false };
 
 abstract class SmtpSettingsBaseDto {
   @ApiProperty({

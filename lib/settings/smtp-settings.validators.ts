@@ -1,4 +1,4 @@
-import { isFQDN, isIP, isUUID, ValidateBy, type ValidationOptions } from 'class-validator';
+import { isFQDN, isIP, ValidateBy, type ValidationOptions } from 'class-validator';
 
 /** A DNS name or an IP address: no scheme, path, port or spaces, which admins often paste by mistake. */
 export function isSmtpHostname(value: unknown): boolean {
@@ -16,12 +16,19 @@ export function IsSmtpHostname(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** Entra ID prints ids as GUIDs of any version. */
+/**
+ * Any 8-4-4-4-12 hex GUID, as Entra ID accepts: its ids need not carry RFC 4122 version and variant
+ * nibbles, which class-validator's isUUID('all') insists on.
+ */
+export function isGuid(value: unknown): boolean {
+  return typeof value === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value);
+}
+
 export function IsGuid(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isGuid',
-      validator: { validate: (v: unknown) => typeof v === 'string' && isUUID(v, 'all') },
+      validator: { validate: isGuid },
     },
     options,
   );
@@ -33,7 +40,7 @@ export function IsTenantId(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isTenantId',
       validator: {
-        validate: (v: unknown) => typeof v === 'string' && (isUUID(v, 'all') || isFQDN(v)),
+        validate: (v: unknown) => isGuid(v) || (typeof v === 'string' && isFQDN(v)),
       },
     },
     {
