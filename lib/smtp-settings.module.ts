@@ -9,6 +9,7 @@ import { SmtpSettingsAccessGuard } from './settings/smtp-settings-access.guard';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
 import { sealerProvider, storeProvider, upgradeCenterProvider } from './smtp-settings.providers';
+import { SmtpSettingsStartupChecks } from './startup/startup-checks';
 import { SmtpSettingsStore } from './stores/smtp-settings-store.interface';
 import { BearerUpgradeGuard } from './upgrades/bearer-upgrade.guard';
 import { UpgradeCenter } from './upgrades/upgrade-center.interface';
@@ -23,6 +24,8 @@ import { UpgradeCenter } from './upgrades/upgrade-center.interface';
  */
 @Module({
   providers: [
+    // First, so that a refused option stops the module before a store or a pool is opened.
+    SmtpSettingsStartupChecks,
     storeProvider,
     upgradeCenterProvider,
     sealerProvider,
