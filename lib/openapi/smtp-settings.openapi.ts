@@ -73,6 +73,39 @@ export const DOMAIN_ERROR_SCHEMA: OpenApiOptions = {
   },
 };
 
+/** What the admin guards answer, on every route. */
+export const UNAUTHORIZED_RESPONSE: OpenApiOptions = {
+  status: 401,
+  description: 'No admin credentials: the application’s guards refused the request',
+};
+export const FORBIDDEN_RESPONSE: OpenApiOptions = {
+  status: 403,
+  description: 'Not an admin: the application’s guards refused the request',
+};
+
+/** `verify` and `test-email` are limited per admin (`adminActionsRateLimit`). */
+export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
+  status: 429,
+  description: 'Too many verify and test-email requests from this admin',
+  headers: {
+    'Retry-After': {
+      description: 'Seconds until the next request is allowed',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+  schema: {
+    type: 'object',
+    properties: {
+      statusCode: { type: 'integer', example: 429 },
+      code: { type: 'string', enum: ['RATE_LIMITED'] },
+      message: {
+        type: 'string',
+        example: 'Too many connection checks and test emails: try again in 42 seconds',
+      },
+    },
+  },
+};
+
 export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
   type: 'object',
   required: ['ok', 'stage', 'code', 'message', 'durationMs', 'route'],

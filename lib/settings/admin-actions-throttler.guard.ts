@@ -5,13 +5,18 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerStorageService } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  ThrottlerStorageService,
+  type ThrottlerLimitDetail,
+} from '@nestjs/throttler';
 import type {
   SmtpSettingsModuleOptions,
   SmtpSettingsRequest,
 } from '../interfaces/smtp-settings-module-options.interface';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
 import { actorOf } from './actor';
+import { RateLimitedException } from './rate-limited.exception';
 
 export const DEFAULT_ADMIN_ACTIONS_LIMIT = { limit: 30, ttlMs: 60_000 };
 
@@ -31,7 +36,15 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     const limit = settingsOptions.adminActionsRateLimit || DEFAULT_ADMIN_ACTIONS_LIMIT;
     super(
       {
-        throttlers: [{ name: 'smtp-settings-admin-actions', limit: limit.limit, ttl: limit.ttlMs }],
+        throttlers: [
+          // No X-RateLimit-* headers with the throttler's name in them: Retry-After is set below.
+          {
+            name: 'smtp-settings-admin-actions',
+            limit: limit.limit,
+            ttl: limit.ttlMs,
+            setHeaders: false,
+          },
+        ],
       },
       new ThrottlerStorageService(),
       reflector,
@@ -55,6 +68,17 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     name: string,
   ): string {
     return `${name}:${tracker}`;
+  }
+
+  /** The standard Retry-After header (seconds), and the module's error shape. */
+  protected override async throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
+    const { res } = this.getRequestResponse(context);
+    this.setResponseHeader(res, 'Retry-After', seconds);
+    throw new RateLimitedException(seconds);
   }
 
   onApplicationShutdown(): void {

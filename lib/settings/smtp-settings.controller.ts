@@ -27,10 +27,13 @@ import {
   CAPABILITIES_SCHEMA,
   DOMAIN_ERROR_SCHEMA,
   FIELD_ERRORS_SCHEMA,
+  FORBIDDEN_RESPONSE,
   HISTORY_SCHEMA,
+  RATE_LIMITED_RESPONSE,
   SMTP_SETTINGS_BODY_SCHEMA,
   SMTP_SETTINGS_STATE_SCHEMA,
   TEST_EMAIL_RESULT_SCHEMA,
+  UNAUTHORIZED_RESPONSE,
   VERIFY_RESULT_SCHEMA,
 } from '../openapi/smtp-settings.openapi';
 import type { VerifyResult } from '../verify/verify-result.interface';
@@ -63,6 +66,8 @@ interface HeaderSink {
 @UseGuards(SmtpSettingsAccessGuard)
 @UseFilters(SmtpSettingsExceptionFilter)
 @ApiTags('SMTP settings')
+@ApiResponse(UNAUTHORIZED_RESPONSE)
+@ApiResponse(FORBIDDEN_RESPONSE)
 @ApiExtraModels(BasicSmtpSettingsDto, BearerSmtpSettingsDto)
 export class SmtpSettingsController {
   constructor(
@@ -91,7 +96,7 @@ export class SmtpSettingsController {
   @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
   @ApiResponse({
     status: 403,
-    description: 'Bearer without the upgrade',
+    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
     schema: DOMAIN_ERROR_SCHEMA,
   })
   @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
@@ -131,6 +136,12 @@ export class SmtpSettingsController {
     schema: VERIFY_RESULT_SCHEMA,
   })
   @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse({
+    status: 403,
+    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
+    schema: DOMAIN_ERROR_SCHEMA,
+  })
+  @ApiResponse(RATE_LIMITED_RESPONSE)
   verify(@Body() body: unknown): Promise<VerifyResult> {
     return this.mailer.verify(body ?? undefined);
   }
@@ -142,6 +153,7 @@ export class SmtpSettingsController {
   @ApiBody({ type: TestEmailDto })
   @ApiResponse({ status: 200, schema: TEST_EMAIL_RESULT_SCHEMA })
   @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse(RATE_LIMITED_RESPONSE)
   testEmail(@Body() body: unknown): Promise<TestEmailResult> {
     return this.mailer.sendTestEmail(validateDto(TestEmailDto, body).to);
   }
