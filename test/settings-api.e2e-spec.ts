@@ -38,6 +38,8 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
         updatedBy: null,
         settings: null,
         warnings: [],
+        // No relay in this app: nothing can go out until settings are saved.
+        delivery: expect.objectContaining({ canSend: false, reason: 'no-route' }),
       });
       expect(res.headers.etag).toBe('"0"');
     });

@@ -22,7 +22,7 @@ const nullableString = { type: 'string', nullable: true };
 
 export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
   type: 'object',
-  required: ['source', 'version', 'updatedAt', 'updatedBy', 'settings', 'warnings'],
+  required: ['source', 'version', 'updatedAt', 'updatedBy', 'settings', 'warnings', 'delivery'],
   properties: {
     source: {
       type: 'string',
@@ -40,6 +40,34 @@ export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
       additionalProperties: true,
     },
     warnings: { type: 'array', items: { type: 'string' } },
+    delivery: {
+      type: 'object',
+      description:
+        'Whether mail can go out through the current route now, why not, and how the last messages went',
+      required: ['canSend', 'reason', 'message', 'lastFailure', 'lastSuccessAt'],
+      properties: {
+        canSend: { type: 'boolean' },
+        reason: {
+          type: 'string',
+          nullable: true,
+          enum: ['upgrade-removed', 'secret-unavailable', 'no-route', null],
+          description:
+            'upgrade-removed: Bearer settings without the smtp-oauth upgrade; secret-unavailable: the stored secret cannot be opened; no-route: no settings and no relay',
+        },
+        message: { ...nullableString, description: 'Why mail cannot go out, and the fix' },
+        lastFailure: {
+          type: 'object',
+          nullable: true,
+          required: ['code', 'message', 'at'],
+          properties: {
+            code: { type: 'string' },
+            message: { type: 'string', description: 'What went wrong, explained' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+        lastSuccessAt: { ...nullableString, format: 'date-time' },
+      },
+    },
   },
 };
 

@@ -8,3 +8,4 @@ export * from './smtp-settings.service';
 export * from './smtp-settings.controller';
 export * from './smtp-settings-access.guard';
 export { validateSmtpSettings } from './validate-smtp-settings';
+export * from './delivery-view';

@@ -49,6 +49,7 @@ import { BearerUpgradeGuard } from '../upgrades/bearer-upgrade.guard';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { SmtpSettingsCapabilities } from './capabilities.interface';
+import { deliveryView, type SmtpSettingsAdminState } from './delivery-view';
 import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
 import { etagOf, parseIfMatch } from './if-match';
@@ -80,8 +81,8 @@ export class SmtpSettingsController {
   @Get()
   @ApiOperation({ summary: 'The current settings, without secrets; the ETag is the version' })
   @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
-  get(@Res({ passthrough: true }) res: HeaderSink): SmtpSettingsState {
-    return withEtag(res, this.settings.get());
+  async get(@Res({ passthrough: true }) res: HeaderSink): Promise<SmtpSettingsAdminState> {
+    return withEtag(res, await this.withDelivery(this.settings.get()));
   }
 
   @Put()
@@ -105,9 +106,9 @@ export class SmtpSettingsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
-  ): Promise<SmtpSettingsState> {
+  ): Promise<SmtpSettingsAdminState> {
     const state = await this.settings.update(body, this.actorOf(req), parseIfMatch(ifMatch));
-    return withEtag(res, state);
+    return withEtag(res, await this.withDelivery(state));
   }
 
   @Delete()
@@ -183,6 +184,19 @@ export class SmtpSettingsController {
 
   protected actorOf(req: SmtpSettingsRequest): string | null {
     return actorOf(this.options, req);
+  }
+
+  /** The settings can look fine and still not send: say whether mail can go out. */
+  protected async withDelivery(state: SmtpSettingsState): Promise<SmtpSettingsAdminState> {
+    const bearer = state.settings?.type === 'bearer';
+    const delivery = deliveryView({
+      state,
+      hasRelay: this.options.relay !== undefined,
+      bearerAllowed: !bearer || (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)),
+      secretProblem: this.settings.secretProblem(),
+      status: this.mailer.status(),
+    });
+    return { ...state, delivery };
   }
 }
 
