@@ -232,7 +232,7 @@ describe('The sample app (dev inbox, file store)', () => {
   it('keeps the password sealed in the data file and out of every response', async () => {
     const file = await readFile(h.started.dataFile!, 'utf8');
     expect(file).not.toContain(PASSWORD);
-    expect(file).toContain('enc:v1:');
+    expect(file).toContain('enc:v2:');
     const state = await h.call('GET', '/smtp-settings');
     expect(state.text).not.toContain(PASSWORD);
     expect(state.body.settings).not.toHaveProperty('password');
@@ -416,7 +416,7 @@ describe('The sample app with DATABASE_URL', () => {
     const { rows } = await admin.query(`SELECT settings FROM "${schema}".smtp_settings`);
     expect(rows).toHaveLength(1);
     const stored = JSON.stringify(rows[0]);
-    expect(stored).toContain('enc:v1:');
+    expect(stored).toContain('enc:v2:');
     expect(stored).not.toContain(PASSWORD);
 
     expect(h.started.dataFile).toBeNull();

@@ -94,7 +94,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
       await put(BASIC).expect(200);
       const record = await ctx.store.get('default');
       expectNoSecrets(record);
-      expect((record!.settings as { password: string }).password).toMatch(/^enc:v1:/);
+      expect((record!.settings as { password: string }).password).toMatch(/^enc:v2:/);
     });
 
     it('accepts port 25 with TLS on, with a warning', async () => {
@@ -374,8 +374,8 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
     });
 
     it.each([
-      ['clientId', { clientId: '11111111-2222-4333-8444-555555555555' }],
-      ['tenantId', { tenantId: 'fabrikam.onmicrosoft.com' }],
+      ['client ID', { clientId: '11111111-2222-4333-8444-555555555555' }],
+      ['tenant ID', { tenantId: 'fabrikam.onmicrosoft.com' }],
     ])('asks for the client secret again when %s changed', async (field, change) => {
       ctx.installed.add('smtp-oauth');
       await put(BEARER).expect(200);

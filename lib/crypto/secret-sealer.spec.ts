@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import { sealAsV1 } from '../../test/fixtures/legacy-seal';
 import { SecretUnsealError } from '../errors/settings-store.error';
-import { keyIdOf, parseEncryptionKey, SecretSealer } from './secret-sealer';
+import {
+  isLegacySealedSecret,
+  keyIdOf,
+  parseEncryptionKey,
+  SecretSealer,
+  type SecretBinding,
+} from './secret-sealer';
 
 const PLAINTEXT = 'correct horse battery staple';
+const BINDING: SecretBinding = {
+  scope: 'default',
+  field: 'password',
+  destination: { type: 'basic', hostname: 'mail.example.com', port: 587, useTls: true },
+};
+const ALTERED = 'the settings it belongs to were altered, or it was sealed with another key';
 
-/** Flips one bit in one base64url part of a sealed secret: `enc:v1:<keyId>:<iv>:<tag>:<ciphertext>`. */
+/** Flips one bit in one base64url part of a sealed secret: `enc:v2:<keyId>:<iv>:<tag>:<ciphertext>`. */
 function tamper(sealed: string, part: 'iv' | 'tag' | 'ciphertext'): string {
   const parts = sealed.split(':');
   const index = { iv: 3, tag: 4, ciphertext: 5 }[part];
@@ -27,61 +40,79 @@ describe('SecretSealer', () => {
   const key = randomBytes(32);
   const sealer = new SecretSealer(key);
 
-  it('opens what it sealed', () => {
-    const sealed = sealer.seal(PLAINTEXT, 'password');
+  it('opens what it sealed, for the same binding', () => {
+    const sealed = sealer.seal(PLAINTEXT, BINDING);
 
-    expect(sealed).toMatch(new RegExp(`^enc:v1:${keyIdOf(key)}:`));
+    expect(sealed).toMatch(new RegExp(`^enc:v2:${keyIdOf(key)}:`));
     expect(sealed).not.toContain(PLAINTEXT);
-    expect(sealer.open(sealed, 'password')).toBe(PLAINTEXT);
+    expect(sealer.open(sealed, { ...BINDING, destination: { ...BINDING.destination } })).toBe(
+      PLAINTEXT,
+    );
+  });
+
+  it('does not depend on the order of the destination fields', () => {
+    const sealed = sealer.seal(PLAINTEXT, BINDING);
+    const reordered = Object.fromEntries(Object.entries(BINDING.destination).reverse());
+
+    expect(sealer.open(sealed, { ...BINDING, destination: reordered })).toBe(PLAINTEXT);
   });
 
   it('seals the same secret differently each time (random IV)', () => {
-    const first = sealer.seal(PLAINTEXT, 'password');
-    const second = sealer.seal(PLAINTEXT, 'password');
+    const first = sealer.seal(PLAINTEXT, BINDING);
+    const second = sealer.seal(PLAINTEXT, BINDING);
 
     expect(first).not.toBe(second);
-    expect(sealer.open(second, 'password')).toBe(PLAINTEXT);
+    expect(sealer.open(second, BINDING)).toBe(PLAINTEXT);
   });
 
   it.each(['iv', 'tag', 'ciphertext'] as const)('rejects a tampered %s', (part) => {
-    const sealed = tamper(sealer.seal(PLAINTEXT, 'password'), part);
+    const sealed = tamper(sealer.seal(PLAINTEXT, BINDING), part);
 
-    expect(() => sealer.open(sealed, 'password')).toThrow(SecretUnsealError);
-    expect(() => sealer.open(sealed, 'password')).toThrow(
-      'the stored password could not be decrypted: it was altered or sealed with another key',
+    expect(() => sealer.open(sealed, BINDING)).toThrow(SecretUnsealError);
+    expect(() => sealer.open(sealed, BINDING)).toThrow(
+      `the stored password cannot be opened: ${ALTERED}`,
     );
   });
 
   it('rejects a truncated authentication tag', () => {
-    const parts = sealer.seal(PLAINTEXT, 'password').split(':');
+    const parts = sealer.seal(PLAINTEXT, BINDING).split(':');
     parts[4] = Buffer.from(parts[4] ?? '', 'base64url')
       .subarray(0, 4)
       .toString('base64url');
 
-    expect(() => sealer.open(parts.join(':'), 'password')).toThrow(SecretUnsealError);
+    expect(() => sealer.open(parts.join(':'), BINDING)).toThrow(SecretUnsealError);
   });
 
-  it('rejects a ciphertext moved to another field', () => {
-    const sealed = sealer.seal(PLAINTEXT, 'password');
+  it.each([
+    ['another field', { field: 'clientSecret' }],
+    ['another scope', { scope: 'tenant-2' }],
+    ['another hostname', { destination: { ...BINDING.destination, hostname: 'evil.example' } }],
+    ['another port', { destination: { ...BINDING.destination, port: 2525 } }],
+    ['TLS off', { destination: { ...BINDING.destination, useTls: false } }],
+    ['an extra destination field', { destination: { ...BINDING.destination, tenantId: 'x' } }],
+  ])('rejects a ciphertext moved to %s', (_what, change) => {
+    const sealed = sealer.seal(PLAINTEXT, BINDING);
+    const error = errorOf(() => sealer.open(sealed, { ...BINDING, ...change }));
 
-    expect(() => sealer.open(sealed, 'clientSecret')).toThrow(SecretUnsealError);
+    expect(error).toBeInstanceOf(SecretUnsealError);
+    expect((error as SecretUnsealError).reason).toBe(ALTERED);
   });
 
   it('rejects a value that is not a sealed secret, without echoing it', () => {
-    const error = errorOf(() => sealer.open(PLAINTEXT, 'password'));
+    const error = errorOf(() => sealer.open(PLAINTEXT, BINDING));
 
     expect(error).toBeInstanceOf(SecretUnsealError);
-    expect(error.message).toBe('the stored password is not a sealed secret');
+    expect(error.message).toBe('the stored password cannot be opened: it is not a sealed secret');
   });
 
   it('names the key id, and no key material, when a secret was sealed with another key', () => {
     const otherKey = randomBytes(32);
-    const sealed = new SecretSealer(otherKey).seal(PLAINTEXT, 'password');
-    const error = errorOf(() => sealer.open(sealed, 'password'));
+    const sealed = new SecretSealer(otherKey).seal(PLAINTEXT, BINDING);
+    const error = errorOf(() => sealer.open(sealed, BINDING));
 
     expect(error).toBeInstanceOf(SecretUnsealError);
     expect(error.message).toBe(
-      `the stored password was sealed with key ${keyIdOf(otherKey)}, which is not configured`,
+      `the stored password cannot be opened: it was sealed with key ${keyIdOf(otherKey)}, which is not configured`,
     );
     for (const material of [key, otherKey]) {
       for (const encoding of ['base64', 'base64url', 'hex'] as const) {
@@ -92,22 +123,46 @@ describe('SecretSealer', () => {
 
   it('still opens secrets sealed with a previous key, and seals new ones with the current key', () => {
     const oldKey = randomBytes(32);
-    const sealedBefore = new SecretSealer(oldKey).seal(PLAINTEXT, 'clientSecret');
+    const sealedBefore = new SecretSealer(oldKey).seal(PLAINTEXT, BINDING);
     const rotated = new SecretSealer(key, [oldKey]);
 
-    expect(rotated.open(sealedBefore, 'clientSecret')).toBe(PLAINTEXT);
+    expect(rotated.open(sealedBefore, BINDING)).toBe(PLAINTEXT);
     expect(rotated.keyId).toBe(keyIdOf(key));
-    expect(rotated.seal(PLAINTEXT, 'clientSecret')).toMatch(new RegExp(`^enc:v1:${keyIdOf(key)}:`));
+    expect(rotated.seal(PLAINTEXT, BINDING)).toMatch(new RegExp(`^enc:v2:${keyIdOf(key)}:`));
+  });
+
+  describe('secrets sealed by 0.1.0 (enc:v1)', () => {
+    const legacy = sealAsV1(key, PLAINTEXT, 'password');
+
+    it('opens them only through openLegacy, for the field they were sealed for', () => {
+      expect(isLegacySealedSecret(legacy)).toBe(true);
+      expect(isLegacySealedSecret(sealer.seal(PLAINTEXT, BINDING))).toBe(false);
+      expect(sealer.openLegacy(legacy, 'password')).toBe(PLAINTEXT);
+      expect(() => sealer.openLegacy(legacy, 'clientSecret')).toThrow(SecretUnsealError);
+    });
+
+    it('never opens them as bound secrets: they say nothing about their destination', () => {
+      expect(() => sealer.open(legacy, BINDING)).toThrow(
+        'the stored password cannot be opened: it was sealed by version 0.1.0 and was not migrated at start-up',
+      );
+    });
+
+    it('does not open a v2 secret as a legacy one', () => {
+      expect(() => sealer.openLegacy(sealer.seal(PLAINTEXT, BINDING), 'password')).toThrow(
+        'it is not a sealed secret',
+      );
+    });
   });
 
   it('never puts the plaintext in an error message', () => {
-    const sealed = sealer.seal(PLAINTEXT, 'password');
+    const sealed = sealer.seal(PLAINTEXT, BINDING);
     const failures = [
-      () => sealer.open(tamper(sealed, 'ciphertext'), 'password'),
-      () => sealer.open(tamper(sealed, 'tag'), 'password'),
-      () => sealer.open(sealed, 'clientSecret'),
-      () => new SecretSealer(randomBytes(32)).open(sealed, 'password'),
-      () => sealer.open(PLAINTEXT, 'password'),
+      () => sealer.open(tamper(sealed, 'ciphertext'), BINDING),
+      () => sealer.open(tamper(sealed, 'tag'), BINDING),
+      () => sealer.open(sealed, { ...BINDING, field: 'clientSecret' }),
+      () => new SecretSealer(randomBytes(32)).open(sealed, BINDING),
+      () => sealer.open(PLAINTEXT, BINDING),
+      () => sealer.openLegacy(PLAINTEXT, 'password'),
     ];
 
     for (const failure of failures) {

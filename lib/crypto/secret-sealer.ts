@@ -3,7 +3,21 @@ import { SecretUnsealError } from '../errors/settings-store.error';
 import type { SealedSecret } from '../settings/smtp-settings.types';
 
 const ALGORITHM = 'aes-256-gcm';
-const PREFIX = 'enc:v1:';
+/** Bound to scope, field and destination (0.2.0 on). */
+const PREFIX = 'enc:v2:';
+/** Bound to the field name only (0.1.0): opened once, to be resealed as v2 at start-up. */
+const LEGACY_PREFIX = 'enc:v1:';
+
+/**
+ * What a sealed secret is bound to: it opens only for the same scope, field and destination, so
+ * that someone who can write the store but has no key cannot redirect it to another server.
+ */
+export interface SecretBinding {
+  scope: string;
+  field: string;
+  /** The fields that decide where the secret is sent, normalised (see `destinationOf`). */
+  destination: Readonly<Record<string, string | number | boolean>>;
+}
 
 /** A short, public fingerprint of a key: recorded with each secret so that keys can be rotated. */
 export function keyIdOf(key: Buffer): string {
@@ -19,10 +33,26 @@ export function parseEncryptionKey(base64: string, name = 'encryptionKey'): Buff
   return key;
 }
 
+/** A secret sealed by 0.1.0, whose additional data is only the field name. */
+export function isLegacySealedSecret(sealed: string): boolean {
+  return sealed.startsWith(LEGACY_PREFIX);
+}
+
+/** Any sealed secret, of any version: what a store must not lose the key of. */
+export function isSealedSecret(value: unknown): boolean {
+  return typeof value === 'string' && /^enc:v\d+:/.test(value);
+}
+
+/** Canonical and unambiguous: JSON of the parts, destination keys sorted. */
+function additionalData({ scope, field, destination }: SecretBinding): Buffer {
+  const entries = Object.entries(destination).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(['nest-smtp-settings', 2, scope, field, entries]));
+}
+
 /**
- * Seals secrets with AES-256-GCM before they reach any store. Each secret gets a random IV, and the
- * field name is bound as additional data, so a ciphertext cannot be moved to another field.
- * Older keys stay usable for opening, so rotating the key needs no migration step.
+ * Seals secrets with AES-256-GCM before they reach any store. Each secret gets a random IV, and its
+ * binding (scope, field, destination) is the additional data: a ciphertext moved to another field,
+ * scope or server no longer opens. Older keys stay usable for opening, so rotating needs no migration.
  */
 export class SecretSealer {
   private readonly keys = new Map<string, Buffer>();
@@ -40,25 +70,41 @@ export class SecretSealer {
     return this.currentId;
   }
 
-  seal(plaintext: string, field: string): SealedSecret {
+  seal(plaintext: string, binding: SecretBinding): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv(ALGORITHM, this.keys.get(this.currentId)!, iv);
-    cipher.setAAD(Buffer.from(field));
+    cipher.setAAD(additionalData(binding));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const parts = [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString('base64url'));
     return `${PREFIX}${this.currentId}:${parts.join(':')}`;
   }
 
-  open(sealed: string, field: string): string {
-    const [keyId, iv, tag, ciphertext] = sealed.startsWith(PREFIX)
-      ? sealed.slice(PREFIX.length).split(':')
+  /** Opens a v2 secret for exactly the binding it was sealed with. */
+  open(sealed: string, binding: SecretBinding): string {
+    if (isLegacySealedSecret(sealed)) {
+      throw new SecretUnsealError(
+        binding.field,
+        'it was sealed by version 0.1.0 and was not migrated at start-up',
+      );
+    }
+    return this.decrypt(sealed, PREFIX, binding.field, additionalData(binding));
+  }
+
+  /** Opens a 0.1.0 secret, only to reseal it: it says nothing about where it may be sent. */
+  openLegacy(sealed: string, field: string): string {
+    return this.decrypt(sealed, LEGACY_PREFIX, field, Buffer.from(field));
+  }
+
+  private decrypt(sealed: string, prefix: string, field: string, aad: Buffer): string {
+    const [keyId, iv, tag, ciphertext] = sealed.startsWith(prefix)
+      ? sealed.slice(prefix.length).split(':')
       : [];
-    const key = keyId === undefined ? undefined : this.keys.get(keyId);
+    if (keyId === undefined) throw new SecretUnsealError(field, 'it is not a sealed secret');
+    const key = this.keys.get(keyId);
     if (!key) {
       throw new SecretUnsealError(
-        keyId === undefined
-          ? `the stored ${field} is not a sealed secret`
-          : `the stored ${field} was sealed with key ${keyId}, which is not configured`,
+        field,
+        `it was sealed with key ${keyId}, which is not configured`,
       );
     }
     try {
@@ -66,7 +112,7 @@ export class SecretSealer {
       const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv ?? '', 'base64url'), {
         authTagLength: 16,
       });
-      decipher.setAAD(Buffer.from(field));
+      decipher.setAAD(aad);
       decipher.setAuthTag(Buffer.from(tag ?? '', 'base64url'));
       const plain = Buffer.concat([
         decipher.update(Buffer.from(ciphertext ?? '', 'base64url')),
@@ -75,7 +121,8 @@ export class SecretSealer {
       return plain.toString('utf8');
     } catch {
       throw new SecretUnsealError(
-        `the stored ${field} could not be decrypted: it was altered or sealed with another key`,
+        field,
+        'the settings it belongs to were altered, or it was sealed with another key',
       );
     }
   }

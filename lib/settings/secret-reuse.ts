@@ -1,44 +1,47 @@
-import { SettingsValidationError } from '../errors/settings-validation.error';
+import type { FieldProblem } from '../errors/settings-validation.error';
+import { changedDestination, DESTINATION_FIELDS } from './secret-destination';
 import type { SmtpSettingsDto } from './smtp-settings.dto';
-import type { SecretField, SmtpSettings } from './smtp-settings.types';
-
-/** Where a stored secret was approved to go: change any of these and the secret must be typed again. */
-const IDENTITY_FIELDS = {
-  basic: ['hostname', 'port', 'username'],
-  bearer: ['hostname', 'port', 'username', 'clientId', 'tenantId'],
-} as const;
+import type { SealedSmtpSettings, SecretField, SmtpSettings } from './smtp-settings.types';
 
 export function secretFieldOf(type: SmtpSettings['type']): SecretField {
   return type === 'basic' ? 'password' : 'clientSecret';
 }
 
-/**
- * Fills an omitted secret from the stored settings, but only when it would go to the same server,
- * account and application it was approved for. Otherwise the admin must enter it again, so that a
- * stored secret can never be sent to a host the admin did not approve it for.
- */
-export function withSecrets(dto: SmtpSettingsDto, stored: SmtpSettings | null): SmtpSettings {
-  const field = secretFieldOf(dto.type);
-  const given = dto.type === 'basic' ? dto.password : dto.clientSecret;
-  if (given !== undefined && given !== null) return { ...dto, [field]: given } as SmtpSettings;
-
-  if (stored === null || stored.type !== dto.type) {
-    throw new SettingsValidationError([{ field, message: `${field} is required` }]);
-  }
-  const changed = IDENTITY_FIELDS[dto.type].filter(
-    (key) =>
-      normalise(dto[key as keyof SmtpSettingsDto]) !== normalise(stored[key as keyof SmtpSettings]),
-  );
-  if (changed.length > 0) {
-    throw new SettingsValidationError([
-      { field, message: `${field} must be re-entered because ${changed.join(' and ')} changed` },
-    ]);
-  }
-  const secret = stored.type === 'basic' ? stored.password : stored.clientSecret;
-  return { ...dto, [field]: secret } as SmtpSettings;
+/** The secret of settings of either type, sealed or not; undefined when omitted. */
+export function secretOf(
+  settings: SmtpSettingsDto | SmtpSettings | SealedSmtpSettings,
+): string | undefined {
+  const secret = settings.type === 'basic' ? settings.password : settings.clientSecret;
+  return secret ?? undefined;
 }
 
-/** Host names and mailboxes are case-insensitive. */
-function normalise(value: unknown): unknown {
-  return typeof value === 'string' ? value.toLowerCase() : value;
+/**
+ * The problem with an omitted secret, listed with the body's other problems. An omitted secret
+ * reuses the stored one only when it would go where it was approved to go: the same type, server,
+ * account, TLS and application. Otherwise the admin must enter it again, so that a stored secret
+ * is never sent to a server, or over a connection, that the admin did not approve it for.
+ *
+ * `others` are the body's other problems: a destination field with a problem cannot be compared.
+ */
+export function secretProblems(
+  dto: SmtpSettingsDto,
+  stored: SealedSmtpSettings | null,
+  others: readonly FieldProblem[],
+): FieldProblem[] {
+  const field = secretFieldOf(dto.type);
+  if (secretOf(dto) !== undefined || others.some((p) => p.field === field)) return [];
+  if (stored === null || stored.type !== dto.type) {
+    return [{ field, message: `${field} is required` }];
+  }
+  if (others.some((p) => DESTINATION_FIELDS.includes(p.field))) return [];
+  const changed = changedDestination(stored, dto);
+  if (changed.length === 0) return [];
+  return [{ field, message: `${field} must be re-entered because ${listOf(changed)} changed` }];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listOf(items: string[]): string {
+  return items.length < 2
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

@@ -1,11 +1,17 @@
 import type { SealedSmtpSettings, SmtpSettingsView } from './smtp-settings.types';
 
-/** Settings as any response shows them: secrets are dropped, not masked, and their presence flagged. */
-export function toSettingsView(settings: SealedSmtpSettings): SmtpSettingsView {
+/**
+ * Settings as any response shows them: secrets are dropped, not masked, and flagged as set only
+ * when they can be opened (`secretUsable`), so that the page asks for one that cannot.
+ */
+export function toSettingsView(
+  settings: SealedSmtpSettings,
+  secretUsable = true,
+): SmtpSettingsView {
   if (settings.type === 'basic') {
     const { password: _password, ...rest } = settings;
-    return { ...rest, passwordSet: true };
+    return { ...rest, passwordSet: secretUsable };
   }
   const { clientSecret: _clientSecret, ...rest } = settings;
-  return { ...rest, clientSecretSet: true };
+  return { ...rest, clientSecretSet: secretUsable };
 }

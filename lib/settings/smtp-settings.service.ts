@@ -6,7 +6,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
-import { SecretSealer } from '../crypto/secret-sealer';
+import { isLegacySealedSecret, SecretSealer } from '../crypto/secret-sealer';
+import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
+import { SecretUnsealError } from '../errors/settings-store.error';
+import { SettingsValidationError } from '../errors/settings-validation.error';
+import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
 import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import {
@@ -21,7 +25,8 @@ import {
 } from '../stores/smtp-settings-store.interface';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
-import { secretFieldOf, withSecrets } from './secret-reuse';
+import { destinationOf } from './secret-destination';
+import { secretFieldOf, secretOf } from './secret-reuse';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import type { SmtpSettingsChangeEvent } from './smtp-settings-change.interface';
@@ -30,6 +35,16 @@ import type { SealedSmtpSettings, SmtpSettings, SmtpSettingsState } from './smtp
 import { validateSmtpSettings } from './validate-smtp-settings';
 
 const DEFAULT_HISTORY_LIMIT = 100;
+/** Who wrote a 0.1.0 secret again as v2, in the history. */
+export const MIGRATION_ACTOR = 'nest-smtp-settings (migration)';
+/** Replicas that start together race to migrate; each conflict means another one wrote first. */
+const MIGRATION_ATTEMPTS = 3;
+
+/** The stored secret of one record, opened once, or why it cannot be. */
+interface Opened {
+  record: SmtpSettingsRecord;
+  result: SmtpSettings | SecretUnsealError;
+}
 
 /**
  * The settings of one scope. Reads are served from memory; the store is read at start-up and again
@@ -41,6 +56,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   private readonly changes = new Subject<SmtpSettingsChangeEvent>();
   private readonly scope: string;
   private record: SmtpSettingsRecord | null = null;
+  private opened?: Opened;
   private unwatch?: () => void;
 
   /** Every change, made here or by another process. The live transport rebuilds on it. */
@@ -58,6 +74,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   async onModuleInit(): Promise<void> {
     this.record = await this.store.get(this.scope);
     this.unwatch = this.store.watch?.(this.scope, (version) => void this.follow(version));
+    await this.migrateLegacySecret();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -70,23 +87,41 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   get(): SmtpSettingsState {
     const record = this.record;
     const settings = record?.settings ?? null;
+    const problem = this.secretProblem();
     return {
       source: settings ? 'custom' : 'relay',
       version: record?.version ?? 0,
       updatedAt: record?.updatedAt ?? null,
       updatedBy: record?.updatedBy ?? null,
-      settings: settings ? toSettingsView(settings) : null,
-      warnings: settings ? settingsWarnings(settings) : [],
+      settings: settings ? toSettingsView(settings, problem === null) : null,
+      warnings: settings ? [...settingsWarnings(settings), ...(problem ? [problem] : [])] : [],
     };
   }
 
-  /** The settings with their secrets opened, for the transport only. `null` means the relay. */
+  /**
+   * The settings with their secrets opened, for the transport only. `null` means the relay.
+   * Throws `DeliveryUnavailableError` ('secret-unavailable') when the stored secret cannot be
+   * opened: it is never sent anywhere, and nothing else is sent in its place.
+   */
   resolve(): { version: number; settings: SmtpSettings | null } {
     const record = this.record;
-    return {
-      version: record?.version ?? 0,
-      settings: record?.settings ? this.open(record.settings) : null,
-    };
+    if (!record?.settings) return { version: record?.version ?? 0, settings: null };
+    const result = this.openCurrent(record);
+    if (result instanceof SecretUnsealError) {
+      throw new DeliveryUnavailableError('secret-unavailable', adminMessageOf(result));
+    }
+    return { version: record.version, settings: result };
+  }
+
+  /**
+   * Why the saved settings cannot send, in the admin's words, when their stored secret cannot be
+   * opened (the wrong key, or an altered record); `null` when it can, or nothing is saved.
+   */
+  secretProblem(): string | null {
+    const record = this.record;
+    if (!record?.settings) return null;
+    const result = this.openCurrent(record);
+    return result instanceof SecretUnsealError ? adminMessageOf(result) : null;
   }
 
   /**
@@ -99,12 +134,16 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     actor: string | null,
     expectedVersion?: number,
   ): Promise<SmtpSettingsState> {
-    const settings = await this.prepare(input);
-    const before = this.resolve().settings;
+    const before = this.record?.settings ?? null;
+    const { settings, secretEntered } = await this.validate(input, before);
     const record = await this.store.put(
       this.scope,
       this.seal(settings),
-      { at: new Date().toISOString(), by: actor, changed: changedFields(before, settings) },
+      {
+        at: new Date().toISOString(),
+        by: actor,
+        changed: changedFields(before, settings, secretEntered),
+      },
       expectedVersion,
     );
     this.accept(record, 'local');
@@ -115,20 +154,12 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
    * Validates settings that are not saved (for verify): the same rules and re-entry rule as `update`.
    */
   async prepare(input: unknown): Promise<SmtpSettings> {
-    const dto = validateSmtpSettings(input);
-    if (dto.type === 'bearer' && !(await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id))) {
-      throw new UpgradeRequiredError(
-        SMTP_OAUTH_UPGRADE.id,
-        SMTP_OAUTH_UPGRADE.name,
-        'Bearer authentication',
-      );
-    }
-    return withoutUndefined(withSecrets(dto, this.resolve().settings));
+    return (await this.validate(input, this.record?.settings ?? null)).settings;
   }
 
   /** Back to the vendor relay. */
   async reset(actor: string | null, expectedVersion?: number): Promise<SmtpSettingsState> {
-    const before = this.resolve().settings;
+    const before = this.record?.settings ?? null;
     const record = await this.store.delete(
       this.scope,
       { at: new Date().toISOString(), by: actor, changed: changedFields(before, null) },
@@ -141,6 +172,94 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   /** Newest first: who changed which fields, never their values. */
   history(): Promise<SmtpSettingsHistoryEntry[]> {
     return this.store.history(this.scope, this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+  }
+
+  /**
+   * Every problem of the body at once, a missing secret included; then the stored secret is opened,
+   * only when the body omits it and may reuse it.
+   */
+  private async validate(
+    input: unknown,
+    stored: SealedSmtpSettings | null,
+  ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
+    const dto = validateSmtpSettings(input, stored);
+    if (dto.type === 'bearer' && !(await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id))) {
+      throw new UpgradeRequiredError(
+        SMTP_OAUTH_UPGRADE.id,
+        SMTP_OAUTH_UPGRADE.name,
+        'Bearer authentication',
+      );
+    }
+    const field = secretFieldOf(dto.type);
+    const given = secretOf(dto);
+    if (given !== undefined) {
+      return {
+        settings: withoutUndefined({ ...dto, [field]: given }) as SmtpSettings,
+        secretEntered: true,
+      };
+    }
+    // validateSmtpSettings allowed the reuse, so `stored` has this type and destination.
+    let secret: string;
+    try {
+      secret = this.openSecret(stored!);
+    } catch (error) {
+      if (!(error instanceof SecretUnsealError)) throw error;
+      throw new SettingsValidationError([{ field, message: adminMessageOf(error) }]);
+    }
+    return {
+      settings: withoutUndefined({ ...dto, [field]: secret }) as SmtpSettings,
+      secretEntered: false,
+    };
+  }
+
+  /**
+   * Reseals a secret sealed by 0.1.0 (bound to its field name only) as v2, bound to the record as
+   * found: that record is trusted, as 0.1.0 trusted it. Written back once, with `expectedVersion`:
+   * a conflict means another replica (or an admin) wrote first, so the record is read again.
+   */
+  private async migrateLegacySecret(): Promise<void> {
+    for (let attempt = 0; attempt < MIGRATION_ATTEMPTS; attempt++) {
+      const record = this.record;
+      const settings = record?.settings;
+      if (!record || !settings || !isLegacySealedSecret(secretOf(settings) ?? '')) return;
+      const field = secretFieldOf(settings.type);
+      let migrated: SealedSmtpSettings;
+      try {
+        const plaintext = this.sealer.openLegacy(secretOf(settings)!, field);
+        migrated = this.seal({ ...settings, [field]: plaintext } as SmtpSettings);
+      } catch (error) {
+        if (!(error instanceof SecretUnsealError)) throw error;
+        this.logger.warn(
+          `Could not migrate the SMTP settings of scope ${this.scope}: ${error.message}`,
+        );
+        return;
+      }
+      try {
+        const written = await this.store.put(
+          this.scope,
+          migrated,
+          { at: new Date().toISOString(), by: MIGRATION_ACTOR, changed: [] },
+          record.version,
+        );
+        this.logger.log(
+          `Resealed the stored ${field} of scope ${this.scope} in the 0.2.0 format (version ${written.version})`,
+        );
+        this.accept(written, 'local');
+        return;
+      } catch (error) {
+        if (error instanceof SettingsVersionConflictError) {
+          const current = await this.store.get(this.scope);
+          if (current) this.accept(current, 'store');
+          continue;
+        }
+        // The record read at start-up stays trusted until the next start can write it.
+        this.logger.error(
+          `Could not write the resealed ${field} of scope ${this.scope}; it is used from memory and written at the next start: ${(error as Error).message}`,
+        );
+        this.record = { ...record, settings: migrated };
+        return;
+      }
+    }
   }
 
   /** A change another process made: reload, since the notification carries no settings. */
@@ -168,17 +287,47 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     });
   }
 
-  private seal(settings: SmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings.type);
-    const secret = settings.type === 'basic' ? settings.password : settings.clientSecret;
-    return { ...settings, [field]: this.sealer.seal(secret, field) } as SealedSmtpSettings;
+  /** Opened at most once per record, when first needed. */
+  private openCurrent(record: SmtpSettingsRecord): SmtpSettings | SecretUnsealError {
+    if (this.opened?.record !== record) {
+      let result: SmtpSettings | SecretUnsealError;
+      try {
+        const settings = record.settings!;
+        result = {
+          ...settings,
+          [secretFieldOf(settings.type)]: this.openSecret(settings),
+        } as SmtpSettings;
+      } catch (error) {
+        if (!(error instanceof SecretUnsealError)) throw error;
+        result = error;
+      }
+      this.opened = { record, result };
+    }
+    return this.opened.result;
   }
 
-  private open(settings: SealedSmtpSettings): SmtpSettings {
+  private seal(settings: SmtpSettings): SealedSmtpSettings {
     const field = secretFieldOf(settings.type);
-    const sealed = settings.type === 'basic' ? settings.password : settings.clientSecret;
-    return { ...settings, [field]: this.sealer.open(sealed, field) } as SmtpSettings;
+    const sealed = this.sealer.seal(secretOf(settings)!, this.bindingOf(settings));
+    return { ...settings, [field]: sealed } as SealedSmtpSettings;
   }
+
+  private openSecret(settings: SealedSmtpSettings): string {
+    return this.sealer.open(secretOf(settings) ?? '', this.bindingOf(settings));
+  }
+
+  private bindingOf(settings: SmtpSettings | SealedSmtpSettings) {
+    return {
+      scope: this.scope,
+      field: secretFieldOf(settings.type),
+      destination: destinationOf(settings),
+    };
+  }
+}
+
+/** What the admin reads: the cause, and what to do. */
+function adminMessageOf(error: SecretUnsealError): string {
+  return `the stored ${error.field} cannot be opened (${error.reason}): enter it again in the SMTP settings`;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -35,17 +35,24 @@ export type SmtpSettings = BasicSmtpSettings | BearerSmtpSettings;
 export const SECRET_FIELDS = { basic: ['password'], bearer: ['clientSecret'] } as const;
 export type SecretField = 'password' | 'clientSecret';
 
-/** A secret sealed with AES-256-GCM: `enc:v1:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts). */
-export type SealedSecret = `enc:v1:${string}`;
+/**
+ * A secret sealed with AES-256-GCM: `enc:v2:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts),
+ * bound to its scope and destination. `enc:v1:` (0.1.0, bound to the field name only) is resealed
+ * as v2 at start-up.
+ */
+export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
 type Sealed<T, K extends keyof T> = Omit<T, K> & { [P in K]: SealedSecret };
 export type SealedSmtpSettings =
   Sealed<BasicSmtpSettings, 'password'> | Sealed<BearerSmtpSettings, 'clientSecret'>;
 
-/** Settings as an API response shows them: secrets replaced by whether they are set. */
+/**
+ * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means
+ * that the stored one cannot be opened (see `warnings`) and must be entered again.
+ */
 export type SmtpSettingsView =
-  | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: true })
-  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: true });
+  | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: boolean })
+  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: boolean });
 
 export interface SmtpSettingsState {
   source: 'relay' | 'custom';

@@ -255,6 +255,37 @@ describe('FileSmtpSettingsStore', () => {
       );
       expect(await readFile(keyPath())).toEqual(before);
     });
+
+    it('refuses to generate a key when the data file holds sealed secrets, naming both files', async () => {
+      await open().put('default', sealedSettings(), changeBy('alice'));
+      const data = await readFile(join(dir, 'smtp-settings.json'));
+
+      const attempt = open().defaultEncryptionKey();
+      await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+      await expect(attempt).rejects.toThrow(
+        `the key file ${keyPath()} is missing, but ${join(dir, 'smtp-settings.json')} holds secrets sealed with it, so no new key was generated: ` +
+          `restore ${keyPath()} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
+          `or delete ${join(dir, 'smtp-settings.json')} to start over (the SMTP settings must then be entered again)`,
+      );
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+      expect(await readFile(join(dir, 'smtp-settings.json'))).toEqual(data);
+    });
+
+    it('generates a key when the data file holds no sealed secret (settings reset, history only)', async () => {
+      const store = open();
+      await store.put('default', sealedSettings(), changeBy('alice'));
+      await store.delete('default', changeBy('alice', ['type']));
+
+      await expect(open().defaultEncryptionKey()).resolves.toHaveLength(32);
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json', 'smtp-settings.key']);
+    });
+
+    it('uses an existing key file even when the data file holds sealed secrets', async () => {
+      const key = await open().defaultEncryptionKey();
+      await open().put('default', sealedSettings(), changeBy('alice'));
+
+      await expect(open().defaultEncryptionKey()).resolves.toEqual(key);
+    });
   });
 
   describe('watch', () => {

@@ -8,7 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseEncryptionKey } from '../crypto/secret-sealer';
+import { isSealedSecret, parseEncryptionKey } from '../crypto/secret-sealer';
 import { SettingsStoreError } from '../errors/settings-store.error';
 import { nextVersion } from './next-version';
 import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
@@ -328,6 +328,9 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
   }
 
   private async loadOrCreateKey(): Promise<Buffer> {
+    const existing = await this.readKey();
+    if (existing) return existing;
+    await this.refuseNewKeyForSealedSecrets();
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const key = randomBytes(32);
     // Written aside, then linked into place: the key file never exists half-written, and the link
@@ -348,10 +351,16 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
     } finally {
       await unlink(temp).catch(() => undefined);
     }
+    return (await this.readKey())!;
+  }
+
+  /** The key file's key, or undefined when there is no key file. */
+  private async readKey(): Promise<Buffer | undefined> {
     let text: string;
     try {
       text = await readFile(this.keyPath, 'utf8');
     } catch (error) {
+      if (codeOf(error) === 'ENOENT') return undefined;
       throw new SettingsStoreError(`${this.keyPath} cannot be read (${messageOf(error)})`);
     }
     try {
@@ -361,6 +370,22 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
         `${messageOf(error)}; it was left untouched: restore it from a backup`,
       );
     }
+  }
+
+  /**
+   * A new key could never open what the old one sealed: every save and verify would then fail.
+   * So a lost key file stops the start, and the admin chooses what to do.
+   */
+  private async refuseNewKeyForSealedSecrets(): Promise<void> {
+    const sealed = [...(await this.read()).values()].some(
+      (stored) => stored.settings !== null && Object.values(stored.settings).some(isSealedSecret),
+    );
+    if (!sealed) return;
+    throw new SettingsStoreError(
+      `the key file ${this.keyPath} is missing, but ${this.path} holds secrets sealed with it, so no new key was generated: ` +
+        `restore ${this.keyPath} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
+        `or delete ${this.path} to start over (the SMTP settings must then be entered again)`,
+    );
   }
 
   private startWatching(): void {

@@ -41,11 +41,11 @@ if (dir) {
     SecretSealer.prototype,
     'seal',
     (seal) =>
-      function (this: SecretSealer, plaintext: string, field: string) {
-        secrets.add(plaintext);
+      function (this: SecretSealer, ...args: Parameters<SecretSealer['seal']>) {
+        secrets.add(args[0]);
         for (const key of (this as unknown as { keys: Map<string, Buffer> }).keys.values())
           secrets.add(key.toString('base64'));
-        return seal.call(this, plaintext, field);
+        return seal.apply(this, args);
       },
   );
   wrap(

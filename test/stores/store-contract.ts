@@ -13,6 +13,8 @@ export interface StoreUnderTest {
 }
 
 const sealer = new SecretSealer(randomBytes(32));
+/** Stores never open secrets, so what they are bound to does not matter here. */
+const binding = (field: string) => ({ scope: 'default', field, destination: {} });
 
 /** Settings as the service hands them to a store: secrets already sealed. */
 export function sealedSettings(overrides: Partial<{ hostname: string; port: number }> = {}) {
@@ -23,7 +25,7 @@ export function sealedSettings(overrides: Partial<{ hostname: string; port: numb
     username: 'mailer',
     senderEmail: 'noreply@example.com',
     useTls: true,
-    password: sealer.seal('pw', 'password'),
+    password: sealer.seal('pw', binding('password')),
     ...overrides,
   } satisfies SealedSmtpSettings;
 }
@@ -39,7 +41,7 @@ export function bearerSettings(): SealedSmtpSettings {
     useTls: true,
     clientId: '00000000-0000-0000-0000-000000000001',
     tenantId: '00000000-0000-0000-0000-000000000002',
-    clientSecret: sealer.seal('secret', 'clientSecret'),
+    clientSecret: sealer.seal('secret', binding('clientSecret')),
   };
 }
 
@@ -148,7 +150,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           changed: ['hostname', 'password'],
         },
       ]);
-      expect(JSON.stringify(history)).not.toContain('enc:v1:');
+      expect(JSON.stringify(history)).not.toContain('enc:v');
       await expect(store.history('default', 2)).resolves.toEqual(history.slice(0, 2));
     });
 

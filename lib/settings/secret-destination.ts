@@ -1,0 +1,68 @@
+import { effectiveTlsMode } from './smtp-settings.rules';
+import type { SmtpAuthType, SmtpTlsMode } from './smtp-settings.types';
+
+/** The fields of settings (saved, sealed or submitted) that decide where their secret is sent. */
+export interface DestinationFields {
+  type: SmtpAuthType;
+  hostname: string;
+  port: number;
+  username: string;
+  useTls: boolean;
+  tlsMode?: SmtpTlsMode;
+  provider?: string;
+  clientId?: string;
+  tenantId?: string;
+}
+
+/** As the admin page names them, in the order a message lists them. */
+const LABELS = {
+  type: 'type',
+  hostname: 'hostname',
+  port: 'port',
+  username: 'username',
+  useTls: 'Send using TLS',
+  tlsMode: 'TLS mode',
+  provider: 'provider',
+  clientId: 'client ID',
+  tenantId: 'tenant ID',
+} as const;
+
+/** The names of the settings fields that decide where a secret goes. */
+export const DESTINATION_FIELDS: readonly string[] = Object.keys(LABELS);
+
+/**
+ * Where a secret goes, as sealed into its additional data. TLS counts as the mode actually used
+ * ('none' when Send using TLS is off), so that a change of port that flips the default mode counts.
+ */
+export function destinationOf(
+  settings: DestinationFields,
+): Record<string, string | number | boolean> {
+  const common = {
+    type: settings.type,
+    hostname: settings.hostname.toLowerCase(),
+    port: settings.port,
+    username: settings.username,
+    useTls: settings.useTls,
+    tlsMode: settings.useTls ? effectiveTlsMode(settings) : 'none',
+  };
+  if (settings.type !== 'bearer') return common;
+  const { provider = '', clientId = '', tenantId = '' } = settings;
+  return { ...common, provider, clientId, tenantId };
+}
+
+/**
+ * The labels of what changed between two destinations. Names, mailboxes and IDs compare
+ * case-insensitively; a change of TLS mode is not named again when Send using TLS changed.
+ */
+export function changedDestination(before: DestinationFields, after: DestinationFields): string[] {
+  const a = destinationOf(before);
+  const b = destinationOf(after);
+  return (Object.keys(LABELS) as Array<keyof typeof LABELS>)
+    .filter((key) => key in b && normalise(a[key]) !== normalise(b[key]))
+    .filter((key) => key !== 'tlsMode' || a.useTls === b.useTls)
+    .map((key) => LABELS[key]);
+}
+
+function normalise(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
+}
