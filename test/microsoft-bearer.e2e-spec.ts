@@ -292,7 +292,9 @@ describe('Bearer authentication for Microsoft 365', () => {
     await expect(
       ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' }),
     ).rejects.toMatchObject({
-      code: 'UPGRADE_REQUIRED',
+      code: 'DELIVERY_UNAVAILABLE',
+      status: 503,
+      reason: 'upgrade-removed',
       message: expect.stringContaining('Security Enhancement - oAuth Enablement for SMTP services'),
     });
     const verify = await request(ctx.app.getHttpServer())

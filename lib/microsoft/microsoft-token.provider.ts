@@ -27,7 +27,8 @@ interface Client {
 
 /**
  * Client-credentials tokens for Microsoft 365 SMTP (XOAUTH2). One MSAL client per settings version;
- * concurrent connections share one request, and the endpoint is asked again only near expiry.
+ * concurrent connections share one request, and the endpoint is asked again only near expiry or
+ * when the server refused the newest token.
  */
 @Injectable()
 export class MicrosoftTokenProvider {
@@ -38,13 +39,19 @@ export class MicrosoftTokenProvider {
   ) {}
 
   /**
-   * A token for the settings of `version`. `renew` skips every cache: the server rejected the last
-   * token. A new version drops the previous client, its secret and its cached token.
+   * A token for the settings of `version`. `renew`: the server refused `rejected` (or the current
+   * token, when unknown); a token that already replaced it is the answer. A new version drops the
+   * previous client, its secret and its cached token.
    */
-  token(version: number, settings: BearerSmtpSettings, renew = false): Promise<AccessToken> {
+  token(
+    version: number,
+    settings: BearerSmtpSettings,
+    renew = false,
+    rejected?: string,
+  ): Promise<AccessToken> {
     const key = `${version}`;
     if (this.current?.key !== key) this.current = { key, app: this.createClient(settings) };
-    return this.fromClient(this.current, renew);
+    return this.fromClient(this.current, renew, rejected);
   }
 
   /** A token for unsaved settings (verify): a client of its own, cached nowhere. */
@@ -52,14 +59,17 @@ export class MicrosoftTokenProvider {
     return this.fromClient({ key: 'once', app: this.createClient(settings) }, true);
   }
 
-  private fromClient(client: Client, renew: boolean): Promise<AccessToken> {
+  private fromClient(client: Client, renew: boolean, rejected?: string): Promise<AccessToken> {
     const token = client.token;
-    if (!renew && token && Date.now() < token.expiresOn - margin(token))
+    const fresh = token !== undefined && Date.now() < token.expiresOn - margin(token);
+    if (fresh && (!renew || (rejected !== undefined && token.accessToken !== rejected)))
       return Promise.resolve(token);
-    if (client.pending && !renew) return client.pending;
-    const pending = this.request(client.app, renew).then((fresh) => {
-      client.token = { ...fresh, obtainedAt: Date.now() };
-      return fresh;
+    // Every connection that needs a new token now shares one request, renewals included: the
+    // request skips MSAL's cache, so what it brings is never the token that was refused.
+    if (client.pending) return client.pending;
+    const pending = this.request(client.app).then((issued) => {
+      client.token = { ...issued, obtainedAt: Date.now() };
+      return issued;
     });
     client.pending = pending;
     const clear = () => {
@@ -69,14 +79,12 @@ export class MicrosoftTokenProvider {
     return pending;
   }
 
-  private async request(
-    app: ConfidentialClientApplication,
-    skipCache: boolean,
-  ): Promise<AccessToken> {
+  /** Always from the endpoint: this provider's own cache decides when a token is due. */
+  private async request(app: ConfidentialClientApplication): Promise<AccessToken> {
     const scope = this.options.microsoft?.scope ?? MICROSOFT_DEFAULTS.scope;
     let result;
     try {
-      result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache });
+      result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
     } catch (error) {
       throw toMicrosoftTokenError(error);
     }

@@ -6,3 +6,6 @@ export * from './partial-delivery.error';
 export * from './no-route.error';
 export type { RouteKind } from './smtp-route';
 export { tlsOptionsFor } from './tls-mapping';
+export * from './smtp-delivery.error';
+export * from './delivery-uncertain.error';
+export * from './sender-required.error';

@@ -5,46 +5,27 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { MailMessage, SentMessageInfo, Transport } from 'nodemailer';
+import type { MailMessage, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
-import { UpgradeRequiredError } from '../errors/upgrade-required.error';
+import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { sendInBatches } from './batched-delivery';
+import { sendWithRetry, type AttemptContext } from './delivery-attempts';
 import type { MailEvent, MailerStatus } from './mail-events.interface';
 import { NoRouteError } from './no-route.error';
-import { PartialDeliveryError } from './partial-delivery.error';
 import { RecipientLimitExceededError } from './recipient-limit-exceeded.error';
-import { batches, uniqueRecipients } from './recipient-policy';
-import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
+import { uniqueRecipients } from './recipient-policy';
+import { SenderRequiredError } from './sender-required.error';
+import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
 import type { SmtpRoute } from './smtp-route';
 import { SmtpRouteFactory } from './smtp-route.factory';
 
-interface Tally {
-  attempts: number;
-}
-
-/** What the live transport adds to nodemailer's result. */
-export interface LiveSentMessageInfo {
-  messageId: string;
-  accepted: string[];
-  rejected: string[];
-  envelope: { from: string | false; to: string[] };
-  response?: string;
-  route: 'relay' | 'custom';
-  settingsVersion: number;
-  /** Only for a message the relay's `split` policy sent in several envelopes. */
-  batches?: Array<{
-    recipients: string[];
-    accepted: string[];
-    rejected: string[];
-    response?: string;
-  }>;
-}
+export type { LiveSentMessageInfo } from './sent-message-info';
 
 /**
  * A nodemailer transport plugin that always sends through what the admin configured. Hand it to
@@ -60,8 +41,11 @@ export class LiveSmtpTransport
 
   private readonly logger = new Logger('SmtpSettings');
   private readonly events = new Subject<MailEvent>();
+  /** Aborted at shutdown: retry delays and rate-limit waits end, and no route is built again. */
+  private readonly shutdown = new AbortController();
   private route: SmtpRoute | null = null;
   private lastError: MailerStatus['lastError'] = null;
+  private lastSuccessAt: string | null = null;
   private subscription?: Subscription;
 
   /** Every message sent or failed, whichever API sent it. */
@@ -81,6 +65,12 @@ export class LiveSmtpTransport
   }
 
   onApplicationShutdown(): void {
+    this.shutdown.abort(
+      new DeliveryUnavailableError(
+        'shut-down',
+        'The application is shutting down: mail can no longer be sent',
+      ),
+    );
     this.subscription?.unsubscribe();
     this.retire();
     this.events.complete();
@@ -96,14 +86,25 @@ export class LiveSmtpTransport
     );
   }
 
+  /** Never throws: it reads what the admin saved without opening its secret. */
   status(): MailerStatus {
-    const { version, settings } = this.settings.resolve();
-    const route = settings ? 'custom' : this.routes.hasRelay ? 'relay' : 'none';
-    return { route, settingsVersion: version, lastError: this.lastError };
+    const { source, version } = this.settings.get();
+    const route = source === 'custom' ? 'custom' : this.routes.hasRelay ? 'relay' : 'none';
+    return {
+      route,
+      settingsVersion: version,
+      lastError: this.lastError,
+      lastSuccessAt: this.lastSuccessAt,
+    };
   }
 
   private async deliver(mail: MailMessage): Promise<LiveSentMessageInfo> {
-    const tally = { attempts: 0 };
+    const context: AttemptContext = {
+      retry: this.options.retry,
+      logger: this.logger,
+      signal: this.shutdown.signal,
+      tally: { attempts: 0 },
+    };
     let route: SmtpRoute | undefined;
     try {
       const used = (route = this.current());
@@ -111,9 +112,10 @@ export class LiveSmtpTransport
       const info = await used.hold(async () => {
         await this.assertAllowed(used);
         this.applyDefaults(mail, used);
-        return this.deliverOn(used, mail, tally);
+        return this.deliverOn(used, mail, context);
       });
       const { messageId, accepted, rejected, settingsVersion } = info;
+      this.lastSuccessAt = new Date().toISOString();
       this.events.next({
         type: 'sent',
         messageId,
@@ -121,19 +123,23 @@ export class LiveSmtpTransport
         settingsVersion,
         accepted,
         rejected,
-        attempts: tally.attempts,
+        attempts: context.tally.attempts,
       });
       return info;
     } catch (error) {
       const { code = 'ESEND', message } = error as Error & { code?: string };
       this.lastError = { code, message, at: new Date().toISOString() };
+      // Once per message; the attempts before the last one are at debug level.
+      this.logger.warn(
+        `Mail not sent (${code}, ${context.tally.attempts} attempt(s), ${route?.kind ?? 'no'} route): ${message}`,
+      );
       this.events.next({
         type: 'failed',
         route: route?.kind,
         settingsVersion: route?.version,
         code,
         message,
-        attempts: tally.attempts,
+        attempts: context.tally.attempts,
       });
       throw error;
     }
@@ -142,91 +148,29 @@ export class LiveSmtpTransport
   private async deliverOn(
     route: SmtpRoute,
     mail: MailMessage,
-    tally: Tally,
+    context: AttemptContext,
   ): Promise<LiveSentMessageInfo> {
+    const sendOne = () => sendWithRetry(mail, route, context);
     const limit = route.limit;
     // Only the relay has a limit. getEnvelope() parses every address header again, which costs
     // about a tenth of the CPU nodemailer spends on a message: custom routes skip it.
     if (limit) {
-      const recipients = uniqueRecipients(mail.message.getEnvelope().to);
+      const envelope = mail.message.getEnvelope();
+      const recipients = uniqueRecipients(envelope.to);
       if (recipients.length > limit.maxRecipients) {
         if (limit.policy === 'reject')
           throw new RecipientLimitExceededError(recipients.length, limit.maxRecipients);
-        return this.sendInBatches(mail, route, recipients, limit.maxRecipients, tally);
+        return sendInBatches(mail, route, recipients, limit.maxRecipients, sendOne);
       }
+      // The relay counts RCPT TO: send each recipient once, as counted (case-insensitively).
+      if (recipients.length < envelope.to.length)
+        mail.message.setEnvelope({ from: envelope.from, to: recipients });
     }
-    return this.result(await this.sendWithRetry(mail, route, tally), route);
-  }
-
-  private async sendInBatches(
-    mail: MailMessage,
-    route: SmtpRoute,
-    recipients: string[],
-    size: number,
-    tally: Tally,
-  ): Promise<LiveSentMessageInfo> {
-    const from = mail.message.getEnvelope().from;
-    const done: NonNullable<LiveSentMessageInfo['batches']> = [];
-    let last: SentMessageInfo | undefined;
-    for (const batch of batches(recipients, size)) {
-      // Same message, same headers (Bcc never written): only the envelope differs.
-      mail.message.setEnvelope({ from, to: batch });
-      try {
-        last = await this.sendWithRetry(mail, route, tally);
-      } catch (error) {
-        const sentTo = done.flatMap((b) => b.accepted);
-        throw new PartialDeliveryError(
-          sentTo,
-          recipients.filter((r) => !sentTo.includes(r)),
-          error,
-        );
-      }
-      const { accepted = [], rejected = [], response } = last;
-      done.push({ recipients: batch, accepted, rejected, response });
-    }
-    return {
-      ...this.result(last!, route),
-      accepted: done.flatMap((b) => b.accepted),
-      rejected: done.flatMap((b) => b.rejected),
-      envelope: { from, to: recipients },
-      batches: done,
-    };
-  }
-
-  /**
-   * Transient failures are retried with backoff. An authentication failure is never retried as
-   * such; with Bearer settings the token is renewed once and the message tried once more, because
-   * Microsoft rejects a revoked token with 535 at once instead of the 334 nodemailer renews on.
-   */
-  private async sendWithRetry(
-    mail: MailMessage,
-    route: SmtpRoute,
-    tally: Tally,
-  ): Promise<SentMessageInfo> {
-    const attempts = Math.max(1, this.options.retry?.attempts ?? 3);
-    let renewed = false;
-    for (let attempt = 1; ; attempt++) {
-      tally.attempts++;
-      try {
-        await route.prepare();
-        return await route.send(mail);
-      } catch (error) {
-        if (!renewed && route.authType === 'bearer' && isAuthFailure(error)) {
-          renewed = true;
-          await route.prepare(true);
-          continue;
-        }
-        if (attempt >= attempts || !isTransient(error)) throw error;
-        const delay = retryDelay(attempt, this.options.retry);
-        this.logger.warn(
-          `Send attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`,
-        );
-        await sleep(delay);
-      }
-    }
+    return toSentInfo(await sendOne(), route);
   }
 
   private current(): SmtpRoute {
+    this.shutdown.signal.throwIfAborted();
     if (this.route) return this.route;
     const { version, settings } = this.settings.resolve();
     if (settings) this.route = this.routes.custom(version, settings);
@@ -239,10 +183,9 @@ export class LiveSmtpTransport
   private async assertAllowed(route: SmtpRoute): Promise<void> {
     if (route.authType !== 'bearer') return;
     if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
-    throw new UpgradeRequiredError(
-      SMTP_OAUTH_UPGRADE.id,
-      SMTP_OAUTH_UPGRADE.name,
-      'Sending with Bearer authentication',
+    throw new DeliveryUnavailableError(
+      'upgrade-removed',
+      `Mail cannot be sent: the saved SMTP settings use Microsoft 365 (Bearer) authentication, which needs the upgrade "${SMTP_OAUTH_UPGRADE.name}", and it is no longer installed. Install it again in the Upgrade Center, or save other SMTP settings.`,
     );
   }
 
@@ -264,21 +207,11 @@ export class LiveSmtpTransport
         mail.message.setHeader('Message-ID', `<${randomUUID()}@${domain}>`);
       }
     }
+    // Without one, the message would go out as MAIL FROM:<>, a bounce that nobody can answer.
+    if (!mail.data.from) throw new SenderRequiredError();
     if (!mail.data.replyTo && replyTo) {
       mail.data.replyTo = replyTo;
       mail.message.setHeader('Reply-To', replyTo);
     }
-  }
-
-  private result(info: SentMessageInfo, route: SmtpRoute): LiveSentMessageInfo {
-    return {
-      messageId: info.messageId,
-      accepted: info.accepted ?? [],
-      rejected: info.rejected ?? [],
-      envelope: info.envelope,
-      response: info.response,
-      route: route.kind,
-      settingsVersion: route.version,
-    };
   }
 }

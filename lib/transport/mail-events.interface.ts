@@ -21,9 +21,12 @@ export type MailEvent =
       attempts: number;
     };
 
-/** The route the next message takes, and what went wrong last. */
+/** The route the next message takes, what went wrong last, and when mail last went out. */
 export interface MailerStatus {
   route: RouteKind | 'none';
   settingsVersion: number;
+  /** The last failed send: its code and the explained message, as the send threw it. */
   lastError: { code: string; message: string; at: string } | null;
+  /** When a message last went out, as an ISO date. */
+  lastSuccessAt: string | null;
 }

@@ -3,6 +3,8 @@ import type { SmtpRetryOptions } from './relay-options.interface';
 interface SmtpFailure {
   code?: string;
   responseCode?: number;
+  message?: string;
+  timeoutType?: string;
 }
 
 const TRANSIENT_CODES = new Set([
@@ -14,12 +16,30 @@ const TRANSIENT_CODES = new Set([
 ]);
 const TRANSIENT_REPLIES = new Set([421, 450, 451, 452]);
 
-/** Connection drops, timeouts and "try again later" replies; never 5xx, never authentication. */
+/**
+ * Connection drops, timeouts and "try again later" replies; never 5xx, never authentication.
+ * A connection that opens but never greets is a TLS-mode mismatch, not a passing fault.
+ */
 export function isTransient(error: unknown): boolean {
   const { code, responseCode } = (error ?? {}) as SmtpFailure;
   if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'ETLS') return false;
+  if (isGreetingTimeout(error)) return false;
   if (responseCode !== undefined) return TRANSIENT_REPLIES.has(responseCode);
   return code !== undefined && TRANSIENT_CODES.has(code);
+}
+
+export function isGreetingTimeout(error: unknown): boolean {
+  const { code, message, timeoutType } = (error ?? {}) as SmtpFailure;
+  if (code !== 'ETIMEDOUT') return false;
+  return timeoutType === 'GREETING_TIMEOUT' || /greeting never received/i.test(message ?? '');
+}
+
+/**
+ * After the whole message was written, only a reply says what became of it: a failure without
+ * one (a timeout, a dropped connection) may follow a message the server already accepted.
+ */
+export function isUncertainAfterData(error: unknown): boolean {
+  return (error as SmtpFailure | undefined)?.responseCode === undefined;
 }
 
 export function isAuthFailure(error: unknown): boolean {

@@ -13,21 +13,24 @@ export class SlidingWindowLimiter {
     private readonly windowMs: number,
   ) {}
 
-  acquire(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForSlot());
-    this.queue = turn;
+  /** Resolves at this caller's turn; an aborted wait rejects and gives its place up. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.waitForSlot(signal));
+    // A caller that gave up must not hold up the ones queued behind it.
+    this.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  private async waitForSlot(): Promise<void> {
+  private async waitForSlot(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       const now = Date.now();
       while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
       if (this.starts.length < this.limit) {
         this.starts.push(now);
         return;
       }
-      await sleep(this.starts[0]! + this.windowMs - now);
+      await sleep(this.starts[0]! + this.windowMs - now, undefined, { signal });
     }
   }
 }

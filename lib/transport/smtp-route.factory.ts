@@ -8,14 +8,18 @@ import type { BearerSmtpSettings, SmtpSettings } from '../settings/smtp-settings
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
 import { formatSender } from './sender';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
-import { SmtpRoute } from './smtp-route';
+import { SmtpRoute, type RouteTarget } from './smtp-route';
 import { tlsOptionsFor } from './tls-mapping';
 
-type TokenSource = (renew: boolean) => Promise<AccessToken>;
+/** A token for a connection; `rejected`, when known, is the token the server just refused. */
+type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessToken>;
 
 /** Builds the pooled transporter for the relay or for a version of the custom settings. */
 @Injectable()
 export class SmtpRouteFactory {
+  /** One per mailbox, kept across settings versions: saving settings must not reset its budget. */
+  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) protected readonly options: SmtpSettingsModuleOptions,
     protected readonly tokens: MicrosoftTokenProvider,
@@ -30,6 +34,7 @@ export class SmtpRouteFactory {
     return new SmtpRoute({
       kind: 'relay',
       version,
+      target: this.relayTarget(),
       transporter: createTransport(this.relayTransportOptions()),
       defaults: { from: relay.from },
       limit: {
@@ -52,23 +57,39 @@ export class SmtpRouteFactory {
     };
   }
 
+  /** Where the relay's options point, for explaining its failures. */
+  relayTarget(): RouteTarget {
+    const options = this.relayTransportOptions();
+    const url = options.url ? new URL(options.url) : undefined;
+    const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
+    return {
+      hostname: url?.hostname || options.host || 'localhost',
+      port: Number(url?.port || options.port || (useTls ? 465 : 587)),
+      useTls,
+      ...(useTls ? { tlsMode: 'implicit' as const } : {}),
+    };
+  }
+
   custom(version: number, settings: SmtpSettings): SmtpRoute {
     const tokens = settings.type === 'bearer' ? this.tokenSource(version, settings) : undefined;
     return new SmtpRoute({
       kind: 'custom',
       version,
+      target: settings,
       transporter: createTransport(this.transportOptions(settings, true, tokens)),
       defaults: { from: formatSender(settings), replyTo: settings.replyTo },
       authType: settings.type,
-      prepare: tokens ? async (renew) => void (await tokens(renew)) : undefined,
-      limiter: settings.type === 'bearer' ? this.bearerLimiter() : undefined,
+      prepare: tokens
+        ? async (renew, rejected) => (await tokens(renew, rejected)).accessToken
+        : undefined,
+      limiter: settings.type === 'bearer' ? this.bearerLimiter(settings) : undefined,
     });
   }
 
   /** A token source for unsaved Bearer settings, as `verify` checks them. */
   oneOffTokens(settings: BearerSmtpSettings): TokenSource {
     let token: Promise<AccessToken> | undefined;
-    return (renew) => (!renew && token) || (token = this.tokens.tokenOnce(settings));
+    return (renew: boolean) => (!renew && token) || (token = this.tokens.tokenOnce(settings));
   }
 
   /** Options for the custom server: pooled for sending, a single connection for verify. */
@@ -82,18 +103,25 @@ export class SmtpRouteFactory {
         settings.type === 'basic'
           ? { user: settings.username, pass: settings.password }
           : xoauth2(settings, tokens!),
+      // Credentials are configured: a server that offers no AUTH must fail, not go unauthenticated.
+      forceAuth: true,
       pool,
     } as SMTPPoolOptions;
   }
 
   private tokenSource(version: number, settings: BearerSmtpSettings): TokenSource {
-    return (renew) => this.tokens.token(version, settings, renew);
+    return (renew, rejected) => this.tokens.token(version, settings, renew, rejected);
   }
 
   /** Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. */
-  private bearerLimiter(): SlidingWindowLimiter | undefined {
+  private bearerLimiter(settings: BearerSmtpSettings): SlidingWindowLimiter | undefined {
     const limit = this.options.microsoft?.rateLimit ?? MICROSOFT_DEFAULTS.rateLimit;
-    return limit ? new SlidingWindowLimiter(limit.messages, limit.windowMs) : undefined;
+    if (!limit) return undefined;
+    const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
+    const limiter =
+      this.limiters.get(mailbox) ?? new SlidingWindowLimiter(limit.messages, limit.windowMs);
+    this.limiters.set(mailbox, limiter);
+    return limiter;
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {
@@ -107,12 +135,15 @@ function xoauth2(settings: BearerSmtpSettings, tokens: TokenSource): SMTPPoolOpt
   return {
     type: 'OAuth2',
     user: settings.username,
-    provisionCallback: (
+    // A method, not an arrow: nodemailer calls it on the connection's XOAuth2 object, whose
+    // `accessToken` is the token the server refused when `renew` is set.
+    provisionCallback(
+      this: { accessToken?: string | false } | undefined,
       _user: string,
       renew: boolean,
       callback: (error: Error | null, token?: string, expires?: number) => void,
-    ) => {
-      tokens(renew).then(
+    ) {
+      tokens(renew, (renew && this?.accessToken) || undefined).then(
         (token) => callback(null, token.accessToken, token.expiresOn),
         (error: Error) => callback(error),
       );

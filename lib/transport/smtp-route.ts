@@ -1,9 +1,16 @@
 import type { Address, MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
+import type { Readable } from 'node:stream';
 import type { SmtpAuthType } from '../settings/smtp-settings.types';
+import type { explainSmtpFailure } from '../verify/explain-smtp-failure';
+import { DeliveryUncertainError } from './delivery-uncertain.error';
 import type { RecipientPolicy } from './relay-options.interface';
+import { isUncertainAfterData } from './retry-policy';
 import type { SlidingWindowLimiter } from './sliding-window-limiter';
 
 export type RouteKind = 'relay' | 'custom';
+
+/** The server a route reaches, as failures are explained against it. */
+export type RouteTarget = Parameters<typeof explainSmtpFailure>[1];
 
 /** The sender and reply-to that messages get when they name none. */
 export interface RouteDefaults {
@@ -20,16 +27,18 @@ export interface RouteLimit {
 export interface RouteSpec {
   kind: RouteKind;
   version: number;
+  target: RouteTarget;
   /** A pooled nodemailer transporter; its pool is what sends. */
   transporter: Transporter;
   defaults: RouteDefaults;
   limit?: RouteLimit;
   authType?: SmtpAuthType;
   /**
-   * Makes credentials ready before a message goes out (a Bearer token); `renew` after the server
-   * rejected them. Errors surface here, at their own stage, rather than as a generic AUTH failure.
+   * Makes credentials ready before a message goes out (a Bearer token, which it resolves to);
+   * `renew` after the server rejected `rejected`. Errors surface here, at their own stage, rather
+   * than as a generic AUTH failure.
    */
-  prepare?: (renew: boolean) => Promise<void>;
+  prepare?: (renew: boolean, rejected?: string) => Promise<string | undefined>;
   /** Paces sends to a mailbox's limit; messages wait in order rather than fail. */
   limiter?: SlidingWindowLimiter;
 }
@@ -59,19 +68,44 @@ export class SmtpRoute {
   get authType(): SmtpAuthType | undefined {
     return this.spec.authType;
   }
-
-  prepare(renew = false): Promise<void> {
-    return this.spec.prepare?.(renew) ?? Promise.resolve();
+  get target(): RouteTarget {
+    return this.spec.target;
   }
 
-  /** One attempt, handed straight to the pool: the message is compiled once, by the caller's Mail. */
-  async send(mail: MailMessage): Promise<SentMessageInfo> {
-    await this.spec.limiter?.acquire();
-    return new Promise((resolve, reject) => {
-      this.spec.transporter.transporter.send(mail, (error, info) =>
-        error ? reject(error) : resolve(info!),
-      );
-    });
+  prepare(renew = false, rejected?: string): Promise<string | undefined> {
+    return this.spec.prepare?.(renew, rejected) ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * One attempt, handed straight to the pool: the message is compiled once, by the caller's Mail.
+   * A failure after the whole message was written, without a reply, throws DeliveryUncertainError.
+   */
+  async send(mail: MailMessage, signal?: AbortSignal): Promise<SentMessageInfo> {
+    await this.spec.limiter?.acquire(signal);
+    const message = mail.message;
+    const original = message.createReadStream;
+    let written = false;
+    // The pool reads a fresh stream per attempt; its end means every byte went to the socket.
+    message.createReadStream = function (this: typeof message, ...args) {
+      const stream: Readable = original.apply(this, args);
+      stream.once('end', () => void (written = true));
+      return stream;
+    };
+    try {
+      return await new Promise<SentMessageInfo>((resolve, reject) => {
+        this.spec.transporter.transporter.send(mail, (error, info) =>
+          error ? reject(error) : resolve(info!),
+        );
+      });
+    } catch (error) {
+      if (written && isUncertainAfterData(error)) {
+        const { hostname, port } = this.spec.target;
+        throw new DeliveryUncertainError(`${hostname}:${port}`, error);
+      }
+      throw error;
+    } finally {
+      message.createReadStream = original;
+    }
   }
 
   /** Takes a message for the whole of its delivery, retries included, so the pool stays open. */

@@ -1,0 +1,43 @@
+import type { MailMessage, SentMessageInfo } from 'nodemailer';
+import { PartialDeliveryError } from './partial-delivery.error';
+import { batches } from './recipient-policy';
+import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
+import type { SmtpRoute } from './smtp-route';
+
+/**
+ * The relay's `split` policy: the same message (same headers, Bcc never written) in envelopes of
+ * at most `size` recipients. A failed batch says exactly who got the message and who did not.
+ */
+export async function sendInBatches(
+  mail: MailMessage,
+  route: SmtpRoute,
+  recipients: string[],
+  size: number,
+  sendOne: () => Promise<SentMessageInfo>,
+): Promise<LiveSentMessageInfo> {
+  const from = mail.message.getEnvelope().from;
+  const done: NonNullable<LiveSentMessageInfo['batches']> = [];
+  let last: SentMessageInfo | undefined;
+  for (const batch of batches(recipients, size)) {
+    mail.message.setEnvelope({ from, to: batch });
+    try {
+      last = await sendOne();
+    } catch (error) {
+      const sentTo = done.flatMap((b) => b.accepted);
+      throw new PartialDeliveryError(
+        sentTo,
+        recipients.filter((r) => !sentTo.includes(r)),
+        error,
+      );
+    }
+    const { accepted = [], rejected = [], response } = last;
+    done.push({ recipients: batch, accepted, rejected, response });
+  }
+  return {
+    ...toSentInfo(last!, route),
+    accepted: done.flatMap((b) => b.accepted),
+    rejected: done.flatMap((b) => b.rejected),
+    envelope: { from, to: recipients },
+    batches: done,
+  };
+}
