@@ -89,6 +89,20 @@ describe('Stored secrets', () => {
     return body === undefined ? req : req.send(body as object);
   };
 
+  /**
+   * Verify of saved settings whose secret cannot be opened: a clear answer, as a failed result or
+   * a 503, that tells the admin to enter it again; never a 500, never a connection.
+   */
+  async function expectVerifyBlocked(ctx: SettingsApp): Promise<void> {
+    const res = await verify(ctx);
+    expect([200, 503]).toContain(res.status);
+    expect(res.body.ok).not.toBe(true);
+    expect(res.body).toMatchObject({
+      code: 'DELIVERY_UNAVAILABLE',
+      message: expect.stringMatching(UNOPENABLE),
+    });
+  }
+
   /** Writes a record as someone with access to the store but not to the key would. */
   async function tamper(ctx: SettingsApp, change: Record<string, unknown>): Promise<void> {
     const record = (await ctx.store.get('default'))!;
@@ -227,17 +241,31 @@ describe('Stored secrets', () => {
           reason: 'secret-unavailable',
           message: expect.stringMatching(UNOPENABLE),
         });
-        const checked = await verify(ctx).expect(503);
-        expect(checked.body).toMatchObject({
-          code: 'DELIVERY_UNAVAILABLE',
-          reason: 'secret-unavailable',
-          message: expect.stringMatching(UNOPENABLE),
-        });
+        await expectVerifyBlocked(ctx);
         expect(attacker.connections).toBe(0);
         expect(server.connections).toBe(0);
         expect(ctx.app.get(SmtpSettingsService).secretProblem()).toMatch(UNOPENABLE);
       },
     );
+
+    it.each([
+      ['a password that is not a sealed secret', { password: 'plain-text' }],
+      ['no password at all', { password: undefined }],
+      ['a password of the wrong kind', { password: 42 }],
+      ['a hostname of the wrong kind', { hostname: 42 }],
+    ])('reports a record with %s, and never answers 500', async (_what, change) => {
+      const server = await peer({ tls: 'starttls' });
+      const ctx = await app();
+      await put(ctx, basicFor(server)).expect(200);
+      await tamper(ctx, change);
+
+      const state = await http(ctx).get('/smtp-settings').set(AUTH).expect(200);
+      expect(state.body.settings.passwordSet).toBe(false);
+      expect(state.body.warnings).toContainEqual(expect.stringMatching(UNOPENABLE));
+      await expectVerifyBlocked(ctx);
+      await http(ctx).delete('/smtp-settings').set(AUTH).expect(204);
+      expect(server.connections).toBe(0);
+    });
 
     it('asks for the password when an altered record would otherwise be reused', async () => {
       const server = await peer({ tls: 'starttls' });
@@ -271,7 +299,7 @@ describe('Stored secrets', () => {
       const second = await app({ store, encryptionKey: key, scope: 'tenant-2' });
       const state = await http(second).get('/smtp-settings').set(AUTH).expect(200);
       expect(state.body.settings.passwordSet).toBe(false);
-      await verify(second).expect(503);
+      await expectVerifyBlocked(second);
       expect(server.connections).toBe(0);
     });
 
@@ -464,11 +492,7 @@ describe('Stored secrets', () => {
       expect(reuse.body.errors).toEqual([
         { field: 'password', message: expect.stringMatching(UNOPENABLE) },
       ]);
-      const saved = await verify(ctx).expect(503);
-      expect(saved.body).toMatchObject({
-        code: 'DELIVERY_UNAVAILABLE',
-        reason: 'secret-unavailable',
-      });
+      await expectVerifyBlocked(ctx);
       expect(server.connections).toBe(0);
 
       const full = await verify(ctx, basicFor(server)).expect(200);

@@ -34,8 +34,8 @@ export function parseEncryptionKey(base64: string, name = 'encryptionKey'): Buff
 }
 
 /** A secret sealed by 0.1.0, whose additional data is only the field name. */
-export function isLegacySealedSecret(sealed: string): boolean {
-  return sealed.startsWith(LEGACY_PREFIX);
+export function isLegacySealedSecret(sealed: unknown): boolean {
+  return typeof sealed === 'string' && sealed.startsWith(LEGACY_PREFIX);
 }
 
 /** Any sealed secret, of any version: what a store must not lose the key of. */
@@ -96,9 +96,11 @@ export class SecretSealer {
   }
 
   private decrypt(sealed: string, prefix: string, field: string, aad: Buffer): string {
-    const [keyId, iv, tag, ciphertext] = sealed.startsWith(prefix)
-      ? sealed.slice(prefix.length).split(':')
-      : [];
+    // Records come from a store that someone else may have written: anything can be there.
+    const [keyId, iv, tag, ciphertext] =
+      typeof sealed === 'string' && sealed.startsWith(prefix)
+        ? sealed.slice(prefix.length).split(':')
+        : [];
     if (keyId === undefined) throw new SecretUnsealError(field, 'it is not a sealed secret');
     const key = this.keys.get(keyId);
     if (!key) {

@@ -39,7 +39,8 @@ export function destinationOf(
 ): Record<string, string | number | boolean> {
   const common = {
     type: settings.type,
-    hostname: settings.hostname.toLowerCase(),
+    // String(): a record altered in the store may hold anything; it must fail to open, not throw.
+    hostname: String(settings.hostname).toLowerCase(),
     port: settings.port,
     username: settings.username,
     useTls: settings.useTls,

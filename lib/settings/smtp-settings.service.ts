@@ -221,7 +221,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     for (let attempt = 0; attempt < MIGRATION_ATTEMPTS; attempt++) {
       const record = this.record;
       const settings = record?.settings;
-      if (!record || !settings || !isLegacySealedSecret(secretOf(settings) ?? '')) return;
+      if (!record || !settings || !isLegacySealedSecret(secretOf(settings))) return;
       const field = secretFieldOf(settings.type);
       let migrated: SealedSmtpSettings;
       try {
