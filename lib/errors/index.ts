@@ -5,3 +5,4 @@ export * from './upgrade-required.error';
 export * from './settings-store.error';
 export * from './smtp-settings-exception.filter';
 export * from './delivery-unavailable.error';
+export * from './invalid-request.error';

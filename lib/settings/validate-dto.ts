@@ -1,6 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { SettingsValidationError, type FieldProblem } from '../errors/settings-validation.error';
+import { InvalidRequestError } from '../errors/invalid-request.error';
+import type { FieldProblem } from '../errors/settings-validation.error';
+import type { SmtpSettingsError } from '../errors/smtp-settings.error';
 
 /** Keys that could reach an object's prototype once copied. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -46,10 +48,18 @@ export function checkDto<T extends object>(
   return { dto, problems };
 }
 
-/** `checkDto`, throwing one `SettingsValidationError` that lists every problem. */
-export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
+/**
+ * `checkDto`, throwing one error that lists every problem: `InvalidRequestError` unless the caller
+ * names another (settings bodies answer `SettingsValidationError`).
+ */
+export function validateDto<T extends object>(
+  cls: new () => T,
+  body: unknown,
+  toError: (problems: FieldProblem[]) => SmtpSettingsError = (problems) =>
+    new InvalidRequestError(problems),
+): T {
   const { dto, problems } = checkDto(cls, body);
-  if (problems.length > 0) throw new SettingsValidationError(problems);
+  if (problems.length > 0) throw toError(problems);
   return dto;
 }
 

@@ -1,0 +1,16 @@
+import type { FieldProblem } from './settings-validation.error';
+import { SmtpSettingsError } from './smtp-settings.error';
+
+/** A request body that is not settings (a test email's address) has bad fields: every one at once. */
+export class InvalidRequestError extends SmtpSettingsError {
+  readonly code = 'INVALID_REQUEST';
+  readonly status = 400;
+
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+
+  override toResponse() {
+    return { message: this.problems.map((p) => p.message), errors: this.problems };
+  }
+}
