@@ -4,15 +4,14 @@ import type { Observable } from 'rxjs';
 import type { MailEvent, MailerStatus } from '../transport/mail-events.interface';
 import { LiveSmtpTransport, type LiveSentMessageInfo } from '../transport/live-smtp-transport';
 import { SmtpVerifier } from '../verify/smtp-verifier';
-import type { VerifyResult, VerifyStage } from '../verify/verify-result.interface';
+import type { TestEmailResult } from '../verify/test-email-result.interface';
+import type { VerifyResult } from '../verify/verify-result.interface';
 import { assertNoHeaderInjection } from './header-guard';
+
+export type { TestEmailResult } from '../verify/test-email-result.interface';
 
 /** The result of `send`: nodemailer's, plus which route it took and under which settings version. */
 export type SendResult = LiveSentMessageInfo;
-
-export type TestEmailResult =
-  | ({ ok: true } & SendResult)
-  | { ok: false; stage: VerifyStage; code: string | null; message: string };
 
 /**
  * Sends mail through whatever the admin configured: the custom SMTP server, or the relay with its
@@ -42,20 +41,14 @@ export class MailerService implements OnApplicationShutdown {
     return this.verifier.verify(settings);
   }
 
-  /** A short message from the configured sender through the current route, to prove delivery. */
-  async sendTestEmail(to: string): Promise<TestEmailResult> {
-    try {
-      const result = await this.send({
-        to,
-        subject: 'SMTP settings test email',
-        text:
-          'This test email was sent to check the SMTP server settings. ' +
-          'If you can read it, mail is being delivered. The sender mailbox does not receive replies.',
-      });
-      return { ok: true, ...result };
-    } catch (error) {
-      return { ok: false, ...this.verifier.explain(error) };
-    }
+  /**
+   * A short message from the configured sender through the current route, to prove delivery. It
+   * goes over a connection of its own with the admin timeouts, never the pool, and is not retried:
+   * every failure is a result that says where it happened and what to change.
+   */
+  sendTestEmail(to: string): Promise<TestEmailResult> {
+    assertNoHeaderInjection({ to });
+    return this.verifier.sendTestEmail(to);
   }
 
   status(): MailerStatus {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { createTransport, type SMTPPoolOptions } from 'nodemailer';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettings } from '../settings/smtp-settings.types';
@@ -13,12 +12,18 @@ import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import { SmtpRouteFactory } from '../transport/smtp-route.factory';
+import { customAdminRoute, relayAdminRoute, type AdminRoute } from './admin-route';
+import { blockedExplanation } from './blocked-explanation';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
+import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
+import { sendTestEmailOver } from './test-email';
+import type { TestEmailResult } from './test-email-result.interface';
 import type { VerifyResult } from './verify-result.interface';
 
-const DEFAULT_TIMEOUT_MS = 15_000;
+/** Every wait of an admin action; a server that never greets is answered well within a minute. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** Checks a server the way a send would reach it, once, sending nothing. */
+/** Checks a server the way a send would reach it, over a connection of its own. */
 @Injectable()
 export class SmtpVerifier {
   constructor(
@@ -30,37 +35,49 @@ export class SmtpVerifier {
 
   /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
   async verify(input?: unknown): Promise<VerifyResult> {
-    const settings =
-      input === undefined || isEmptyBody(input)
-        ? this.settings.resolve().settings
-        : await this.settings.prepare(input);
-    if (settings?.type === 'bearer' && !(await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id))) {
+    if (input !== undefined && !isEmptyBody(input)) {
+      const settings = await this.settings.prepare(input);
+      return this.check(customAdminRoute(this.routes, 0, settings, this.timeoutMs));
+    }
+    let route: AdminRoute;
+    try {
+      route = await this.currentRoute('Bearer authentication');
+    } catch (error) {
       // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
-      throw new UpgradeRequiredError(
-        SMTP_OAUTH_UPGRADE.id,
-        SMTP_OAUTH_UPGRADE.name,
-        'Bearer authentication',
-      );
+      if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
+        throw error;
+      }
+      const kind = error instanceof NoRouteError ? 'relay' : 'custom';
+      return { ok: false, ...blockedExplanation(error), durationMs: 0, route: kind };
     }
-    if (settings) return this.check(settings, 'custom');
-    if (!this.routes.hasRelay) {
-      const { code, message } = new NoRouteError();
-      return { ok: false, stage: 'connect', code, message, durationMs: 0, route: 'relay' };
-    }
-    return this.checkRelay();
+    return this.check(route);
   }
 
-  protected async check(
-    target: SmtpSettings,
-    route: VerifyResult['route'],
-    relayOptions?: SMTPPoolOptions,
-  ): Promise<VerifyResult> {
+  /**
+   * One short message from the configured sender through the current route, on a connection of
+   * its own: the pool may still hold a session from before a server-side fix.
+   */
+  async sendTestEmail(to: string): Promise<TestEmailResult> {
+    let route: AdminRoute;
+    try {
+      route = await this.currentRoute('Sending with Bearer authentication');
+    } catch (error) {
+      if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
+      throw error;
+    }
+    const token = await this.tokenProblem(route);
+    if (token) return { ok: false, ...token };
+    return sendTestEmailOver(route, to);
+  }
+
+  protected async check(route: AdminRoute): Promise<VerifyResult> {
     const started = performance.now();
     const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
       ...partial,
       durationMs: Math.round(performance.now() - started),
-      route,
+      route: route.kind,
     });
+    const { target } = route;
     if (!isIP(target.hostname)) {
       try {
         await lookup(target.hostname);
@@ -71,64 +88,60 @@ export class SmtpVerifier {
         });
       }
     }
-    // A fresh token every time: verify is how an admin checks a new client secret.
-    const tokens = target.type === 'bearer' ? this.routes.oneOffTokens(target) : undefined;
-    if (tokens) {
-      try {
-        await tokens(false);
-      } catch (error) {
-        const { code, message } = error as MicrosoftTokenError;
-        return done({ ok: false, stage: 'token', code, message });
-      }
-    }
-    const options = relayOptions ?? this.routes.transportOptions(target, false, tokens);
-    const timeout = this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const transporter = createTransport({
-      ...options,
-      pool: false,
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-    } as SMTPPoolOptions);
+    const token = await this.tokenProblem(route);
+    if (token) return done({ ok: false, ...token });
     try {
-      await transporter.verify();
-      return done({
-        ok: true,
-        stage: 'auth',
-        code: null,
-        message: `connected to ${target.hostname}:${target.port} and authenticated`,
-      });
+      const session = await checkSmtpSession(route.options);
+      return done({ ok: true, stage: 'auth', code: null, message: passed(route, session) });
     } catch (error) {
-      return done({ ok: false, ...explainSmtpFailure(error, target) });
-    } finally {
-      transporter.close();
+      const { stage, code, message } = explainSmtpFailure(error, target);
+      return done({ ok: false, stage, code, message });
     }
   }
 
-  /** Explains a failed send through the current route, in the words `verify` uses. */
-  explain(error: unknown): Explanation {
-    if (error instanceof MicrosoftTokenError)
+  /** The saved settings, or the relay; throws a domain error when nothing may be sent. */
+  private async currentRoute(feature: string): Promise<AdminRoute> {
+    const { version, settings } = this.settings.resolve();
+    if (settings) {
+      await this.assertAllowed(settings, feature);
+      return customAdminRoute(this.routes, version, settings, this.timeoutMs);
+    }
+    if (!this.routes.hasRelay) throw new NoRouteError();
+    return relayAdminRoute(this.routes, version, this.options.relay?.from, this.timeoutMs);
+  }
+
+  private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
+    if (settings.type !== 'bearer') return;
+    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
+    throw new UpgradeRequiredError(SMTP_OAUTH_UPGRADE.id, SMTP_OAUTH_UPGRADE.name, feature);
+  }
+
+  /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
+  private async tokenProblem(route: AdminRoute): Promise<Explanation | undefined> {
+    if (!route.tokens) return undefined;
+    try {
+      await route.tokens(false);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof MicrosoftTokenError)) throw error;
       return { stage: 'token', code: error.code, message: error.message };
-    if (error instanceof SmtpSettingsError)
-      return { stage: 'connect', code: error.code, message: error.message };
-    return explainSmtpFailure(error, this.settings.resolve().settings ?? this.relayTarget());
+    }
   }
 
-  private checkRelay(): Promise<VerifyResult> {
-    return this.check(this.relayTarget(), 'relay', this.routes.relayTransportOptions());
+  private get timeoutMs(): number {
+    return this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
+}
 
-  private relayTarget(): SmtpSettings {
-    const options = this.routes.relayTransportOptions();
-    const url = options.url ? new URL(options.url) : undefined;
-    const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
-    const target = {
-      hostname: url?.hostname ?? options.host ?? 'localhost',
-      port: Number(url?.port || options.port || (useTls ? 465 : 587)),
-      useTls,
-    };
-    return target as SmtpSettings;
-  }
+/** Says what was checked, and "authenticated" only when a sign-in really succeeded. */
+function passed({ target }: AdminRoute, session: SessionCheck): string {
+  const tls = { implicit: 'over implicit TLS', starttls: 'with STARTTLS', none: 'without TLS' }[
+    session.tls
+  ];
+  const where = `${target.hostname}:${target.port}`;
+  return session.authenticated
+    ? `connected to ${where} ${tls} and authenticated`
+    : `connected to ${where} ${tls}; no authentication is configured`;
 }
 
 function isEmptyBody(input: unknown): boolean {

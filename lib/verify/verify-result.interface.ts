@@ -1,5 +1,18 @@
-/** Where a connection check stopped. `token` is the Microsoft sign-in before SMTP AUTH. */
-export type VerifyStage = 'dns' | 'connect' | 'tls' | 'auth' | 'token';
+/**
+ * Where a connection check or a test email stopped. `token` is the Microsoft sign-in before SMTP
+ * AUTH; `sender` is MAIL FROM, `recipients` is RCPT TO, `message` is the message data.
+ */
+export type VerifyStage =
+  'dns' | 'connect' | 'tls' | 'auth' | 'token' | 'sender' | 'recipients' | 'message';
+
+/** One recipient the server refused, and why. */
+export interface RecipientRefusal {
+  recipient: string;
+  /** The SMTP reply code. */
+  code: string | null;
+  /** Why, in the admin's words, with the server's reply. */
+  message: string;
+}
 
 /** The answer of `POST /smtp-settings/verify`: a remote failure is a result, never a 500. */
 export interface VerifyResult {

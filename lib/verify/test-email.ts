@@ -1,0 +1,54 @@
+import { createTransport } from 'nodemailer';
+import type { AdminRoute } from './admin-route';
+import { explainRefusedRecipients, explainSmtpFailure } from './explain-smtp-failure';
+import { hasCredentials } from './explain-target.interface';
+import type { TestEmailResult } from './test-email-result.interface';
+
+const SUBJECT = 'SMTP settings test email';
+const TEXT =
+  'This test email was sent to check the SMTP server settings. ' +
+  'If you can read it, mail is being delivered. The sender mailbox does not receive replies.';
+
+/** Sends the test email over a transporter of its own, closed afterwards; never retried. */
+export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<TestEmailResult> {
+  if (!route.from) {
+    return {
+      ok: false,
+      stage: 'sender',
+      code: 'NO_SENDER',
+      message: 'the relay has no sender: set relay.from in the options of SmtpSettingsModule',
+    };
+  }
+  // With credentials, a server that offers no AUTH is a failure, not an unauthenticated send.
+  const transporter = createTransport({
+    ...route.options,
+    forceAuth: hasCredentials(route.target),
+  });
+  try {
+    const info = await transporter.sendMail({
+      from: route.from,
+      replyTo: route.replyTo,
+      to,
+      subject: SUBJECT,
+      text: TEXT,
+    });
+    const refused = info.rejectedErrors?.length
+      ? explainRefusedRecipients(info.rejectedErrors, route.target)
+      : undefined;
+    return {
+      ok: true,
+      messageId: info.messageId,
+      accepted: (info.accepted ?? []).map(String),
+      rejected: (info.rejected ?? []).map(String),
+      envelope: { from: info.envelope.from, to: info.envelope.to },
+      response: info.response,
+      route: route.kind,
+      settingsVersion: route.version,
+      ...(refused ? { refused } : {}),
+    };
+  } catch (error) {
+    return { ok: false, ...explainSmtpFailure(error, route.target) };
+  } finally {
+    transporter.close();
+  }
+}
