@@ -134,6 +134,9 @@ export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
   },
 };
 
+/** Where a check or a test email stopped (`VerifyStage`). */
+const VERIFY_STAGES = ['dns', 'connect', 'tls', 'auth', 'token', 'sender', 'recipients', 'message'];
+
 export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
   type: 'object',
   required: ['ok', 'stage', 'code', 'message', 'durationMs', 'route'],
@@ -141,7 +144,7 @@ export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
     ok: { type: 'boolean' },
     stage: {
       type: 'string',
-      enum: ['dns', 'connect', 'tls', 'auth', 'token'],
+      enum: VERIFY_STAGES,
       description: 'The last stage reached: auth when everything passed',
     },
     code: { ...nullableString, description: 'SMTP reply code, nodemailer or AADSTS error code' },
@@ -160,8 +163,25 @@ export const TEST_EMAIL_RESULT_SCHEMA: OpenApiOptions = {
     route: { type: 'string', enum: ['relay', 'custom'] },
     accepted: { type: 'array', items: { type: 'string' } },
     rejected: { type: 'array', items: { type: 'string' } },
-    stage: { type: 'string', description: 'When ok is false: where delivery stopped' },
+    stage: {
+      type: 'string',
+      enum: VERIFY_STAGES,
+      description: 'When ok is false: where delivery stopped',
+    },
+    code: { ...nullableString, description: 'When ok is false: SMTP reply code or error code' },
     message: { type: 'string', description: 'When ok is false: what went wrong' },
+    refused: {
+      type: 'array',
+      description: 'The recipients the server refused, and why',
+      items: {
+        type: 'object',
+        properties: {
+          recipient: { type: 'string' },
+          code: nullableString,
+          message: { type: 'string' },
+        },
+      },
+    },
   },
 };
 
