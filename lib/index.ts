@@ -11,3 +11,4 @@ export * from './transport';
 export * from './mailer';
 export * from './verify';
 export * from './microsoft';
+export * from './startup';

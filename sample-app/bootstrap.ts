@@ -1,4 +1,5 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { createServer } from 'node:net';
 import { getConfigToken } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,8 +7,12 @@ import { AdminToken } from './admin-token';
 import { AppModule } from './app.module';
 import { DevInbox, type DevInboxAddress } from './dev-inbox/dev-inbox';
 import { DOCS_PATH, setupOpenApi } from './openapi';
+import { KNOWN_UPGRADES } from '../lib';
 import { SAMPLE_CONFIG, type SampleConfig, type SampleEnv } from './sample.config';
+import { SampleConfigError } from './sample-config.error';
 import { fileStorePaths } from './settings-options';
+import { StartupLogger } from './startup-logger';
+import { SampleUpgradeCenter, upgradesFile } from './upgrade-center.service';
 import { PUBLIC_DIR } from './web/pages';
 
 export interface BootstrapOptions {
@@ -45,7 +50,10 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Started
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot(options.env, startedInboxes),
       // Throw instead of exiting, so that main.ts prints one clear message and tests see the error.
-      { abortOnError: false, ...(options.logger === undefined ? {} : { logger: options.logger }) },
+      {
+        abortOnError: false,
+        logger: options.logger === false ? false : new StartupLogger(options.logger),
+      },
     );
   } catch (error) {
     // No shutdown hook runs for an app that was never created: close what already listens.
@@ -57,7 +65,12 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Started
     app.useStaticAssets(PUBLIC_DIR, { prefix: '/assets/', index: false, fallthrough: false });
     setupOpenApi(app);
     const config = app.get<SampleConfig>(getConfigToken(SAMPLE_CONFIG));
-    await app.listen(config.port, HOST);
+    await assertPortFree(config.port);
+    await app.listen(config.port, HOST).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
+        ? portError(config.port, error)
+        : error;
+    });
     return await announce(app, config);
   } catch (error) {
     await app.close();
@@ -106,6 +119,7 @@ async function announce(
   } else {
     logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
   }
+  announceUpgrades(logger, app.get(SampleUpgradeCenter), config);
   const generated = app.get(AdminToken).generated;
   if (generated) {
     logger.log(
@@ -116,6 +130,46 @@ async function announce(
     logger.log('Admin token: the one in ADMIN_TOKEN');
   }
   return { app, urls, devInbox, dataFile };
+}
+
+/** What is installed, where it is kept, and why INSTALLED_UPGRADES may no longer apply. */
+function announceUpgrades(
+  logger: Logger,
+  upgrades: SampleUpgradeCenter,
+  config: SampleConfig,
+): void {
+  const file = upgradesFile(config);
+  const installed = upgrades.list();
+  const names = installed.map((id) => `${id} (${KNOWN_UPGRADES.find((u) => u.id === id)!.name})`);
+  logger.log(
+    `Upgrades installed: ${names.length > 0 ? names.join(', ') : 'none'}; ` +
+      `changes on the admin page are kept in ${file}`,
+  );
+  const requested = [...new Set(config.installedUpgrades)].sort().join(',');
+  if (upgrades.origin === 'file' && requested && requested !== installed.join(',')) {
+    logger.warn(
+      `INSTALLED_UPGRADES=${requested} is not applied: the upgrades installed and removed at run time ` +
+        `are kept in ${file}. Delete that file to start from INSTALLED_UPGRADES again.`,
+    );
+  }
+}
+
+/** A busy HTTP port, said as the dev inbox says it: which variable to change. */
+function portError(port: number, error: NodeJS.ErrnoException): SampleConfigError {
+  return new SampleConfigError(
+    `The sample app cannot listen on ${HOST}:${port} (${error.code ?? error.message}). ` +
+      'Set PORT to a free port (0 picks one).',
+  );
+}
+
+/** Fails before Nest tries the port, since Nest logs a failed listen on its own. */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(portError(port, error)));
+    probe.listen(port, HOST, () => probe.close(() => resolve()));
+  });
 }
 
 /** A URL without credentials or query: `smtp://user:secret@host:587` becomes `smtp://host:587`. */

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
-import { parseEncryptionKey } from '../lib';
+import { assertRelayVerifiesCertificates, parseEncryptionKey } from '../lib';
+import { SampleConfigError } from './sample-config.error';
 
 /** Environment values as strings; `undefined` (or an empty string) means unset. */
 export type SampleEnv = Record<string, string | undefined>;
@@ -50,6 +51,16 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
   const relayUrl = value('SMTP_RELAY_URL');
   if (relayUrl !== undefined && !/^smtps?:\/\//i.test(relayUrl)) {
     problems.push('SMTP_RELAY_URL must start with smtp:// or smtps://');
+  } else if (relayUrl !== undefined) {
+    try {
+      assertRelayVerifiesCertificates({ transport: relayUrl });
+    } catch {
+      // The library's message names its own options; this one names the variable.
+      problems.push(
+        'SMTP_RELAY_URL must not turn certificate verification off: remove its ' +
+          'tls.rejectUnauthorized parameter (certificates are always verified, the relay’s too)',
+      );
+    }
   }
   const databaseUrl = value('DATABASE_URL');
   const encryptionKey = value('SMTP_SETTINGS_KEY');
@@ -88,7 +99,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     microsoftAuthorityHost: authorityHost,
   };
   if (problems.length > 0) {
-    throw new Error(`The sample app cannot start:\n- ${problems.join('\n- ')}`);
+    throw new SampleConfigError(`The sample app cannot start:\n- ${problems.join('\n- ')}`);
   }
   return config;
 }

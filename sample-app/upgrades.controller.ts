@@ -8,13 +8,11 @@ import {
   Put,
   UseGuards,
 } from '@nestjs/common';
-import { SMTP_OAUTH_UPGRADE } from '../lib';
+import { KNOWN_UPGRADES } from '../lib';
 import { AdminTokenGuard } from './admin-token.guard';
 import { SampleUpgradeCenter } from './upgrade-center.service';
 
-const KNOWN_UPGRADES = new Set<string>([SMTP_OAUTH_UPGRADE.id]);
-
-/** Installs and removes upgrades at run time, as the product's Upgrade Center would. */
+/** Installs and removes upgrades at run time, as the product's Upgrade Center would; kept in DATA_DIR. */
 @Controller('upgrades')
 @UseGuards(AdminTokenGuard)
 export class UpgradesController {
@@ -39,6 +37,7 @@ export class UpgradesController {
 }
 
 function known(id: string): string {
-  if (!KNOWN_UPGRADES.has(id)) throw new NotFoundException(`There is no upgrade ${id}`);
+  if (!KNOWN_UPGRADES.some((upgrade) => upgrade.id === id))
+    throw new NotFoundException(`There is no upgrade ${id}`);
   return id;
 }

@@ -3,6 +3,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import type { Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { InjectSampleConfig, type SampleConfig } from '../sample.config';
+import { SampleConfigError } from '../sample-config.error';
 
 /** A message as the inbox page shows it. */
 export interface InboxMessage {
@@ -133,7 +134,10 @@ export class DevInbox implements OnApplicationShutdown {
         );
       },
     });
-    server.on('error', (error) => this.logger.warn(`SMTP connection error: ${error.message}`));
+    // A failure to listen is reported once, below; later errors are one client's connection.
+    server.on('error', (error) => {
+      if (this.server === server) this.logger.warn(`SMTP connection error: ${error.message}`);
+    });
     server.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -141,7 +145,7 @@ export class DevInbox implements OnApplicationShutdown {
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', (error: NodeJS.ErrnoException) =>
         reject(
-          new Error(
+          new SampleConfigError(
             `The dev inbox cannot listen on ${HOST}:${this.config.devInboxPort} (${error.code ?? error.message}). ` +
               'Set DEV_INBOX_PORT to a free port (0 picks one), or SMTP_RELAY_URL to use a real relay.',
           ),
