@@ -8,13 +8,14 @@ import {
   FileSmtpSettingsStore,
   InMemorySmtpSettingsStore,
   MailerService,
-  MIGRATION_ACTOR,
+  SettingsStoreError,
   SettingsVersionConflictError,
   SmtpSettingsService,
   type SealedSmtpSettings,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRecord,
 } from '../lib';
+import { MIGRATION_ACTOR } from '../lib/settings/legacy-secret-migration';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
 import { sealAsV1 } from './fixtures/legacy-seal';
@@ -421,6 +422,30 @@ describe('Stored secrets', () => {
         await ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
       }
       expect(await server.waitForMessages(2)).toHaveLength(2);
+    });
+
+    it('are used from memory when the store refuses the write, and written at the next start', async () => {
+      const server = await peer({ tls: 'starttls' });
+      const key = randomBytes(32);
+      const store = await legacyStore(server, key);
+      const put = jest
+        .spyOn(store, 'put')
+        .mockRejectedValueOnce(new SettingsStoreError('the store is read-only'));
+
+      const ctx = await app({ store, encryptionKey: key.toString('base64') });
+
+      expect(put).toHaveBeenCalledTimes(1);
+      expect((await store.get('default'))?.version).toBe(1);
+      const state = await http(ctx).get('/smtp-settings').set(AUTH).expect(200);
+      expect(state.body).toMatchObject({ version: 1, settings: { passwordSet: true } });
+      await ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
+      expect((await server.waitForMessages(1))[0]).toMatchObject({ user: 'mailer' });
+
+      await app({ store, encryptionKey: key.toString('base64') });
+      expect((await store.history('default'))[0]).toMatchObject({
+        version: 2,
+        by: MIGRATION_ACTOR,
+      });
     });
 
     it('are left as they are, and reported, when the key cannot open them', async () => {

@@ -6,11 +6,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
-import { isLegacySealedSecret, SecretSealer } from '../crypto/secret-sealer';
+import { SecretSealer } from '../crypto/secret-sealer';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { SecretUnsealError } from '../errors/settings-store.error';
 import { SettingsValidationError } from '../errors/settings-validation.error';
-import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
 import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../stores/smtp-settings-store.interface';
 import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { migrateLegacySecret } from './legacy-secret-migration';
 import { destinationOf } from './secret-destination';
 import { secretFieldOf, secretOf } from './secret-reuse';
 import { changedFields } from './settings-diff';
@@ -35,10 +35,6 @@ import type { SealedSmtpSettings, SmtpSettings, SmtpSettingsState } from './smtp
 import { validateSmtpSettings } from './validate-smtp-settings';
 
 const DEFAULT_HISTORY_LIMIT = 100;
-/** Who wrote a 0.1.0 secret again as v2, in the history. */
-export const MIGRATION_ACTOR = 'nest-smtp-settings (migration)';
-/** Replicas that start together race to migrate; each conflict means another one wrote first. */
-const MIGRATION_ATTEMPTS = 3;
 
 /** The stored secret of one record, opened once, or why it cannot be. */
 interface Opened {
@@ -71,10 +67,23 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     this.scope = options.scope ?? DEFAULT_SCOPE;
   }
 
+  /** Reads the settings, follows the store, and reseals a secret that 0.1.0 sealed. */
   async onModuleInit(): Promise<void> {
     this.record = await this.store.get(this.scope);
     this.unwatch = this.store.watch?.(this.scope, (version) => void this.follow(version));
-    await this.migrateLegacySecret();
+    const unwritten = await migrateLegacySecret({
+      scope: this.scope,
+      store: this.store,
+      logger: this.logger,
+      current: () => this.record,
+      accept: (record, origin) => this.accept(record, origin),
+      reseal: (settings) => {
+        const field = secretFieldOf(settings.type);
+        const plaintext = this.sealer.openLegacy(secretOf(settings) ?? '', field);
+        return this.seal({ ...settings, [field]: plaintext } as SmtpSettings);
+      },
+    });
+    if (unwritten) this.record = unwritten;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -210,56 +219,6 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
       settings: withoutUndefined({ ...dto, [field]: secret }) as SmtpSettings,
       secretEntered: false,
     };
-  }
-
-  /**
-   * Reseals a secret sealed by 0.1.0 (bound to its field name only) as v2, bound to the record as
-   * found: that record is trusted, as 0.1.0 trusted it. Written back once, with `expectedVersion`:
-   * a conflict means another replica (or an admin) wrote first, so the record is read again.
-   */
-  private async migrateLegacySecret(): Promise<void> {
-    for (let attempt = 0; attempt < MIGRATION_ATTEMPTS; attempt++) {
-      const record = this.record;
-      const settings = record?.settings;
-      if (!record || !settings || !isLegacySealedSecret(secretOf(settings))) return;
-      const field = secretFieldOf(settings.type);
-      let migrated: SealedSmtpSettings;
-      try {
-        const plaintext = this.sealer.openLegacy(secretOf(settings)!, field);
-        migrated = this.seal({ ...settings, [field]: plaintext } as SmtpSettings);
-      } catch (error) {
-        if (!(error instanceof SecretUnsealError)) throw error;
-        this.logger.warn(
-          `Could not migrate the SMTP settings of scope ${this.scope}: ${error.message}`,
-        );
-        return;
-      }
-      try {
-        const written = await this.store.put(
-          this.scope,
-          migrated,
-          { at: new Date().toISOString(), by: MIGRATION_ACTOR, changed: [] },
-          record.version,
-        );
-        this.logger.log(
-          `Resealed the stored ${field} of scope ${this.scope} in the 0.2.0 format (version ${written.version})`,
-        );
-        this.accept(written, 'local');
-        return;
-      } catch (error) {
-        if (error instanceof SettingsVersionConflictError) {
-          const current = await this.store.get(this.scope);
-          if (current) this.accept(current, 'store');
-          continue;
-        }
-        // The record read at start-up stays trusted until the next start can write it.
-        this.logger.error(
-          `Could not write the resealed ${field} of scope ${this.scope}; it is used from memory and written at the next start: ${(error as Error).message}`,
-        );
-        this.record = { ...record, settings: migrated };
-        return;
-      }
-    }
   }
 
   /** A change another process made: reload, since the notification carries no settings. */
