@@ -32,15 +32,29 @@ const AUTH_ONLY_AFTER_TLS: SMTPServerOptions = {
 describe('Diagnosis: verify and test-email explain what a real server answered', () => {
   const peers: SmtpPeer[] = [];
   const apps: SettingsApp[] = [];
+  const stalls = new Set<NodeJS.Timeout>();
   let ca: string;
 
   beforeAll(async () => {
     ca = (await trustedTestCa()).ca;
   });
   afterEach(async () => {
+    stalls.forEach(clearTimeout);
+    stalls.clear();
     await Promise.all(apps.splice(0).map((a) => a.app.close()));
     await Promise.all(peers.splice(0).map((p) => p.close()));
   });
+
+  /** A server that takes its time with one reply; cleared after each test. */
+  function stall(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stalls.delete(timer);
+        resolve();
+      }, ms);
+      stalls.add(timer);
+    });
+  }
 
   async function peer(options: SmtpPeerOptions = {}): Promise<SmtpPeer> {
     const started = await startSmtpPeer({ users: USERS, ...options });
@@ -371,6 +385,28 @@ describe('Diagnosis: verify and test-email explain what a real server answered',
       expect(message!.headers.replyTo).toBe('help@example.com');
       expect(message!.headers.messageId).toBe(result.messageId);
       await waitUntil(() => server.openConnections === 0);
+    });
+
+    it('stops waiting after three timeouts in all, though each reply came in time', async () => {
+      // Each reply comes before the reply timeout (twice TIMEOUT_MS); together they are too slow.
+      const step = TIMEOUT_MS * 1.25;
+      const server = await peer({
+        tls: 'starttls',
+        onMailFrom: () => stall(step),
+        onRcptTo: () => stall(step),
+        onData: () => stall(step),
+      });
+      const ctx = await app();
+      await configure(ctx, basicFor(server));
+      const started = Date.now();
+      const result = await testEmail(ctx);
+      expect(result).toMatchObject({
+        ok: false,
+        stage: 'connect',
+        code: 'ETIMEDOUT',
+        message: expect.stringContaining('the email may still arrive'),
+      });
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 3 + step);
     });
 
     it('explains a failure against the route it used when the settings are deleted meanwhile', async () => {

@@ -15,6 +15,8 @@ export interface AdminRoute {
   /** What a failure is explained against: the route that was tried, whatever changes meanwhile. */
   target: ExplainTarget;
   options: SMTPTransportOptions;
+  /** The longest a whole admin action may take, however slowly a server answers each step. */
+  deadlineMs: number;
   from?: string | Address;
   replyTo?: string;
   /** Fresh Microsoft tokens, never the cached ones: an admin checks a new client secret this way. */
@@ -33,6 +35,7 @@ export function customAdminRoute(
     version,
     target: settings,
     options: withAdminTimeouts(routes.transportOptions(settings, false, tokens), timeoutMs),
+    deadlineMs: timeoutMs * 3,
     from: formatSender(settings),
     replyTo: settings.replyTo,
     tokens,
@@ -60,6 +63,7 @@ export function relayAdminRoute(
       senderEmail: from,
     },
     options: withAdminTimeouts(options, timeoutMs),
+    deadlineMs: timeoutMs * 3,
     from,
   };
 }

@@ -1,6 +1,10 @@
 import { createTransport } from 'nodemailer';
 import type { AdminRoute } from './admin-route';
-import { explainRefusedRecipients, explainSmtpFailure } from './explain-smtp-failure';
+import {
+  explainRefusedRecipients,
+  explainSmtpFailure,
+  type Explanation,
+} from './explain-smtp-failure';
 import { hasCredentials } from './explain-target.interface';
 import type { TestEmailResult } from './test-email-result.interface';
 
@@ -31,6 +35,7 @@ export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<
       to,
       subject: SUBJECT,
       text: TEXT,
+      signal: AbortSignal.timeout(route.deadlineMs),
     });
     const refused = info.rejectedErrors?.length
       ? explainRefusedRecipients(info.rejectedErrors, route.target)
@@ -47,8 +52,18 @@ export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<
       ...(refused ? { refused } : {}),
     };
   } catch (error) {
+    if ((error as { code?: string }).code === 'EABORT') return { ok: false, ...tooSlow(route) };
     return { ok: false, ...explainSmtpFailure(error, route.target) };
   } finally {
     transporter.close();
   }
+}
+
+/** Each step answered in time, but all of them together took too long for an admin to wait. */
+function tooSlow({ target, deadlineMs }: AdminRoute): Explanation {
+  return {
+    stage: 'connect',
+    code: 'ETIMEDOUT',
+    message: `${target.hostname}:${target.port} took longer than ${deadlineMs / 1000} seconds to take the test email, so the test stopped waiting; the email may still arrive: check the server's load, or ask your IT team`,
+  };
 }
