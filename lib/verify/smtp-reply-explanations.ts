@@ -40,6 +40,12 @@ const ALL_5XX = codesBetween(500, 599);
 export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
   // TLS
   {
+    codes: [530, 538],
+    enhanced: ['5.7.11'],
+    stage: 'tls',
+    explain: encryptionRequired,
+  },
+  {
     codes: [530, 538, 554],
     text: /STARTTLS|TLS (is )?required|encryption required|must use TLS/i,
     stage: 'tls',
@@ -49,17 +55,9 @@ export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
         : `port ${target.port} expects STARTTLS before anything else: turn Send using TLS on`,
   },
   {
-    codes: [530, 538],
-    enhanced: ['5.7.11'],
-    stage: 'tls',
-    explain: ({ reply }) =>
-      `the server accepts this sign-in only over an encrypted connection (${quoteReply(reply)}): turn Send using TLS on`,
-  },
-  {
     codes: [538],
     stage: 'tls',
-    explain: ({ reply }) =>
-      `the server accepts this sign-in only over an encrypted connection (${quoteReply(reply)}): turn Send using TLS on`,
+    explain: encryptionRequired,
   },
   {
     codes: [454],
@@ -283,6 +281,10 @@ function matches(entry: ReplyExplanation, { reply, stage }: ReplyContext): boole
 
 function enhancedMatches(pattern: string, enhanced: string): boolean {
   return pattern.endsWith('.*') ? enhanced.startsWith(pattern.slice(0, -1)) : pattern === enhanced;
+}
+
+function encryptionRequired({ reply }: ReplyContext): string {
+  return `the server accepts this sign-in only over an encrypted connection (${quoteReply(reply)}): turn Send using TLS on`;
 }
 
 function authenticationRequired({ target, reply }: ReplyContext): string {
