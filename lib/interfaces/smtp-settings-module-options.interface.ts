@@ -103,8 +103,9 @@ export interface SmtpSettingsModuleOptions {
    */
   adminActionsRateLimit?: { limit: number; ttlMs: number } | false;
   /**
-   * How long `verify` waits for each step (connect, greeting, TLS, AUTH), in milliseconds.
-   * @default 15000
+   * How long `verify` and `test-email` wait for the connection and the greeting, in milliseconds;
+   * each later reply may take twice as long, and a test email three times as long in all.
+   * @default 10000
    */
   verifyTimeoutMs?: number;
 }
