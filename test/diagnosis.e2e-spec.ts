@@ -280,7 +280,7 @@ describe('Diagnosis: verify and test-email explain what a real server answered',
         onMailFrom: () => ({ code: 530, message: '5.7.0 Must issue a STARTTLS command first' }),
       });
       const ctx = await app();
-      await configure(ctx, basicFor(server, { port: server.port }));
+      await configure(ctx, basicFor(server));
       const result = await testEmail(ctx);
       expect(result).toMatchObject({
         ok: false,
