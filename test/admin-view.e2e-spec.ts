@@ -95,7 +95,11 @@ describe('The delivery state an admin sees', () => {
     expect((await get(ctx)).body.delivery.canSend).toBe(true);
 
     ctx.installed.delete('smtp-oauth');
-    const state = (await get(ctx)).body;
+    const fresh = await get(ctx);
+    // Not cacheable: the version (the ETag) stayed the same while delivery changed.
+    expect(fresh.headers['cache-control']).toBe('no-store');
+    expect(fresh.headers.etag).toBe('"1"');
+    const state = fresh.body;
     expect(state.source).toBe('custom');
     expect(state.delivery).toMatchObject({
       canSend: false,

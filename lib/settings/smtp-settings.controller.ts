@@ -202,6 +202,9 @@ export class SmtpSettingsController {
 
 function withEtag<T extends { version: number }>(res: HeaderSink, state: T): T {
   res.header('ETag', etagOf(state.version));
+  // The ETag is the settings version, for If-Match; `delivery` changes without a new version (an
+  // upgrade removed, a failed send), so no cache may answer for this route.
+  res.header('Cache-Control', 'no-store');
   return state;
 }
 

@@ -16,7 +16,26 @@
     'tenantId',
     'senderName',
     'replyTo',
+    'tlsMode',
   ];
+  /** The form's labels: what the admin reads, where the API names fields. */
+  const LABELS = {
+    type: 'Type of authentication',
+    provider: 'Email Provider',
+    hostname: 'Hostname',
+    username: 'Username',
+    password: 'Password',
+    port: 'Port',
+    senderEmail: 'Sender email address',
+    clientId: 'Client ID',
+    clientSecret: 'Client Secret',
+    tenantId: 'Tenant ID',
+    useTls: 'Send using TLS',
+    tlsMode: 'TLS mode',
+    senderName: 'Sender name',
+    replyTo: 'Reply-to address',
+    to: 'Recipient',
+  };
   const SECRET_OF = { basic: 'password', bearer: 'clientSecret' };
   const SECRETS = Object.values(SECRET_OF);
 
@@ -58,7 +77,12 @@
   class SignedOut extends Error {}
 
   async function api(method, path, body, headers) {
-    const init = { method, headers: { Authorization: 'Bearer ' + page.token, ...headers } };
+    // Always from the server: the delivery state changes without a new settings version.
+    const init = {
+      method,
+      cache: 'no-store',
+      headers: { Authorization: 'Bearer ' + page.token, ...headers },
+    };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -111,8 +135,16 @@
     const state = page.state;
     const banner = $('#route-banner');
     const max = page.capabilities ? page.capabilities.relay.maxRecipients : 50;
+    const delivery = state.delivery;
     banner.replaceChildren();
-    if (state.source === 'relay') {
+    delete banner.dataset.reason;
+    renderLastFailure(delivery);
+    if (delivery && !delivery.canSend) {
+      // Green only when mail can go out: otherwise the reason and the fix, from the API.
+      banner.className = 'banner blocked';
+      banner.dataset.reason = delivery.reason;
+      banner.append(strong(delivery.message));
+    } else if (state.source === 'relay') {
       banner.className = 'banner relay';
       banner.append(
         strong('Mail goes through the default relay.'),
@@ -142,6 +174,19 @@
         '.',
       );
     }
+  }
+
+  /** The last send failed and nothing went out since: say so, with the API's explanation. */
+  function renderLastFailure(delivery) {
+    const box = $('#last-failure');
+    const failure = delivery && delivery.lastFailure;
+    const recent = failure && (!delivery.lastSuccessAt || failure.at > delivery.lastSuccessAt);
+    box.hidden = !recent;
+    if (!recent) return box.replaceChildren();
+    box.replaceChildren(
+      strong(`The last message could not be sent (${new Date(failure.at).toLocaleString()}).`),
+      ` ${failure.message} (${failure.code})`,
+    );
   }
 
   function renderCapabilities() {
@@ -216,11 +261,13 @@
         }
       }
       field('useTls').checked = settings.useTls;
+      field('tlsMode').value = settings.tlsMode || '';
       $('#optional-fields').open = !!(settings.senderName || settings.replyTo);
       page.lastUsername = settings.username;
       setType(settings.type);
     } else {
       field('provider').value = 'microsoft';
+      field('tlsMode').value = '';
       field('port').value = String(defaults ? defaults.basic.port : 25);
       field('useTls').checked = defaults ? defaults.basic.useTls : false;
       page.lastUsername = '';
@@ -272,7 +319,7 @@
   function formBody() {
     const type = currentType();
     const text = (name) => field(name).value.trim();
-    const body = { type };
+    const body = { type, ...untouchedFields(type) };
     const put = (name, value) => {
       if (value !== '') body[name] = value;
     };
@@ -284,6 +331,7 @@
     body.useTls = field('useTls').checked;
     put('senderName', text('senderName'));
     put('replyTo', text('replyTo'));
+    put('tlsMode', field('tlsMode').value);
     if (type === 'basic') {
       // Empty means "keep the stored password": the field is left out of the body.
       put('password', field('password').value);
@@ -296,7 +344,37 @@
     return body;
   }
 
+  /**
+   * Saved fields that the form does not show (a newer API may add some): sent back as they are, so
+   * that saving from the page never drops a setting that the admin did not touch.
+   */
+  function untouchedFields(type) {
+    const saved = page.state && page.state.settings;
+    if (!saved || saved.type !== type) return {};
+    const kept = {};
+    for (const [name, value] of Object.entries(saved)) {
+      if (name === 'type' || FIELDS.includes(name) || name === 'useTls') continue;
+      if (/Set$/.test(name)) continue; // passwordSet, clientSecretSet: flags, not fields
+      kept[name] = value;
+    }
+    return kept;
+  }
+
   // ---- Messages ----
+
+  /**
+   * An API message in the form's words: field names become the labels the admin sees
+   * ("port 587 requires useTls to be on" reads "Port 587 requires Send using TLS to be on").
+   */
+  function inAdminWords(message) {
+    const text = String(message).replace(
+      /\b[a-z]+[A-Z][A-Za-z]*\b/g,
+      (name) => LABELS[name] || name,
+    );
+    const first = /^[a-z]+/.exec(text);
+    if (first && LABELS[first[0]]) return LABELS[first[0]] + text.slice(first[0].length);
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
 
   function clearMessages() {
     for (const el of $$('.field-error')) el.textContent = '';
@@ -314,20 +392,21 @@
     for (const error of errors) {
       const slot = $(`[data-error-for="${CSS.escape(error.field)}"]`);
       const visible = slot && !slot.closest('[hidden]');
+      const message = inAdminWords(error.message);
       if (visible) {
-        slot.textContent = slot.textContent
-          ? slot.textContent + ' ' + error.message
-          : error.message;
+        slot.textContent = slot.textContent ? slot.textContent + ' ' + message : message;
         const input = field(error.field);
         if (input) input.setAttribute('aria-invalid', 'true');
         if (slot.closest('details')) slot.closest('details').open = true;
       } else {
-        general.push(error.message);
+        general.push(message);
       }
     }
     if (errors.length === 0) {
       const message = data && data.message;
-      general.push(Array.isArray(message) ? message.join('; ') : message || fallback);
+      general.push(
+        Array.isArray(message) ? message.map(inAdminWords).join('; ') : message || fallback,
+      );
     }
     if (general.length > 0) {
       const box = $('#form-errors');
@@ -341,7 +420,7 @@
   function showWarnings(warnings) {
     const box = $('#warnings');
     box.hidden = !warnings || warnings.length === 0;
-    box.replaceChildren(...(warnings || []).map((w) => paragraph('Warning: ' + w)));
+    box.replaceChildren(...(warnings || []).map((w) => paragraph('Warning: ' + inAdminWords(w))));
   }
 
   function showStatus(selector, kind, ...content) {
@@ -388,11 +467,12 @@
       const res = await api('POST', API + '/verify', formBody());
       if (!res.ok) return showErrors(res.data, 'The connection could not be checked.');
       const r = res.data;
+      // The API says what was checked (with or without TLS, signed in or not): repeat it, no more.
       if (r.ok) {
         showStatus(
           '#form-status',
           'success',
-          `Connection verified: connected, TLS and sign-in passed (${r.durationMs} ms). Nothing was sent.`,
+          `Connection verified: ${r.message} (${r.durationMs} ms). Nothing was sent.`,
         );
       } else {
         showStatus(
@@ -429,12 +509,13 @@
       $('#test-status').hidden = true;
       const to = field('testTo').value.trim();
       const res = await api('POST', API + '/test-email', to ? { to } : {});
+      await refreshDelivery();
       if (!res.ok) {
         const errors = (res.data && res.data.errors) || [];
         const message = errors.length
           ? errors.map((e) => e.message).join(' ')
           : (res.data && res.data.message) || 'The test email was not sent.';
-        if (errors.some((e) => e.field === 'to')) slot.textContent = message;
+        if (errors.some((e) => e.field === 'to')) slot.textContent = inAdminWords(message);
         else showStatus('#test-status', 'error', String(message));
         return;
       }
@@ -461,10 +542,19 @@
       await api(installed ? 'DELETE' : 'PUT', '/upgrades/' + encodeURIComponent(id));
       page.capabilities = (await api('GET', API + '/capabilities')).data;
       renderCapabilities();
+      await refreshDelivery();
       if (!page.capabilities.authTypes.includes('bearer') && currentType() === 'bearer') {
         fillForm(page.state.settings);
       }
     });
+  }
+
+  /** Whether mail can go out changes without a save (an upgrade, a send): the banner follows. */
+  async function refreshDelivery() {
+    const state = await api('GET', API);
+    if (!state.ok) return;
+    page.state = { ...page.state, delivery: state.data.delivery };
+    renderBanner();
   }
 
   async function refreshHistory() {

@@ -148,7 +148,7 @@ describe('The admin page in Chromium', () => {
     expect(await tls()).toBe(true);
   });
 
-  it('shows the API errors next to their fields when saving invalid input', async () => {
+  it('shows the API errors next to their fields, in the form’s words, when saving invalid input', async () => {
     await signIn();
     await input('hostname').fill('smtp://mail.example.com');
     await input('port').fill('587');
@@ -156,9 +156,11 @@ describe('The admin page in Chromium', () => {
     await input('senderEmail').fill('not-an-address');
     await page.locator('#save').click();
 
-    await errorFor('hostname').getByText('hostname must be a DNS name').waitFor();
-    expect(await text(errorFor('username'))).toBe('username is required');
-    expect(await text(errorFor('senderEmail'))).toBe('senderEmail must be a valid email address');
+    await errorFor('hostname').getByText('Hostname must be a DNS name').waitFor();
+    expect(await text(errorFor('username'))).toBe('Username is required');
+    expect(await text(errorFor('senderEmail'))).toBe(
+      'Sender email address must be a valid email address',
+    );
     expect(await input('hostname').getAttribute('aria-invalid')).toBe('true');
 
     await input('hostname').fill('mail.example.com');
@@ -166,7 +168,8 @@ describe('The admin page in Chromium', () => {
     await input('password').fill('some-password');
     await input('senderEmail').fill('noreply@example.com');
     await page.locator('#save').click();
-    await errorFor('useTls').getByText('port 587 requires useTls to be on').waitFor();
+    await errorFor('useTls').getByText('Port 587 requires Send using TLS to be on').waitFor();
+    expect(await page.locator('#app').innerText()).not.toMatch(/useTls|senderEmail/);
     expect(await text(errorFor('hostname'))).toBe('');
     expect((await h.call('GET', '/smtp-settings')).body.source).toBe('relay');
   });
@@ -180,6 +183,12 @@ describe('The admin page in Chromium', () => {
 
     await page.locator('#verify').click();
     await page.locator('#form-status').getByText('Connection verified').waitFor();
+    // What the API checked, and no more: TLS is off here, so nothing says TLS passed.
+    const verified = await text(page.locator('#form-status'));
+    expect(verified).toContain(
+      `connected to 127.0.0.1:${h.started.devInbox!.port} without TLS and authenticated`,
+    );
+    expect(verified).not.toMatch(/TLS (and sign-in )?passed/);
     await page.locator('#save').click();
     await page.locator('#form-status').getByText('Saved.').waitFor();
     expect(await text(page.locator('#route-banner'))).toContain(
