@@ -354,7 +354,7 @@
     const kept = {};
     for (const [name, value] of Object.entries(saved)) {
       if (name === 'type' || FIELDS.includes(name) || name === 'useTls') continue;
-      if (/Set$/.test(name)) continue; // passwordSet, clientSecretSet: flags, not fields
+      if (name.endsWith('Set')) continue; // passwordSet, clientSecretSet: flags, not fields
       kept[name] = value;
     }
     return kept;
