@@ -11,6 +11,7 @@ import {
 import { SlidingWindowLimiter } from '../lib/transport/sliding-window-limiter';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
+import { startSampleApp } from './fixtures/sample-app-harness';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 import { trustedTestCa } from './fixtures/test-ca';
@@ -556,5 +557,45 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       route: 'custom',
       lastError: { code: 'DELIVERY_UNAVAILABLE' },
     });
+  });
+
+  it("answers the sample app's product route with the explained failure, logged once", async () => {
+    const closed = await startSmtpPeer();
+    const port = closed.port;
+    await closed.close();
+    const h = await startSampleApp();
+    try {
+      const saved = await h.call('PUT', '/smtp-settings', {
+        type: 'basic',
+        hostname: '127.0.0.1',
+        port,
+        username: 'mailer',
+        password: USERS.mailer,
+        senderEmail: 'noreply@example.com',
+        useTls: false,
+      });
+      expect(saved.status).toBe(200);
+      const res = await h.call('POST', '/notifications', {
+        to: 'a@example.com',
+        subject: 'Hi',
+        text: 'x',
+      });
+      expect(res.status).toBe(502);
+      expect(res.body).toEqual({
+        statusCode: 502,
+        code: 'ESOCKET',
+        stage: 'connect',
+        message: `nothing accepts connections at 127.0.0.1:${port}: check the hostname and port`,
+      });
+      const warnings = h.logger.lines.filter(
+        (l) => l.startsWith('WARN') && /Mail not sent/.test(l),
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('ESOCKET');
+      expect(warnings[0]).toContain('nothing accepts connections');
+      expect(h.logger.text).not.toContain(USERS.mailer);
+    } finally {
+      await h.close();
+    }
   });
 });

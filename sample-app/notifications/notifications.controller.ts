@@ -1,15 +1,6 @@
-import {
-  BadGatewayException,
-  Body,
-  Controller,
-  HttpCode,
-  Post,
-  UseFilters,
-  UseGuards,
-  UsePipes,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { MailerService, SmtpSettingsError, SmtpSettingsExceptionFilter } from '../../lib';
+import { MailerService, SmtpSettingsExceptionFilter } from '../../lib';
 import { AdminTokenGuard } from '../admin-token.guard';
 import { fieldValidationPipe } from '../validation.pipe';
 import { NotificationDto } from './notification.dto';
@@ -23,7 +14,8 @@ export interface NotificationResult {
 
 /**
  * A stand-in for the product's own mail: whatever the admin configured, it goes out through
- * `MailerService`. Over the relay, more than 50 recipients are refused with 422.
+ * `MailerService`. Over the relay, more than 50 recipients are refused with 422. Every failure is
+ * a domain error that the library's filter answers, with what to change in its message.
  */
 @ApiTags('Notifications (sample)')
 @Controller('notifications')
@@ -39,24 +31,25 @@ export class NotificationsController {
   @ApiResponse({ status: 202, description: 'Accepted by the SMTP server' })
   @ApiResponse({ status: 400, description: 'Invalid fields: errors[] names each one' })
   @ApiResponse({ status: 422, description: 'More recipients than the relay accepts (50)' })
-  @ApiResponse({ status: 502, description: 'The SMTP server refused the message' })
+  @ApiResponse({
+    status: 502,
+    description:
+      'The SMTP server refused the message or could not be reached (message: what to change), or DELIVERY_UNCERTAIN: it may have accepted the message, so resending may deliver it twice',
+  })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Mail cannot go out because of the configuration: no server, an upgrade removed, a secret to enter again',
+  })
   async send(@Body() body: NotificationDto): Promise<NotificationResult> {
-    try {
-      const { messageId, route, accepted, rejected } = await this.mailer.send({
-        to: body.to,
-        cc: body.cc,
-        bcc: body.bcc,
-        subject: body.subject,
-        text: body.text,
-        html: body.html,
-      });
-      return { messageId, route, accepted, rejected };
-    } catch (error) {
-      // Domain errors (recipient limit, no route, header injection) go to the library's filter.
-      if (error instanceof SmtpSettingsError) throw error;
-      throw new BadGatewayException(
-        `The SMTP server did not take the message: ${(error as Error).message}`,
-      );
-    }
+    const { messageId, route, accepted, rejected } = await this.mailer.send({
+      to: body.to,
+      cc: body.cc,
+      bcc: body.bcc,
+      subject: body.subject,
+      text: body.text,
+      html: body.html,
+    });
+    return { messageId, route, accepted, rejected };
   }
 }
