@@ -581,10 +581,10 @@ function readVersion(node) {
   }
 }
 
-/** engines.node is >=20.19. */
+/** engines.node is ^20.19.0 || >=22.12.0: the versions that can require() Nest 12's ES modules. */
 function supported(version) {
   const [major, minor] = version.slice(1).split('.').map(Number);
-  return major > 20 || (major === 20 && minor >= 19);
+  return (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
 }
 
 function installedVersions(dir, names) {

@@ -84,7 +84,7 @@ describe('package.json', () => {
   });
 
   it('requires a Node.js that can require() Nest 12 (ES modules), and claims no sideEffects', () => {
-    expect(manifest.engines).toEqual({ node: '>=20.19' });
+    expect(manifest.engines).toEqual({ node: '^20.19.0 || >=22.12.0' });
     // Decorators register metadata when a file loads: bundlers must not drop "unused" imports.
     expect(manifest).not.toHaveProperty('sideEffects');
   });
