@@ -6,20 +6,26 @@ export type DeliveryViewReason = 'upgrade-removed' | 'secret-unavailable' | 'no-
 
 /** Whether mail can go out right now, and how the last attempts went: what the admin page shows. */
 export interface DeliveryView {
+  /** Whether the current route can send now, as far as configuration decides. */
   canSend: boolean;
+  /** Why it cannot; `null` when it can. */
   reason: DeliveryViewReason | null;
   /** Why mail cannot go out and what to do, in the admin's words; `null` when it can. */
   message: string | null;
   /** The last message that failed, whatever sent it; the message says why. */
   lastFailure: { code: string; message: string; at: string } | null;
+  /** When a message last went out (ISO 8601), whatever sent it. */
   lastSuccessAt: string | null;
 }
 
 /** `GET /smtp-settings` and the answer of `PUT`: the settings, and whether mail can go out. */
 export type SmtpSettingsAdminState = SmtpSettingsState & { delivery: DeliveryView };
 
+/** What decides whether mail can go out, gathered by the controller. */
 export interface DeliveryFacts {
+  /** `SmtpSettingsService.get()`. */
   state: SmtpSettingsState;
+  /** Whether the module options configure a relay. */
   hasRelay: boolean;
   /** Whether the `smtp-oauth` upgrade is installed; only asked about for Bearer settings. */
   bearerAllowed: boolean;
