@@ -9,7 +9,7 @@ export interface SmtpRelayOptions {
   transport: string | SMTPPoolOptions;
   /**
    * The sender of messages that name none.
-   * @default none: such messages fail
+   * @default none: such messages fail with `SenderRequiredError` before anything is sent
    */
   from?: string;
   /**
@@ -26,7 +26,11 @@ export interface SmtpRelayOptions {
   recipientPolicy?: RecipientPolicy;
 }
 
-/** Retries of transient failures: connection drops, timeouts, SMTP 421/450/451/452. */
+/**
+ * Retries of transient failures: connection drops, timeouts, SMTP 421/450/451/452. Never after the
+ * whole message was written without a reply (`DeliveryUncertainError`: it may have been accepted),
+ * and never a server that does not greet (a TLS-mode mismatch).
+ */
 export interface SmtpRetryOptions {
   /**
    * Attempts per message, the first one included.
