@@ -219,6 +219,13 @@ async function exercise(dir, node, variant) {
       updatedBy: null,
       settings: null,
       warnings: [],
+      delivery: {
+        canSend: true,
+        reason: null,
+        message: null,
+        lastFailure: null,
+        lastSuccessAt: null,
+      },
     });
 
     // Before anything is saved, mail goes through the relay (the same test server here).
