@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
-import { SmtpSettingsStore } from './stores/smtp-settings-store.interface';
-import { UpgradeCenter } from './upgrades/upgrade-center.interface';
+import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
+import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 export const InjectSmtpSettingsStore = (): ParameterDecorator & PropertyDecorator =>
   Inject(SmtpSettingsStore);

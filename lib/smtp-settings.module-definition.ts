@@ -2,9 +2,9 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type {
   SmtpSettingsModuleExtras,
   SmtpSettingsModuleOptions,
-} from './interfaces/smtp-settings-module-options.interface';
-import { createSmtpSettingsController } from './settings/smtp-settings.controller';
-import { DEFAULT_PATH, SMTP_SETTINGS_MODULE_OPTIONS } from './smtp-settings.constants';
+} from './options/smtp-settings-options.interface';
+import { createSmtpSettingsController } from './http/smtp-settings.controller';
+import { DEFAULT_PATH, SMTP_SETTINGS_MODULE_OPTIONS } from './options/smtp-settings.constants';
 
 export const {
   ConfigurableModuleClass: ConfigurableSmtpSettingsModule,

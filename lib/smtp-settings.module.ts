@@ -3,16 +3,16 @@ import { MailerService } from './mailer/mailer.service';
 import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpRouteFactory } from './transport/smtp-route.factory';
-import { SmtpVerifier } from './verify/smtp-verifier';
-import { AdminActionsThrottlerGuard } from './settings/admin-actions-throttler.guard';
-import { SmtpSettingsAccessGuard } from './settings/smtp-settings-access.guard';
+import { SmtpVerifier } from './transport/verify/smtp-verifier';
+import { AdminActionsThrottlerGuard } from './http/admin-actions-throttler.guard';
+import { SmtpSettingsAccessGuard } from './http/smtp-settings-access.guard';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
 import { sealerProvider, storeProvider, upgradeCenterProvider } from './smtp-settings.providers';
-import { SmtpSettingsStartupChecks } from './startup/startup-checks';
-import { SmtpSettingsStore } from './stores/smtp-settings-store.interface';
-import { BearerUpgradeGuard } from './upgrades/bearer-upgrade.guard';
-import { UpgradeCenter } from './upgrades/upgrade-center.interface';
+import { SmtpSettingsStartupChecks } from './smtp-settings.startup-checks';
+import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
+import { BearerUpgradeGuard } from './http/bearer-upgrade.guard';
+import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 /**
  * Run-time SMTP settings: the admin REST API, the settings service and its store, and the

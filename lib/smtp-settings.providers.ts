@@ -2,16 +2,16 @@ import { Logger, type Provider, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { parseEncryptionKey, SecretSealer } from './crypto/secret-sealer';
-import type { SmtpSettingsModuleOptions } from './interfaces/smtp-settings-module-options.interface';
+import type { SmtpSettingsModuleOptions } from './options/smtp-settings-options.interface';
 import {
   DEFAULT_DATA_FILE,
   SMTP_SETTINGS_MODULE_OPTIONS,
   SMTP_SETTINGS_SEALER,
-} from './smtp-settings.constants';
+} from './options/smtp-settings.constants';
 import { FileSmtpSettingsStore } from './stores/file-smtp-settings.store';
-import { SmtpSettingsStore } from './stores/smtp-settings-store.interface';
+import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { OptionsUpgradeCenter } from './upgrades/options-upgrade-center';
-import { UpgradeCenter } from './upgrades/upgrade-center.interface';
+import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 /** A class option is instantiated with dependency injection; anything else is used as it is. */
 function isClass<T>(value: unknown): value is Type<T> {

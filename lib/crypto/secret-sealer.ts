@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { SecretUnsealError } from '../errors/settings-store.error';
-import type { SealedSecret } from '../settings/smtp-settings.types';
+import type { SealedSecret } from '../interfaces/smtp-settings.types';
 
 const ALGORITHM = 'aes-256-gcm';
 /** Bound to scope, field and destination (0.2.0 on). */

@@ -1,5 +1,5 @@
 import type { SendMailOptions } from 'nodemailer';
-import { HeaderInjectionError } from './header-injection.error';
+import { HeaderInjectionError } from '../errors/header-injection.error';
 
 const HEADER_FIELDS = [
   'from',

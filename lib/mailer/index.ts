@@ -1,3 +1,3 @@
 export * from './mailer.service';
-export * from './header-injection.error';
-export * from './test-email.dto';
+export * from '../errors/header-injection.error';
+export * from '../http/test-email.dto';

@@ -1,14 +1,14 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Observable } from 'rxjs';
-import type { MailEvent, MailerStatus } from '../transport/mail-events.interface';
+import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
 import { LiveSmtpTransport, type LiveSentMessageInfo } from '../transport/live-smtp-transport';
-import { SmtpVerifier } from '../verify/smtp-verifier';
-import type { TestEmailResult } from '../verify/test-email-result.interface';
-import type { VerifyResult } from '../verify/verify-result.interface';
+import { SmtpVerifier } from '../transport/verify/smtp-verifier';
+import type { TestEmailResult } from '../interfaces/test-email-result.interface';
+import type { VerifyResult } from '../interfaces/verify-result.interface';
 import { assertNoHeaderInjection } from './header-guard';
 
-export type { TestEmailResult } from '../verify/test-email-result.interface';
+export type { TestEmailResult } from '../interfaces/test-email-result.interface';
 
 /** The result of `send`: nodemailer's, plus which route it took and under which settings version. */
 export type SendResult = LiveSentMessageInfo;

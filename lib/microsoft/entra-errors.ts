@@ -1,4 +1,4 @@
-import { MicrosoftTokenError } from './microsoft-token.error';
+import { MicrosoftTokenError } from '../errors/microsoft-token.error';
 
 /** Entra ID answers the admin can act on, by AADSTS code. */
 const KNOWN: Record<string, { field: string; message: string }> = {

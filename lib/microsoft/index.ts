@@ -1,3 +1,3 @@
-export * from './microsoft-options.interface';
-export * from './microsoft-token.error';
+export * from '../options/microsoft-options.interface';
+export * from '../errors/microsoft-token.error';
 export * from './microsoft-token.provider';

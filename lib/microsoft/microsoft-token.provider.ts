@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
-import type { BearerSmtpSettings } from '../settings/smtp-settings.types';
-import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
+import type { BearerSmtpSettings } from '../interfaces/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { authorityMetadata } from './authority-metadata';
 import { toMicrosoftTokenError } from './entra-errors';
 import { HttpsNetworkClient } from './https-network-client';
-import { MICROSOFT_DEFAULTS } from './microsoft-options.interface';
-import { MicrosoftTokenError } from './microsoft-token.error';
+import { MICROSOFT_DEFAULTS } from '../options/microsoft-options.interface';
+import { MicrosoftTokenError } from '../errors/microsoft-token.error';
 
 export interface AccessToken {
   accessToken: string;

@@ -5,9 +5,9 @@ import { SettingsVersionConflictError } from '../errors/settings-version-conflic
 import type {
   SmtpSettingsRecord,
   SmtpSettingsStore,
-} from '../stores/smtp-settings-store.interface';
+} from '../interfaces/smtp-settings-store.interface';
 import { secretFieldOf, secretOf } from './secret-reuse';
-import type { SealedSmtpSettings } from './smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 
 /** Who wrote a 0.1.0 secret again as v2, in the history. */
 export const MIGRATION_ACTOR = 'nest-smtp-settings (migration)';

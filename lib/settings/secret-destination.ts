@@ -1,5 +1,5 @@
 import { effectiveTlsMode } from './smtp-settings.rules';
-import type { SmtpAuthType, SmtpTlsMode } from './smtp-settings.types';
+import type { SmtpAuthType, SmtpTlsMode } from '../interfaces/smtp-settings.types';
 
 /** The fields of settings (saved, sealed or submitted) that decide where their secret is sent. */
 export interface DestinationFields {

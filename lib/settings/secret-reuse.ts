@@ -1,7 +1,11 @@
 import type { FieldProblem } from '../errors/settings-validation.error';
 import { changedDestination, DESTINATION_FIELDS } from './secret-destination';
 import type { SmtpSettingsDto } from './smtp-settings.dto';
-import type { SealedSmtpSettings, SecretField, SmtpSettings } from './smtp-settings.types';
+import type {
+  SealedSmtpSettings,
+  SecretField,
+  SmtpSettings,
+} from '../interfaces/smtp-settings.types';
 
 export function secretFieldOf(type: SmtpSettings['type']): SecretField {
   return type === 'basic' ? 'password' : 'clientSecret';

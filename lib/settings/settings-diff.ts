@@ -1,4 +1,4 @@
-import type { SealedSmtpSettings, SmtpSettings } from './smtp-settings.types';
+import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 
 const SECRETS = new Set(['password', 'clientSecret']);
 

@@ -1,4 +1,4 @@
-import type { SealedSmtpSettings, SmtpSettingsView } from './smtp-settings.types';
+import type { SealedSmtpSettings, SmtpSettingsView } from '../interfaces/smtp-settings.types';
 
 /**
  * Settings as any response shows them: secrets are dropped, not masked, and flagged as set only

@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../errors/settings-validation.error';
-import type { SmtpTlsMode } from './smtp-settings.types';
+import type { SmtpTlsMode } from '../interfaces/smtp-settings.types';
 
 interface TlsFields {
   port: number;

@@ -11,27 +11,31 @@ import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { SecretUnsealError } from '../errors/settings-store.error';
 import { SettingsValidationError } from '../errors/settings-validation.error';
 import { UpgradeRequiredError } from '../errors/upgrade-required.error';
-import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import {
   DEFAULT_SCOPE,
   SMTP_SETTINGS_MODULE_OPTIONS,
   SMTP_SETTINGS_SEALER,
-} from '../smtp-settings.constants';
+} from '../options/smtp-settings.constants';
 import {
   SmtpSettingsStore,
   type SmtpSettingsHistoryEntry,
   type SmtpSettingsRecord,
-} from '../stores/smtp-settings-store.interface';
-import { UpgradeCenter } from '../upgrades/upgrade-center.interface';
+} from '../interfaces/smtp-settings-store.interface';
+import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import { migrateLegacySecret } from './legacy-secret-migration';
 import { destinationOf } from './secret-destination';
 import { secretFieldOf, secretOf } from './secret-reuse';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
-import type { SmtpSettingsChangeEvent } from './smtp-settings-change.interface';
+import type { SmtpSettingsChangeEvent } from '../interfaces/smtp-settings-change.interface';
 import { settingsWarnings } from './smtp-settings.rules';
-import type { SealedSmtpSettings, SmtpSettings, SmtpSettingsState } from './smtp-settings.types';
+import type {
+  SealedSmtpSettings,
+  SmtpSettings,
+  SmtpSettingsState,
+} from '../interfaces/smtp-settings.types';
 import { validateSmtpSettings } from './validate-smtp-settings';
 
 const DEFAULT_HISTORY_LIMIT = 100;

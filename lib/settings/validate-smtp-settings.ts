@@ -6,7 +6,7 @@ import {
 } from './smtp-settings.dto';
 import { secretProblems } from './secret-reuse';
 import { crossFieldProblems } from './smtp-settings.rules';
-import type { SealedSmtpSettings } from './smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import { checkDto } from './validate-dto';
 
 const DTO_BY_TYPE: Record<SmtpSettingsDto['type'], new () => SmtpSettingsDto> = {

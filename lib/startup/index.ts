@@ -1,1 +1,1 @@
-export * from './relay-certificate-check';
+export * from '../options/relay-certificate-check';

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SettingsStoreError } from '../errors/settings-store.error';
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
-import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import { changeBy, describeStoreContract, sealedSettings } from '../../test/stores/store-contract';
 import { FileSmtpSettingsStore } from './file-smtp-settings.store';
 

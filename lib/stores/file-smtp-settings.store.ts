@@ -11,14 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isSealedSecret, parseEncryptionKey } from '../crypto/secret-sealer';
 import { SettingsStoreError } from '../errors/settings-store.error';
 import { nextVersion } from './next-version';
-import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
   SmtpSettingsChange,
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
   SmtpSettingsStore,
-} from './smtp-settings-store.interface';
+} from '../interfaces/smtp-settings-store.interface';
 
 const FORMAT = 1;
 const LOCK_TIMEOUT_MS = 5_000;

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { nextVersion } from './next-version';
-import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
   SmtpSettingsChange,
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
   SmtpSettingsStore,
-} from './smtp-settings-store.interface';
+} from '../interfaces/smtp-settings-store.interface';
 
 export interface InMemorySmtpSettingsStoreOptions {
   /**

@@ -1,11 +1,11 @@
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
-import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
   SmtpSettingsChange,
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
-} from './smtp-settings-store.interface';
+} from '../interfaces/smtp-settings-store.interface';
 
 /**
  * The record and history after one change, for stores that write both together. Checks the

@@ -7,14 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientConfig, Notification } from 'pg';
 import { SettingsStoreError } from '../errors/settings-store.error';
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
-import type { SealedSmtpSettings } from '../settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
   SmtpSettingsChange,
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
   SmtpSettingsStore,
-} from './smtp-settings-store.interface';
+} from '../interfaces/smtp-settings-store.interface';
 
 const DEFAULT_TABLE_PREFIX = 'smtp_settings';
 const DEFAULT_LISTENER_APPLICATION_NAME = 'nest-smtp-settings:listener';

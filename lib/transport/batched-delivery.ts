@@ -1,5 +1,5 @@
 import type { MailMessage, SentMessageInfo } from 'nodemailer';
-import { PartialDeliveryError } from './partial-delivery.error';
+import { PartialDeliveryError } from '../errors/partial-delivery.error';
 import { batches } from './recipient-policy';
 import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
 import type { SmtpRoute } from './smtp-route';

@@ -2,10 +2,10 @@ import type { Logger } from '@nestjs/common';
 import type { MailMessage, SentMessageInfo } from 'nodemailer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
-import { explainSmtpFailure } from '../verify/explain-smtp-failure';
-import type { SmtpRetryOptions } from './relay-options.interface';
+import { explainSmtpFailure } from './verify/explain-smtp-failure';
+import type { SmtpRetryOptions } from '../options/relay-options.interface';
 import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
-import { SmtpDeliveryError } from './smtp-delivery.error';
+import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
 import type { SmtpRoute } from './smtp-route';
 
 export interface AttemptContext {

@@ -1,4 +1,4 @@
-import type { SmtpRetryOptions } from './relay-options.interface';
+import type { SmtpRetryOptions } from '../options/relay-options.interface';
 
 interface SmtpFailure {
   code?: string;

@@ -1,5 +1,5 @@
 import type { Address } from 'nodemailer';
-import type { SmtpSettings } from '../settings/smtp-settings.types';
+import type { SmtpSettings } from '../interfaces/smtp-settings.types';
 
 /** The configured sender; an address object, so that nodemailer quotes the name itself. */
 export function formatSender(

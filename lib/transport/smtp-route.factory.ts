@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createTransport, type SMTPPoolOptions } from 'nodemailer';
-import type { SmtpSettingsModuleOptions } from '../interfaces/smtp-settings-module-options.interface';
-import { MICROSOFT_DEFAULTS } from '../microsoft/microsoft-options.interface';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
+import { MICROSOFT_DEFAULTS } from '../options/microsoft-options.interface';
 import { MicrosoftTokenProvider, type AccessToken } from '../microsoft/microsoft-token.provider';
-import { DEFAULT_RELAY_MAX_RECIPIENTS } from '../settings/smtp-settings.defaults';
-import type { BearerSmtpSettings, SmtpSettings } from '../settings/smtp-settings.types';
-import { SMTP_SETTINGS_MODULE_OPTIONS } from '../smtp-settings.constants';
+import { DEFAULT_RELAY_MAX_RECIPIENTS } from '../options/smtp-settings.defaults';
+import type { BearerSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 import { SmtpRoute, type RouteTarget } from './smtp-route';

@@ -1,9 +1,9 @@
 import type { Address, MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
 import type { Readable } from 'node:stream';
-import type { SmtpAuthType } from '../settings/smtp-settings.types';
-import type { explainSmtpFailure } from '../verify/explain-smtp-failure';
-import { DeliveryUncertainError } from './delivery-uncertain.error';
-import type { RecipientPolicy } from './relay-options.interface';
+import type { SmtpAuthType } from '../interfaces/smtp-settings.types';
+import type { explainSmtpFailure } from './verify/explain-smtp-failure';
+import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
+import type { RecipientPolicy } from '../options/relay-options.interface';
 import { isUncertainAfterData } from './retry-policy';
 import type { SlidingWindowLimiter } from './sliding-window-limiter';
 

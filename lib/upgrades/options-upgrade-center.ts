@@ -1,4 +1,4 @@
-import type { UpgradeCenter } from './upgrade-center.interface';
+import type { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 
 /** The default upgrade center: a fixed list of installed upgrade ids, or a function of an id. */
 export class OptionsUpgradeCenter implements UpgradeCenter {

@@ -1,3 +1,3 @@
-export type * from './verify-result.interface';
-export type { ExplainTarget } from './explain-target.interface';
-export type { Explanation } from './explain-smtp-failure';
+export type * from '../interfaces/verify-result.interface';
+export type { ExplainTarget } from '../transport/verify/explain-target.interface';
+export type { Explanation } from '../transport/verify/explain-smtp-failure';

@@ -65,7 +65,7 @@ describe('Public types', () => {
       expect.arrayContaining([
         'index.d.ts',
         'smtp-settings.module.d.ts',
-        'stores/smtp-settings-store.interface.d.ts',
+        'interfaces/smtp-settings-store.interface.d.ts',
         'mailer/mailer.service.d.ts',
         'transport/live-smtp-transport.d.ts',
       ]),

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { SecretSealer } from '../../lib/crypto/secret-sealer';
 import { SettingsVersionConflictError } from '../../lib/errors/settings-version-conflict.error';
-import type { SealedSmtpSettings } from '../../lib/settings/smtp-settings.types';
+import type { SealedSmtpSettings } from '../../lib/interfaces/smtp-settings.types';
 import type {
   SmtpSettingsChange,
   SmtpSettingsStore,
-} from '../../lib/stores/smtp-settings-store.interface';
+} from '../../lib/interfaces/smtp-settings-store.interface';
 
 export interface StoreUnderTest {
   store: SmtpSettingsStore;

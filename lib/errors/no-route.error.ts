@@ -1,0 +1,13 @@
+import { SmtpSettingsError } from './smtp-settings.error';
+
+/** Neither custom settings nor a relay: there is nowhere to send mail. */
+export class NoRouteError extends SmtpSettingsError {
+  readonly code = 'NO_SMTP_ROUTE';
+  readonly status = 503;
+
+  constructor() {
+    super(
+      'No SMTP server is configured: save SMTP settings, or configure the relay option of SmtpSettingsModule',
+    );
+  }
+}

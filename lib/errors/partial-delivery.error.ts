@@ -1,0 +1,21 @@
+import { SmtpSettingsError } from './smtp-settings.error';
+
+/** A split message whose batch failed: exactly who got it and who did not. */
+export class PartialDeliveryError extends SmtpSettingsError {
+  readonly code = 'PARTIAL_DELIVERY';
+  readonly status = 502;
+
+  constructor(
+    readonly sentTo: string[],
+    readonly notSentTo: string[],
+    override readonly cause: unknown,
+  ) {
+    super(
+      `The message reached ${sentTo.length} recipients, but a batch failed and ${notSentTo.length} did not get it: ${(cause as Error)?.message ?? String(cause)}`,
+    );
+  }
+
+  override toResponse() {
+    return { sentTo: this.sentTo, notSentTo: this.notSentTo };
+  }
+}

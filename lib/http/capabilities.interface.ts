@@ -1,0 +1,11 @@
+import type { SMTP_SETTINGS_DEFAULTS } from '../options/smtp-settings.defaults';
+import type { MailProvider, SmtpAuthType } from '../interfaces/smtp-settings.types';
+
+/** What the admin page needs to know before it renders the form. */
+export interface SmtpSettingsCapabilities {
+  authTypes: SmtpAuthType[];
+  providers: MailProvider[];
+  upgrade: { id: string; name: string; installed: boolean };
+  relay: { maxRecipients: number };
+  defaults: typeof SMTP_SETTINGS_DEFAULTS;
+}

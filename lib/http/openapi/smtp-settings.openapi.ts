@@ -1,0 +1,218 @@
+import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../../settings/smtp-settings.dto';
+import { schemaRef, type OpenApiOptions } from './api-property';
+
+/*
+ * The OpenAPI shapes of the settings routes. Bodies come from the DTOs; responses are interfaces,
+ * which carry no metadata, so their schemas are written out here.
+ */
+
+/** The PUT and verify body: Basic or Bearer, told apart by `type`. */
+export const SMTP_SETTINGS_BODY_SCHEMA: OpenApiOptions = {
+  oneOf: [schemaRef(BasicSmtpSettingsDto), schemaRef(BearerSmtpSettingsDto)],
+  discriminator: {
+    propertyName: 'type',
+    mapping: {
+      basic: schemaRef(BasicSmtpSettingsDto).$ref,
+      bearer: schemaRef(BearerSmtpSettingsDto).$ref,
+    },
+  },
+};
+
+const nullableString = { type: 'string', nullable: true };
+
+export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['source', 'version', 'updatedAt', 'updatedBy', 'settings', 'warnings', 'delivery'],
+  properties: {
+    source: {
+      type: 'string',
+      enum: ['relay', 'custom'],
+      description: 'relay: no settings saved, mail goes through the default relay',
+    },
+    version: { type: 'integer', description: 'Also sent as the ETag; send it back in If-Match' },
+    updatedAt: { ...nullableString, format: 'date-time' },
+    updatedBy: nullableString,
+    settings: {
+      type: 'object',
+      nullable: true,
+      description:
+        'The saved settings without their secret: passwordSet or clientSecretSet says that one is stored',
+      additionalProperties: true,
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+    delivery: {
+      type: 'object',
+      description:
+        'Whether mail can go out through the current route now, why not, and how the last messages went',
+      required: ['canSend', 'reason', 'message', 'lastFailure', 'lastSuccessAt'],
+      properties: {
+        canSend: { type: 'boolean' },
+        reason: {
+          type: 'string',
+          nullable: true,
+          enum: ['upgrade-removed', 'secret-unavailable', 'no-route', null],
+          description:
+            'upgrade-removed: Bearer settings without the smtp-oauth upgrade; secret-unavailable: the stored secret cannot be opened; no-route: no settings and no relay',
+        },
+        message: { ...nullableString, description: 'Why mail cannot go out, and the fix' },
+        lastFailure: {
+          type: 'object',
+          nullable: true,
+          required: ['code', 'message', 'at'],
+          properties: {
+            code: { type: 'string' },
+            message: { type: 'string', description: 'What went wrong, explained' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+        lastSuccessAt: { ...nullableString, format: 'date-time' },
+      },
+    },
+  },
+};
+
+export const FIELD_ERRORS_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer', example: 400 },
+    code: { type: 'string', example: 'INVALID_SETTINGS' },
+    message: { type: 'array', items: { type: 'string' } },
+    errors: {
+      type: 'array',
+      description: 'One problem per field, named as the admin sees it',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: {
+          field: { type: 'string', example: 'useTls' },
+          message: { type: 'string', example: 'port 587 requires useTls to be on' },
+        },
+      },
+    },
+  },
+};
+
+export const DOMAIN_ERROR_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    message: { type: 'string' },
+  },
+};
+
+/** What the admin guards answer, on every route. */
+export const UNAUTHORIZED_RESPONSE: OpenApiOptions = {
+  status: 401,
+  description: 'No admin credentials: the application’s guards refused the request',
+};
+export const FORBIDDEN_RESPONSE: OpenApiOptions = {
+  status: 403,
+  description: 'Not an admin: the application’s guards refused the request',
+};
+
+/** `verify` and `test-email` are limited per admin (`adminActionsRateLimit`). */
+export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
+  status: 429,
+  description: 'Too many verify and test-email requests from this admin',
+  headers: {
+    'Retry-After': {
+      description: 'Seconds until the next request is allowed',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+  schema: {
+    type: 'object',
+    properties: {
+      statusCode: { type: 'integer', example: 429 },
+      code: { type: 'string', enum: ['RATE_LIMITED'] },
+      message: {
+        type: 'string',
+        example: 'Too many connection checks and test emails: try again in 42 seconds',
+      },
+    },
+  },
+};
+
+/** Where a check or a test email stopped (`VerifyStage`). */
+const VERIFY_STAGES = ['dns', 'connect', 'tls', 'auth', 'token', 'sender', 'recipients', 'message'];
+
+export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['ok', 'stage', 'code', 'message', 'durationMs', 'route'],
+  properties: {
+    ok: { type: 'boolean' },
+    stage: {
+      type: 'string',
+      enum: VERIFY_STAGES,
+      description: 'The last stage reached: auth when everything passed',
+    },
+    code: { ...nullableString, description: 'SMTP reply code, nodemailer or AADSTS error code' },
+    message: { type: 'string', description: 'What the admin should do next' },
+    durationMs: { type: 'integer' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
+  },
+};
+
+export const TEST_EMAIL_RESULT_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  required: ['ok'],
+  properties: {
+    ok: { type: 'boolean' },
+    messageId: { type: 'string' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
+    accepted: { type: 'array', items: { type: 'string' } },
+    rejected: { type: 'array', items: { type: 'string' } },
+    stage: {
+      type: 'string',
+      enum: VERIFY_STAGES,
+      description: 'When ok is false: where delivery stopped',
+    },
+    code: { ...nullableString, description: 'When ok is false: SMTP reply code or error code' },
+    message: { type: 'string', description: 'When ok is false: what went wrong' },
+    refused: {
+      type: 'array',
+      description: 'The recipients the server refused, and why',
+      items: {
+        type: 'object',
+        properties: {
+          recipient: { type: 'string' },
+          code: nullableString,
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+export const CAPABILITIES_SCHEMA: OpenApiOptions = {
+  type: 'object',
+  properties: {
+    authTypes: { type: 'array', items: { type: 'string', enum: ['basic', 'bearer'] } },
+    providers: { type: 'array', items: { type: 'string', enum: ['microsoft'] } },
+    upgrade: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', example: 'smtp-oauth' },
+        name: { type: 'string' },
+        installed: { type: 'boolean' },
+      },
+    },
+    relay: { type: 'object', properties: { maxRecipients: { type: 'integer', example: 50 } } },
+    defaults: { type: 'object', additionalProperties: true },
+  },
+};
+
+export const HISTORY_SCHEMA: OpenApiOptions = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      version: { type: 'integer' },
+      at: { type: 'string', format: 'date-time' },
+      by: nullableString,
+      action: { type: 'string', enum: ['update', 'reset'] },
+      changed: { type: 'array', items: { type: 'string' }, description: 'Field names, no values' },
+    },
+  },
+};

@@ -1,0 +1,219 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
+import { MailerService, type TestEmailResult } from '../mailer/mailer.service';
+import { TestEmailDto } from './test-email.dto';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from './openapi/api-property';
+import {
+  CAPABILITIES_SCHEMA,
+  DOMAIN_ERROR_SCHEMA,
+  FIELD_ERRORS_SCHEMA,
+  FORBIDDEN_RESPONSE,
+  HISTORY_SCHEMA,
+  RATE_LIMITED_RESPONSE,
+  SMTP_SETTINGS_BODY_SCHEMA,
+  SMTP_SETTINGS_STATE_SCHEMA,
+  TEST_EMAIL_RESULT_SCHEMA,
+  UNAUTHORIZED_RESPONSE,
+  VERIFY_RESULT_SCHEMA,
+} from './openapi/smtp-settings.openapi';
+import type { VerifyResult } from '../interfaces/verify-result.interface';
+import { validateDto } from '../settings/validate-dto';
+import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
+import type {
+  SmtpSettingsModuleOptions,
+  SmtpSettingsRequest,
+} from '../options/smtp-settings-options.interface';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import type { SmtpSettingsHistoryEntry } from '../interfaces/smtp-settings-store.interface';
+import { BearerUpgradeGuard } from './bearer-upgrade.guard';
+import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
+import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import type { SmtpSettingsCapabilities } from './capabilities.interface';
+import { deliveryView, type SmtpSettingsAdminState } from './delivery-view';
+import { actorOf } from './actor';
+import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
+import { etagOf, parseIfMatch } from './if-match';
+import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
+import {
+  DEFAULT_RELAY_MAX_RECIPIENTS,
+  SMTP_SETTINGS_DEFAULTS,
+} from '../options/smtp-settings.defaults';
+import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../settings/smtp-settings.dto';
+import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+
+/** The part of a response object that Express and Fastify share. */
+interface HeaderSink {
+  header(name: string, value: string): unknown;
+}
+
+@UseGuards(SmtpSettingsAccessGuard)
+@UseFilters(SmtpSettingsExceptionFilter)
+@ApiTags('SMTP settings')
+@ApiResponse(UNAUTHORIZED_RESPONSE)
+@ApiResponse(FORBIDDEN_RESPONSE)
+@ApiExtraModels(BasicSmtpSettingsDto, BearerSmtpSettingsDto)
+export class SmtpSettingsController {
+  constructor(
+    protected readonly settings: SmtpSettingsService,
+    protected readonly mailer: MailerService,
+    @Inject(UpgradeCenter) protected readonly upgrades: UpgradeCenter,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) protected readonly options: SmtpSettingsModuleOptions,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The current settings, without secrets; the ETag is the version' })
+  @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
+  async get(@Res({ passthrough: true }) res: HeaderSink): Promise<SmtpSettingsAdminState> {
+    return withEtag(res, await this.withDelivery(this.settings.get()));
+  }
+
+  @Put()
+  @UseGuards(BearerUpgradeGuard)
+  @ApiOperation({
+    summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
+    description:
+      'Omit password or clientSecret to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates.',
+  })
+  @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
+  @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
+  @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse({
+    status: 403,
+    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
+    schema: DOMAIN_ERROR_SCHEMA,
+  })
+  @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
+  async put(
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: SmtpSettingsRequest,
+    @Res({ passthrough: true }) res: HeaderSink,
+  ): Promise<SmtpSettingsAdminState> {
+    const state = await this.settings.update(body, this.actorOf(req), parseIfMatch(ifMatch));
+    return withEtag(res, await this.withDelivery(state));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revert to the default relay' })
+  @ApiResponse({ status: 204, description: 'Mail goes through the relay again' })
+  async reset(
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: SmtpSettingsRequest,
+    @Res({ passthrough: true }) res: HeaderSink,
+  ): Promise<void> {
+    withEtag(res, await this.settings.reset(this.actorOf(req), parseIfMatch(ifMatch)));
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @UseGuards(BearerUpgradeGuard, AdminActionsThrottlerGuard)
+  @ApiOperation({
+    summary:
+      'Check a connection without sending: the saved settings, or the unsaved ones in the body',
+  })
+  @ApiBody({ required: false, schema: SMTP_SETTINGS_BODY_SCHEMA })
+  @ApiResponse({
+    status: 200,
+    description: 'Also when the check failed',
+    schema: VERIFY_RESULT_SCHEMA,
+  })
+  @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse({
+    status: 403,
+    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
+    schema: DOMAIN_ERROR_SCHEMA,
+  })
+  @ApiResponse(RATE_LIMITED_RESPONSE)
+  verify(@Body() body: unknown): Promise<VerifyResult> {
+    return this.mailer.verify(body ?? undefined);
+  }
+
+  @Post('test-email')
+  @HttpCode(200)
+  @UseGuards(AdminActionsThrottlerGuard)
+  @ApiOperation({ summary: 'Send a short test email through the current route' })
+  @ApiBody({ type: TestEmailDto })
+  @ApiResponse({ status: 200, schema: TEST_EMAIL_RESULT_SCHEMA })
+  @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse(RATE_LIMITED_RESPONSE)
+  testEmail(@Body() body: unknown): Promise<TestEmailResult> {
+    return this.mailer.sendTestEmail(validateDto(TestEmailDto, body).to);
+  }
+
+  @Get('capabilities')
+  @ApiOperation({
+    summary: 'What the admin page offers: auth types, the upgrade, relay limit, defaults',
+  })
+  @ApiResponse({ status: 200, schema: CAPABILITIES_SCHEMA })
+  async capabilities(): Promise<SmtpSettingsCapabilities> {
+    const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id);
+    return {
+      authTypes: installed ? ['basic', 'bearer'] : ['basic'],
+      providers: ['microsoft'],
+      upgrade: { ...SMTP_OAUTH_UPGRADE, installed },
+      relay: { maxRecipients: this.options.relay?.maxRecipients ?? DEFAULT_RELAY_MAX_RECIPIENTS },
+      defaults: SMTP_SETTINGS_DEFAULTS,
+    };
+  }
+
+  @Get('history')
+  @ApiOperation({ summary: 'Who changed which fields, newest first (never values)' })
+  @ApiResponse({ status: 200, schema: HISTORY_SCHEMA })
+  history(): Promise<SmtpSettingsHistoryEntry[]> {
+    return this.settings.history();
+  }
+
+  protected actorOf(req: SmtpSettingsRequest): string | null {
+    return actorOf(this.options, req);
+  }
+
+  /** The settings can look fine and still not send: say whether mail can go out. */
+  protected async withDelivery(state: SmtpSettingsState): Promise<SmtpSettingsAdminState> {
+    const bearer = state.settings?.type === 'bearer';
+    const delivery = deliveryView({
+      state,
+      hasRelay: this.options.relay !== undefined,
+      bearerAllowed: !bearer || (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)),
+      secretProblem: this.settings.secretProblem(),
+      status: this.mailer.status(),
+    });
+    return { ...state, delivery };
+  }
+}
+
+function withEtag<T extends { version: number }>(res: HeaderSink, state: T): T {
+  res.header('ETag', etagOf(state.version));
+  // The ETag is the settings version, for If-Match; `delivery` changes without a new version (an
+  // upgrade removed, a failed send), so no cache may answer for this route.
+  res.header('Cache-Control', 'no-store');
+  return state;
+}
+
+/** The controller at the configured route prefix; a subclass, so apps with other prefixes don't clash. */
+export function createSmtpSettingsController(path: string): Type<SmtpSettingsController> {
+  @Controller(path)
+  class ConfiguredSmtpSettingsController extends SmtpSettingsController {}
+  return ConfiguredSmtpSettingsController;
+}

@@ -1,0 +1,68 @@
+import type { SealedSmtpSettings } from './smtp-settings.types';
+
+/** What a store keeps for one scope. Secrets in `settings` are sealed: a store never sees plaintext. */
+export interface SmtpSettingsRecord {
+  scope: string;
+  /** Grows by one with every change, resets included. Version 0 means "never configured". */
+  version: number;
+  updatedAt: string;
+  updatedBy: string | null;
+  /** `null` means the vendor relay is in use. */
+  settings: SealedSmtpSettings | null;
+}
+
+export type SmtpSettingsAction = 'update' | 'reset';
+
+/** One change, as the history shows it: field names only, never values. */
+export interface SmtpSettingsHistoryEntry {
+  version: number;
+  at: string;
+  by: string | null;
+  action: SmtpSettingsAction;
+  changed: string[];
+}
+
+/** Who made a change and what it touched; the store assigns the version. */
+export interface SmtpSettingsChange {
+  at: string;
+  by: string | null;
+  changed: string[];
+}
+
+/**
+ * Where settings live. Implement it to keep them elsewhere; the module never knows which store it has.
+ *
+ * `put` and `delete` must be atomic with respect to `expectedVersion`: when it is given and does not
+ * match, they throw `SettingsVersionConflictError` and write nothing (history included).
+ */
+export interface SmtpSettingsStore {
+  get(scope: string): Promise<SmtpSettingsRecord | null>;
+  put(
+    scope: string,
+    settings: SealedSmtpSettings,
+    change: SmtpSettingsChange,
+    expectedVersion?: number,
+  ): Promise<SmtpSettingsRecord>;
+  delete(
+    scope: string,
+    change: SmtpSettingsChange,
+    expectedVersion?: number,
+  ): Promise<SmtpSettingsRecord>;
+  /** Newest first. */
+  history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]>;
+  /**
+   * Reports changes that another process made. The listener receives the new version; it may be called
+   * for versions the caller already has, so compare before acting. Returns an unsubscribe function.
+   */
+  watch?(scope: string, listener: (version: number) => void): () => void;
+  /**
+   * A key to seal secrets with when the module options give none. Stores that can keep a key beside
+   * their data (the file store) implement it; stores without it require `encryptionKey`.
+   */
+  defaultEncryptionKey?(): Promise<Buffer>;
+  /** Releases what the store opened itself. Called once, on application shutdown. */
+  close?(): Promise<void>;
+}
+
+/** Injection token for the store: one import gives both the type and the token. */
+export const SmtpSettingsStore = Symbol('SMTP_SETTINGS:STORE');

@@ -1,0 +1,125 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import type { MicrosoftOptions } from './microsoft-options.interface';
+import type { SmtpSettingsStore } from '../interfaces/smtp-settings-store.interface';
+import type {
+  SmtpPoolOptions,
+  SmtpRelayOptions,
+  SmtpRetryOptions,
+  SmtpTlsTrustOptions,
+} from './relay-options.interface';
+import type { UpgradeCenter } from '../interfaces/upgrade-center.interface';
+
+/** Anything with the request Nest hands to guards: Express, Fastify or another adapter. */
+export type SmtpSettingsRequest = Record<string, unknown> & { headers: Record<string, unknown> };
+
+export interface SmtpSettingsModuleOptions {
+  /**
+   * Where settings are kept: an instance, or a class that Nest instantiates with dependency injection.
+   * The module calls the store's `close()` on shutdown.
+   * @default a `FileSmtpSettingsStore` at `dataFile`
+   */
+  store?: SmtpSettingsStore | Type<SmtpSettingsStore>;
+  /**
+   * The file of the default file store. Ignored when `store` is given.
+   * @default '.data/smtp-settings.json' (relative to the working directory)
+   */
+  dataFile?: string;
+  /**
+   * 32 random bytes, base64, that seal secrets (AES-256-GCM). Generate one with
+   * `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`.
+   * @default the file store generates a key file beside its data file (mode 0600) once; other stores require a key
+   */
+  encryptionKey?: string;
+  /**
+   * Keys used before `encryptionKey`: secrets sealed with them can still be opened, and are sealed
+   * again with the current key on their next save.
+   * @default []
+   */
+  previousEncryptionKeys?: string[];
+  /**
+   * How to tell whether an Upgrade Center upgrade (such as `smtp-oauth`) is installed: the ids of the
+   * installed upgrades, a function of an id, an `UpgradeCenter`, or a class of one.
+   * @default [] (nothing installed: Bearer authentication is unavailable)
+   */
+  upgrades?:
+    | readonly string[]
+    | ((upgradeId: string) => boolean | Promise<boolean>)
+    | UpgradeCenter
+    | Type<UpgradeCenter>;
+  /**
+   * The guards that protect every route, typically an admin check. All must pass.
+   * The module refuses to start with none, unless `allowUnauthenticated` is `true`.
+   * @default []
+   */
+  guards?: Array<CanActivate | Type<CanActivate>>;
+  /**
+   * Serve the routes with no guard at all. Only for local experiments: a warning is logged at startup.
+   * @default false
+   */
+  allowUnauthenticated?: boolean;
+  /**
+   * Who made a change, as the history records it.
+   * @default the `id`, `username` or `email` of `req.user`, else `null`
+   */
+  actor?: (req: SmtpSettingsRequest) => string | null | undefined;
+  /**
+   * The settings scope. One per product installation today; per-tenant scopes can come later.
+   * @default 'default'
+   */
+  scope?: string;
+  /**
+   * How many history entries a store keeps and `GET /history` returns.
+   * @default 100
+   */
+  historyLimit?: number;
+  /**
+   * The vendor relay that mail goes through while no custom settings are saved.
+   * @default no relay: sending without custom settings fails with a clear error
+   */
+  relay?: SmtpRelayOptions;
+  /**
+   * Trust a private CA for SMTP servers (and the relay). Certificates are always verified.
+   * @default the system's trusted CAs only
+   */
+  tls?: SmtpTlsTrustOptions;
+  /**
+   * Retries of transient failures.
+   * @default { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }
+   */
+  retry?: SmtpRetryOptions;
+  /**
+   * Connection pooling of the SMTP transporters.
+   * @default nodemailer's: 5 connections, 100 messages each
+   */
+  pool?: SmtpPoolOptions;
+  /**
+   * Microsoft 365 (Bearer) options: the authority host for sovereign clouds, the scope, the rate limit.
+   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', rateLimit: { messages: 30, windowMs: 60000 } }
+   */
+  microsoft?: MicrosoftOptions;
+  /**
+   * Per-admin limit of `verify` and `test-email`, which reach out to other hosts. `false` turns it off.
+   * @default { limit: 30, ttlMs: 60000 }
+   */
+  adminActionsRateLimit?: { limit: number; ttlMs: number } | false;
+  /**
+   * How long `verify` and `test-email` wait for the connection and the greeting, in milliseconds;
+   * each later reply may take twice as long, and a test email three times as long in all.
+   * @default 10000
+   */
+  verifyTimeoutMs?: number;
+}
+
+/** Static options, known when the module is imported (also with `forRootAsync`). */
+export interface SmtpSettingsModuleExtras {
+  /**
+   * Register the module globally, so that `SmtpSettingsService` can be injected anywhere.
+   * @default false
+   */
+  isGlobal?: boolean;
+  /**
+   * The route prefix of the REST API.
+   * @default 'smtp-settings'
+   */
+  path?: string;
+}

@@ -1,0 +1,82 @@
+import type { Address, SMTPTransportOptions } from 'nodemailer';
+import type { AccessToken } from '../../microsoft/microsoft-token.provider';
+import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
+import { formatSender } from '../sender';
+import type { SmtpRouteFactory } from '../smtp-route.factory';
+import type { ExplainTarget } from './explain-target.interface';
+
+/**
+ * The route an admin action (verify, test-email) checks: a connection of its own, never the pool,
+ * so a server-side fix shows at once, and short timeouts, so the admin gets an answer quickly.
+ */
+export interface AdminRoute {
+  kind: 'relay' | 'custom';
+  version: number;
+  /** What a failure is explained against: the route that was tried, whatever changes meanwhile. */
+  target: ExplainTarget;
+  options: SMTPTransportOptions;
+  /** The longest a whole admin action may take, however slowly a server answers each step. */
+  deadlineMs: number;
+  from?: string | Address;
+  replyTo?: string;
+  /** Fresh Microsoft tokens, never the cached ones: an admin checks a new client secret this way. */
+  tokens?: (renew: boolean) => Promise<AccessToken>;
+}
+
+export function customAdminRoute(
+  routes: SmtpRouteFactory,
+  version: number,
+  settings: SmtpSettings,
+  timeoutMs: number,
+): AdminRoute {
+  const tokens = settings.type === 'bearer' ? routes.oneOffTokens(settings) : undefined;
+  return {
+    kind: 'custom',
+    version,
+    target: settings,
+    options: withAdminTimeouts(routes.transportOptions(settings, false, tokens), timeoutMs),
+    deadlineMs: timeoutMs * 3,
+    from: formatSender(settings),
+    replyTo: settings.replyTo,
+    tokens,
+  };
+}
+
+export function relayAdminRoute(
+  routes: SmtpRouteFactory,
+  version: number,
+  from: string | undefined,
+  timeoutMs: number,
+): AdminRoute {
+  const options = routes.relayTransportOptions();
+  const url = options.url ? new URL(options.url) : undefined;
+  const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
+  return {
+    kind: 'relay',
+    version,
+    target: {
+      hostname: url?.hostname ?? options.host ?? 'localhost',
+      port: Number(url?.port || options.port || (useTls ? 465 : 587)),
+      useTls,
+      ...(useTls ? { tlsMode: 'implicit' as const } : {}),
+      credentials: options.auth !== undefined || Boolean(url?.username),
+      senderEmail: from,
+    },
+    options: withAdminTimeouts(options, timeoutMs),
+    deadlineMs: timeoutMs * 3,
+    from,
+  };
+}
+
+/** One connection, no pool, and every wait (DNS, connect, greeting, TLS, each reply) bounded. */
+function withAdminTimeouts(options: SMTPTransportOptions, timeoutMs: number): SMTPTransportOptions {
+  return {
+    ...options,
+    pool: false,
+    dnsTimeout: timeoutMs,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    // Longer than the greeting's: a silent server must fail as "never greeted", which says why.
+    socketTimeout: timeoutMs * 2,
+  } as SMTPTransportOptions;
+}

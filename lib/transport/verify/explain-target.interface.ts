@@ -1,0 +1,15 @@
+import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
+
+/** The server a failure happened at, as the admin configured it (or the relay). */
+export type ExplainTarget = Pick<SmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
+  /** Custom settings' kind; absent for the relay. */
+  type?: SmtpSettings['type'];
+  /** Whether the route signs in; defaults to true for custom settings, false for the relay. */
+  credentials?: boolean;
+  /** The configured sender, named when the server refuses it. */
+  senderEmail?: string;
+};
+
+export function hasCredentials(target: ExplainTarget): boolean {
+  return target.credentials ?? target.type !== undefined;
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
+import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
+import { SmtpSettingsError } from '../../errors/smtp-settings.error';
+import { MicrosoftTokenError } from '../../errors/microsoft-token.error';
+import { NoRouteError } from '../../errors/no-route.error';
+import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
+import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
+import { SMTP_OAUTH_UPGRADE } from '../../upgrades/upgrades.constants';
+import { SmtpRouteFactory } from '../smtp-route.factory';
+import { customAdminRoute, relayAdminRoute, type AdminRoute } from './admin-route';
+import { blockedExplanation } from './blocked-explanation';
+import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
+import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
+import { sendTestEmailOver } from './test-email';
+import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
+import type { VerifyResult } from '../../interfaces/verify-result.interface';
+
+/** Every wait of an admin action; a server that never greets is answered well within a minute. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Checks a server the way a send would reach it, over a connection of its own. */
+@Injectable()
+export class SmtpVerifier {
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    private readonly routes: SmtpRouteFactory,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
+  ) {}
+
+  /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
+  async verify(input?: unknown): Promise<VerifyResult> {
+    if (input !== undefined && !isEmptyBody(input)) {
+      const settings = await this.settings.prepare(input);
+      return this.check(customAdminRoute(this.routes, 0, settings, this.timeoutMs));
+    }
+    let route: AdminRoute;
+    try {
+      route = await this.currentRoute('Bearer authentication');
+    } catch (error) {
+      // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
+      if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
+        throw error;
+      }
+      const kind = error instanceof NoRouteError ? 'relay' : 'custom';
+      return { ok: false, ...blockedExplanation(error), durationMs: 0, route: kind };
+    }
+    return this.check(route);
+  }
+
+  /**
+   * One short message from the configured sender through the current route, on a connection of
+   * its own: the pool may still hold a session from before a server-side fix.
+   */
+  async sendTestEmail(to: string): Promise<TestEmailResult> {
+    let route: AdminRoute;
+    try {
+      route = await this.currentRoute('Sending with Bearer authentication');
+    } catch (error) {
+      if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
+      throw error;
+    }
+    const token = await this.tokenProblem(route);
+    if (token) return { ok: false, ...token };
+    return sendTestEmailOver(route, to);
+  }
+
+  protected async check(route: AdminRoute): Promise<VerifyResult> {
+    const started = performance.now();
+    const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+      route: route.kind,
+    });
+    const { target } = route;
+    if (!isIP(target.hostname)) {
+      try {
+        await lookup(target.hostname);
+      } catch (error) {
+        return done({
+          ok: false,
+          ...explainSmtpFailure({ code: 'EDNS', message: (error as Error).message }, target),
+        });
+      }
+    }
+    const token = await this.tokenProblem(route);
+    if (token) return done({ ok: false, ...token });
+    try {
+      const session = await checkSmtpSession(route.options);
+      return done({ ok: true, stage: 'auth', code: null, message: passed(route, session) });
+    } catch (error) {
+      const { stage, code, message } = explainSmtpFailure(error, target);
+      return done({ ok: false, stage, code, message });
+    }
+  }
+
+  /** The saved settings, or the relay; throws a domain error when nothing may be sent. */
+  private async currentRoute(feature: string): Promise<AdminRoute> {
+    const { version, settings } = this.settings.resolve();
+    if (settings) {
+      await this.assertAllowed(settings, feature);
+      return customAdminRoute(this.routes, version, settings, this.timeoutMs);
+    }
+    if (!this.routes.hasRelay) throw new NoRouteError();
+    return relayAdminRoute(this.routes, version, this.options.relay?.from, this.timeoutMs);
+  }
+
+  private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
+    if (settings.type !== 'bearer') return;
+    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
+    throw new UpgradeRequiredError(SMTP_OAUTH_UPGRADE.id, SMTP_OAUTH_UPGRADE.name, feature);
+  }
+
+  /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
+  private async tokenProblem(route: AdminRoute): Promise<Explanation | undefined> {
+    if (!route.tokens) return undefined;
+    try {
+      await route.tokens(false);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof MicrosoftTokenError)) throw error;
+      return { stage: 'token', code: error.code, message: error.message };
+    }
+  }
+
+  private get timeoutMs(): number {
+    return this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+}
+
+/** Says what was checked, and "authenticated" only when a sign-in really succeeded. */
+function passed({ target }: AdminRoute, session: SessionCheck): string {
+  const tls = { implicit: 'over implicit TLS', starttls: 'with STARTTLS', none: 'without TLS' }[
+    session.tls
+  ];
+  const where = `${target.hostname}:${target.port}`;
+  return session.authenticated
+    ? `connected to ${where} ${tls} and authenticated`
+    : `connected to ${where} ${tls}; no authentication is configured`;
+}
+
+function isEmptyBody(input: unknown): boolean {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !Array.isArray(input) &&
+    Object.keys(input).length === 0
+  );
+}

@@ -1,0 +1,69 @@
+import { createTransport } from 'nodemailer';
+import type { AdminRoute } from './admin-route';
+import {
+  explainRefusedRecipients,
+  explainSmtpFailure,
+  type Explanation,
+} from './explain-smtp-failure';
+import { hasCredentials } from './explain-target.interface';
+import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
+
+const SUBJECT = 'SMTP settings test email';
+const TEXT =
+  'This test email was sent to check the SMTP server settings. ' +
+  'If you can read it, mail is being delivered. The sender mailbox does not receive replies.';
+
+/** Sends the test email over a transporter of its own, closed afterwards; never retried. */
+export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<TestEmailResult> {
+  if (!route.from) {
+    return {
+      ok: false,
+      stage: 'sender',
+      code: 'NO_SENDER',
+      message: 'the relay has no sender: set relay.from in the options of SmtpSettingsModule',
+    };
+  }
+  // With credentials, a server that offers no AUTH is a failure, not an unauthenticated send.
+  const transporter = createTransport({
+    ...route.options,
+    forceAuth: hasCredentials(route.target),
+  });
+  try {
+    const info = await transporter.sendMail({
+      from: route.from,
+      replyTo: route.replyTo,
+      to,
+      subject: SUBJECT,
+      text: TEXT,
+      signal: AbortSignal.timeout(route.deadlineMs),
+    });
+    const refused = info.rejectedErrors?.length
+      ? explainRefusedRecipients(info.rejectedErrors, route.target)
+      : undefined;
+    return {
+      ok: true,
+      messageId: info.messageId,
+      accepted: (info.accepted ?? []).map(String),
+      rejected: (info.rejected ?? []).map(String),
+      envelope: { from: info.envelope.from, to: info.envelope.to },
+      response: info.response,
+      route: route.kind,
+      settingsVersion: route.version,
+      ...(refused ? { refused } : {}),
+    };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EABORT') return { ok: false, ...tooSlow(route) };
+    return { ok: false, ...explainSmtpFailure(error, route.target) };
+  } finally {
+    transporter.close();
+  }
+}
+
+/** Each step answered in time, but all of them together took too long for an admin to wait. */
+function tooSlow({ target, deadlineMs }: AdminRoute): Explanation {
+  return {
+    stage: 'connect',
+    code: 'ETIMEDOUT',
+    message: `${target.hostname}:${target.port} took longer than ${deadlineMs / 1000} seconds to take the test email, so the test stopped waiting; the email may still arrive: check the server's load, or ask your IT team`,
+  };
+}
