@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MailerService } from './mailer/mailer.service';
 import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
-import { SmtpRouteFactory } from './transport/smtp-route.factory';
+import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
 import { AdminActionsThrottlerGuard } from './http/admin-actions-throttler.guard';
 import { SmtpSettingsAccessGuard } from './http/smtp-settings-access.guard';
@@ -34,7 +34,7 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     BearerUpgradeGuard,
     AdminActionsThrottlerGuard,
     MicrosoftTokenProvider,
-    SmtpRouteFactory,
+    SmtpChannelFactory,
     LiveSmtpTransport,
     SmtpVerifier,
     MailerService,

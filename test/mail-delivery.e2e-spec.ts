@@ -5,7 +5,7 @@ import {
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../lib';
-import { SmtpRouteFactory } from '../lib/transport/smtp-route.factory';
+import { SmtpChannelFactory } from '../lib/transport/smtp-channel.factory';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
@@ -484,7 +484,7 @@ describe('Mail delivery through the live transport', () => {
     const a = await peer({ users: undefined });
     const b = await peer({ users: undefined });
     const ctx = await app();
-    const built = jest.spyOn(SmtpRouteFactory.prototype, 'custom');
+    const built = jest.spyOn(SmtpChannelFactory.prototype, 'custom');
     for (let i = 0; i < 10; i++) await configure(ctx, basicFor(i % 2 === 0 ? a : b));
     const result = await ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
     expect(built).toHaveBeenCalledTimes(1);

@@ -192,7 +192,7 @@ describe('SmtpSettingsModule', () => {
     );
     await request(a.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
     expect(await seen).toMatchObject({ version: 1, origin: 'store' });
-    expect(b.app.get(SmtpSettingsService).resolve().settings).toMatchObject({
+    expect(b.app.get(SmtpSettingsService).getWithSecrets().settings).toMatchObject({
       password: BASIC.password,
     });
     await a.app.close();

@@ -51,7 +51,7 @@ export function basicSettings(sink: Address): Record<string, unknown> {
 }
 
 /**
- * What the live transport builds for `basicSettings(sink)` (lib/transport/smtp-route.factory.ts):
+ * What the live transport builds for `basicSettings(sink)` (lib/transport/smtp-channel.factory.ts):
  * the same TLS mapping, authentication and pool, for raw nodemailer and @nestjs-modules/mailer.
  */
 export function pooledOptions(sink: Address, pool: typeof POOL): SMTPPoolOptions {

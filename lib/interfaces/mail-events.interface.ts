@@ -1,11 +1,11 @@
-import type { RouteKind } from '../transport/smtp-route';
+import type { ChannelKind } from '../transport/smtp-channel';
 
 /** What the live transport reports about each message, for applications that log or alert. */
 export type MailEvent =
   | {
       type: 'sent';
       messageId: string;
-      route: RouteKind;
+      route: ChannelKind;
       settingsVersion: number;
       accepted: string[];
       rejected: string[];
@@ -14,7 +14,7 @@ export type MailEvent =
   | {
       type: 'failed';
       messageId?: string;
-      route?: RouteKind;
+      route?: ChannelKind;
       settingsVersion?: number;
       code: string;
       message: string;
@@ -23,7 +23,7 @@ export type MailEvent =
 
 /** The route the next message takes, what went wrong last, and when mail last went out. */
 export interface MailerStatus {
-  route: RouteKind | 'none';
+  route: ChannelKind | 'none';
   settingsVersion: number;
   /** The last failed send: its code and the explained message, as the send threw it. */
   lastError: { code: string; message: string; at: string } | null;

@@ -112,11 +112,12 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   }
 
   /**
-   * The settings with their secrets opened, for the transport only. `null` means the relay.
+   * The settings with their secrets in plaintext, for the transport only; everything else reads
+   * `get()`. `null` means the relay.
    * Throws `DeliveryUnavailableError` ('secret-unavailable') when the stored secret cannot be
    * opened: it is never sent anywhere, and nothing else is sent in its place.
    */
-  resolve(): { version: number; settings: SmtpSettings | null } {
+  getWithSecrets(): { version: number; settings: SmtpSettings | null } {
     const record = this.record;
     if (!record?.settings) return { version: record?.version ?? 0, settings: null };
     const result = this.openCurrent(record);
@@ -148,7 +149,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     expectedVersion?: number,
   ): Promise<SmtpSettingsState> {
     const before = this.record?.settings ?? null;
-    const { settings, secretEntered } = await this.validate(input, before);
+    const { settings, secretEntered } = await this.validateAgainst(input, before);
     const record = await this.store.put(
       this.scope,
       this.seal(settings),
@@ -166,8 +167,8 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   /**
    * Validates settings that are not saved (for verify): the same rules and re-entry rule as `update`.
    */
-  async prepare(input: unknown): Promise<SmtpSettings> {
-    return (await this.validate(input, this.record?.settings ?? null)).settings;
+  async validate(input: unknown): Promise<SmtpSettings> {
+    return (await this.validateAgainst(input, this.record?.settings ?? null)).settings;
   }
 
   /** Back to the vendor relay. */
@@ -191,7 +192,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
    * Every problem of the body at once, a missing secret included; then the stored secret is opened,
    * only when the body omits it and may reuse it.
    */
-  private async validate(
+  private async validateAgainst(
     input: unknown,
     stored: SealedSmtpSettings | null,
   ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {

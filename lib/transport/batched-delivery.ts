@@ -2,7 +2,7 @@ import type { MailMessage, SentMessageInfo } from 'nodemailer';
 import { PartialDeliveryError } from '../errors/partial-delivery.error';
 import { batches } from './recipient-policy';
 import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
-import type { SmtpRoute } from './smtp-route';
+import type { SmtpChannel } from './smtp-channel';
 
 /**
  * The relay's `split` policy: the same message (same headers, Bcc never written) in envelopes of
@@ -10,7 +10,7 @@ import type { SmtpRoute } from './smtp-route';
  */
 export async function sendInBatches(
   mail: MailMessage,
-  route: SmtpRoute,
+  route: SmtpChannel,
   recipients: string[],
   size: number,
   sendOne: () => Promise<SentMessageInfo>,

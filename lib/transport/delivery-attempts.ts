@@ -6,7 +6,7 @@ import { explainSmtpFailure } from './verify/explain-smtp-failure';
 import type { SmtpRetryOptions } from '../options/relay-options.interface';
 import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
 import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
-import type { SmtpRoute } from './smtp-route';
+import type { SmtpChannel } from './smtp-channel';
 
 export interface AttemptContext {
   retry?: SmtpRetryOptions;
@@ -25,7 +25,7 @@ export interface AttemptContext {
  */
 export async function sendWithRetry(
   mail: MailMessage,
-  route: SmtpRoute,
+  route: SmtpChannel,
   context: AttemptContext,
 ): Promise<SentMessageInfo> {
   const { signal, tally, logger } = context;
@@ -57,7 +57,7 @@ export async function sendWithRetry(
 }
 
 /** nodemailer's failures in the words `verify` uses; the module's own errors stay as they are. */
-function explained(error: unknown, route: SmtpRoute): SmtpSettingsError {
+function explained(error: unknown, route: SmtpChannel): SmtpSettingsError {
   if (error instanceof SmtpSettingsError) return error;
   const { stage, message } = explainSmtpFailure(error, route.target);
   return new SmtpDeliveryError(message, stage, error);

@@ -17,13 +17,13 @@ import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import { sendInBatches } from './batched-delivery';
 import { sendWithRetry, type AttemptContext } from './delivery-attempts';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
-import { NoRouteError } from '../errors/no-route.error';
+import { NoChannelError } from '../errors/no-channel.error';
 import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
 import { uniqueRecipients } from './recipient-policy';
 import { SenderRequiredError } from '../errors/sender-required.error';
 import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
-import type { SmtpRoute } from './smtp-route';
-import { SmtpRouteFactory } from './smtp-route.factory';
+import type { SmtpChannel } from './smtp-channel';
+import { SmtpChannelFactory } from './smtp-channel.factory';
 
 export type { LiveSentMessageInfo } from './sent-message-info';
 
@@ -43,7 +43,7 @@ export class LiveSmtpTransport
   private readonly events = new Subject<MailEvent>();
   /** Aborted at shutdown: retry delays and rate-limit waits end, and no route is built again. */
   private readonly shutdown = new AbortController();
-  private route: SmtpRoute | null = null;
+  private route: SmtpChannel | null = null;
   private lastError: MailerStatus['lastError'] = null;
   private lastSuccessAt: string | null = null;
   private subscription?: Subscription;
@@ -53,7 +53,7 @@ export class LiveSmtpTransport
 
   constructor(
     private readonly settings: SmtpSettingsService,
-    private readonly routes: SmtpRouteFactory,
+    private readonly routes: SmtpChannelFactory,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
@@ -105,7 +105,7 @@ export class LiveSmtpTransport
       signal: this.shutdown.signal,
       tally: { attempts: 0 },
     };
-    let route: SmtpRoute | undefined;
+    let route: SmtpChannel | undefined;
     try {
       const used = (route = this.current());
       // Hold the route before the first await, so that a swap in between cannot close it.
@@ -146,7 +146,7 @@ export class LiveSmtpTransport
   }
 
   private async deliverOn(
-    route: SmtpRoute,
+    route: SmtpChannel,
     mail: MailMessage,
     context: AttemptContext,
   ): Promise<LiveSentMessageInfo> {
@@ -169,18 +169,18 @@ export class LiveSmtpTransport
     return toSentInfo(await sendOne(), route);
   }
 
-  private current(): SmtpRoute {
+  private current(): SmtpChannel {
     this.shutdown.signal.throwIfAborted();
     if (this.route) return this.route;
-    const { version, settings } = this.settings.resolve();
+    const { version, settings } = this.settings.getWithSecrets();
     if (settings) this.route = this.routes.custom(version, settings);
     else if (this.routes.hasRelay) this.route = this.routes.relay(version);
-    else throw new NoRouteError();
+    else throw new NoChannelError();
     return this.route;
   }
 
   /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
-  private async assertAllowed(route: SmtpRoute): Promise<void> {
+  private async assertAllowed(route: SmtpChannel): Promise<void> {
     if (route.authType !== 'bearer') return;
     if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
     throw new DeliveryUnavailableError(
@@ -195,7 +195,7 @@ export class LiveSmtpTransport
     old?.retire();
   }
 
-  private applyDefaults(mail: MailMessage, route: SmtpRoute): void {
+  private applyDefaults(mail: MailMessage, route: SmtpChannel): void {
     const { from, replyTo } = route.defaults;
     if (!mail.data.from && from) {
       mail.data.from = from;

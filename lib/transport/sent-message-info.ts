@@ -1,5 +1,5 @@
 import type { SentMessageInfo } from 'nodemailer';
-import type { SmtpRoute } from './smtp-route';
+import type { SmtpChannel } from './smtp-channel';
 
 /** What the live transport adds to nodemailer's result. */
 export interface LiveSentMessageInfo {
@@ -19,7 +19,7 @@ export interface LiveSentMessageInfo {
   }>;
 }
 
-export function toSentInfo(info: SentMessageInfo, route: SmtpRoute): LiveSentMessageInfo {
+export function toSentInfo(info: SentMessageInfo, route: SmtpChannel): LiveSentMessageInfo {
   return {
     messageId: info.messageId,
     accepted: info.accepted ?? [],

@@ -7,12 +7,12 @@ import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { MicrosoftTokenError } from '../../errors/microsoft-token.error';
-import { NoRouteError } from '../../errors/no-route.error';
+import { NoChannelError } from '../../errors/no-channel.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../../upgrades/upgrades.constants';
-import { SmtpRouteFactory } from '../smtp-route.factory';
-import { customAdminRoute, relayAdminRoute, type AdminRoute } from './admin-route';
+import { SmtpChannelFactory } from '../smtp-channel.factory';
+import { customAdminChannel, relayAdminChannel, type AdminChannel } from './admin-channel';
 import { blockedExplanation } from './blocked-explanation';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
 import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
@@ -28,7 +28,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export class SmtpVerifier {
   constructor(
     private readonly settings: SmtpSettingsService,
-    private readonly routes: SmtpRouteFactory,
+    private readonly routes: SmtpChannelFactory,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
@@ -36,18 +36,18 @@ export class SmtpVerifier {
   /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
   async verify(input?: unknown): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
-      const settings = await this.settings.prepare(input);
-      return this.check(customAdminRoute(this.routes, 0, settings, this.timeoutMs));
+      const settings = await this.settings.validate(input);
+      return this.check(customAdminChannel(this.routes, 0, settings, this.timeoutMs));
     }
-    let route: AdminRoute;
+    let route: AdminChannel;
     try {
-      route = await this.currentRoute('Bearer authentication');
+      route = await this.currentChannel('Bearer authentication');
     } catch (error) {
       // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
       if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
         throw error;
       }
-      const kind = error instanceof NoRouteError ? 'relay' : 'custom';
+      const kind = error instanceof NoChannelError ? 'relay' : 'custom';
       return { ok: false, ...blockedExplanation(error), durationMs: 0, route: kind };
     }
     return this.check(route);
@@ -58,9 +58,9 @@ export class SmtpVerifier {
    * its own: the pool may still hold a session from before a server-side fix.
    */
   async sendTestEmail(to: string): Promise<TestEmailResult> {
-    let route: AdminRoute;
+    let route: AdminChannel;
     try {
-      route = await this.currentRoute('Sending with Bearer authentication');
+      route = await this.currentChannel('Sending with Bearer authentication');
     } catch (error) {
       if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
       throw error;
@@ -70,7 +70,7 @@ export class SmtpVerifier {
     return sendTestEmailOver(route, to);
   }
 
-  protected async check(route: AdminRoute): Promise<VerifyResult> {
+  protected async check(route: AdminChannel): Promise<VerifyResult> {
     const started = performance.now();
     const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
       ...partial,
@@ -100,14 +100,14 @@ export class SmtpVerifier {
   }
 
   /** The saved settings, or the relay; throws a domain error when nothing may be sent. */
-  private async currentRoute(feature: string): Promise<AdminRoute> {
-    const { version, settings } = this.settings.resolve();
+  private async currentChannel(feature: string): Promise<AdminChannel> {
+    const { version, settings } = this.settings.getWithSecrets();
     if (settings) {
       await this.assertAllowed(settings, feature);
-      return customAdminRoute(this.routes, version, settings, this.timeoutMs);
+      return customAdminChannel(this.routes, version, settings, this.timeoutMs);
     }
-    if (!this.routes.hasRelay) throw new NoRouteError();
-    return relayAdminRoute(this.routes, version, this.options.relay?.from, this.timeoutMs);
+    if (!this.routes.hasRelay) throw new NoChannelError();
+    return relayAdminChannel(this.routes, version, this.options.relay?.from, this.timeoutMs);
   }
 
   private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
@@ -117,7 +117,7 @@ export class SmtpVerifier {
   }
 
   /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
-  private async tokenProblem(route: AdminRoute): Promise<Explanation | undefined> {
+  private async tokenProblem(route: AdminChannel): Promise<Explanation | undefined> {
     if (!route.tokens) return undefined;
     try {
       await route.tokens(false);
@@ -134,7 +134,7 @@ export class SmtpVerifier {
 }
 
 /** Says what was checked, and "authenticated" only when a sign-in really succeeded. */
-function passed({ target }: AdminRoute, session: SessionCheck): string {
+function passed({ target }: AdminChannel, session: SessionCheck): string {
   const tls = { implicit: 'over implicit TLS', starttls: 'with STARTTLS', none: 'without TLS' }[
     session.tls
   ];

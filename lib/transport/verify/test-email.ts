@@ -1,5 +1,5 @@
 import { createTransport } from 'nodemailer';
-import type { AdminRoute } from './admin-route';
+import type { AdminChannel } from './admin-channel';
 import {
   explainRefusedRecipients,
   explainSmtpFailure,
@@ -14,7 +14,7 @@ const TEXT =
   'If you can read it, mail is being delivered. The sender mailbox does not receive replies.';
 
 /** Sends the test email over a transporter of its own, closed afterwards; never retried. */
-export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<TestEmailResult> {
+export async function sendTestEmailOver(route: AdminChannel, to: string): Promise<TestEmailResult> {
   if (!route.from) {
     return {
       ok: false,
@@ -60,7 +60,7 @@ export async function sendTestEmailOver(route: AdminRoute, to: string): Promise<
 }
 
 /** Each step answered in time, but all of them together took too long for an admin to wait. */
-function tooSlow({ target, deadlineMs }: AdminRoute): Explanation {
+function tooSlow({ target, deadlineMs }: AdminChannel): Explanation {
   return {
     stage: 'connect',
     code: 'ETIMEDOUT',

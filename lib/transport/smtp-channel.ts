@@ -7,31 +7,31 @@ import type { RecipientPolicy } from '../options/relay-options.interface';
 import { isUncertainAfterData } from './retry-policy';
 import type { SlidingWindowLimiter } from './sliding-window-limiter';
 
-export type RouteKind = 'relay' | 'custom';
+export type ChannelKind = 'relay' | 'custom';
 
 /** The server a route reaches, as failures are explained against it. */
-export type RouteTarget = Parameters<typeof explainSmtpFailure>[1];
+export type ChannelTarget = Parameters<typeof explainSmtpFailure>[1];
 
 /** The sender and reply-to that messages get when they name none. */
-export interface RouteDefaults {
+export interface ChannelDefaults {
   from?: string | Address;
   replyTo?: string;
 }
 
 /** The relay's recipient limit; custom routes have none. */
-export interface RouteLimit {
+export interface ChannelLimit {
   maxRecipients: number;
   policy: RecipientPolicy;
 }
 
-export interface RouteSpec {
-  kind: RouteKind;
+export interface ChannelSpec {
+  kind: ChannelKind;
   version: number;
-  target: RouteTarget;
+  target: ChannelTarget;
   /** A pooled nodemailer transporter; its pool is what sends. */
   transporter: Transporter;
-  defaults: RouteDefaults;
-  limit?: RouteLimit;
+  defaults: ChannelDefaults;
+  limit?: ChannelLimit;
   authType?: SmtpAuthType;
   /**
    * Makes credentials ready before a message goes out (a Bearer token, which it resolves to);
@@ -47,28 +47,28 @@ export interface RouteSpec {
  * One pooled transporter for one version of the settings. When the settings change it is retired:
  * it takes no new messages, finishes the ones it has, and closes once the last one is done.
  */
-export class SmtpRoute {
+export class SmtpChannel {
   private inflight = 0;
   private retired = false;
 
-  constructor(private readonly spec: RouteSpec) {}
+  constructor(private readonly spec: ChannelSpec) {}
 
-  get kind(): RouteKind {
+  get kind(): ChannelKind {
     return this.spec.kind;
   }
   get version(): number {
     return this.spec.version;
   }
-  get defaults(): RouteDefaults {
+  get defaults(): ChannelDefaults {
     return this.spec.defaults;
   }
-  get limit(): RouteLimit | undefined {
+  get limit(): ChannelLimit | undefined {
     return this.spec.limit;
   }
   get authType(): SmtpAuthType | undefined {
     return this.spec.authType;
   }
-  get target(): RouteTarget {
+  get target(): ChannelTarget {
     return this.spec.target;
   }
 

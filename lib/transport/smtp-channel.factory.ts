@@ -8,7 +8,7 @@ import type { BearerSmtpSettings, SmtpSettings } from '../interfaces/smtp-settin
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
-import { SmtpRoute, type RouteTarget } from './smtp-route';
+import { SmtpChannel, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 
 /** A token for a connection; `rejected`, when known, is the token the server just refused. */
@@ -16,7 +16,7 @@ type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessToken>;
 
 /** Builds the pooled transporter for the relay or for a version of the custom settings. */
 @Injectable()
-export class SmtpRouteFactory {
+export class SmtpChannelFactory {
   /** One per mailbox, kept across settings versions: saving settings must not reset its budget. */
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
 
@@ -29,9 +29,9 @@ export class SmtpRouteFactory {
     return this.options.relay !== undefined;
   }
 
-  relay(version: number): SmtpRoute {
+  relay(version: number): SmtpChannel {
     const relay = this.options.relay!;
-    return new SmtpRoute({
+    return new SmtpChannel({
       kind: 'relay',
       version,
       target: this.relayTarget(),
@@ -58,7 +58,7 @@ export class SmtpRouteFactory {
   }
 
   /** Where the relay's options point, for explaining its failures. */
-  relayTarget(): RouteTarget {
+  relayTarget(): ChannelTarget {
     const options = this.relayTransportOptions();
     const url = options.url ? new URL(options.url) : undefined;
     const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
@@ -70,9 +70,9 @@ export class SmtpRouteFactory {
     };
   }
 
-  custom(version: number, settings: SmtpSettings): SmtpRoute {
+  custom(version: number, settings: SmtpSettings): SmtpChannel {
     const tokens = settings.type === 'bearer' ? this.tokenSource(version, settings) : undefined;
-    return new SmtpRoute({
+    return new SmtpChannel({
       kind: 'custom',
       version,
       target: settings,

@@ -2,14 +2,14 @@ import type { Address, SMTPTransportOptions } from 'nodemailer';
 import type { AccessToken } from '../../microsoft/microsoft-token.provider';
 import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { formatSender } from '../sender';
-import type { SmtpRouteFactory } from '../smtp-route.factory';
+import type { SmtpChannelFactory } from '../smtp-channel.factory';
 import type { ExplainTarget } from './explain-target.interface';
 
 /**
  * The route an admin action (verify, test-email) checks: a connection of its own, never the pool,
  * so a server-side fix shows at once, and short timeouts, so the admin gets an answer quickly.
  */
-export interface AdminRoute {
+export interface AdminChannel {
   kind: 'relay' | 'custom';
   version: number;
   /** What a failure is explained against: the route that was tried, whatever changes meanwhile. */
@@ -23,12 +23,12 @@ export interface AdminRoute {
   tokens?: (renew: boolean) => Promise<AccessToken>;
 }
 
-export function customAdminRoute(
-  routes: SmtpRouteFactory,
+export function customAdminChannel(
+  routes: SmtpChannelFactory,
   version: number,
   settings: SmtpSettings,
   timeoutMs: number,
-): AdminRoute {
+): AdminChannel {
   const tokens = settings.type === 'bearer' ? routes.oneOffTokens(settings) : undefined;
   return {
     kind: 'custom',
@@ -42,12 +42,12 @@ export function customAdminRoute(
   };
 }
 
-export function relayAdminRoute(
-  routes: SmtpRouteFactory,
+export function relayAdminChannel(
+  routes: SmtpChannelFactory,
   version: number,
   from: string | undefined,
   timeoutMs: number,
-): AdminRoute {
+): AdminChannel {
   const options = routes.relayTransportOptions();
   const url = options.url ? new URL(options.url) : undefined;
   const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
