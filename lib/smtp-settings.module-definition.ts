@@ -17,12 +17,13 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createSmtpSettingsOptions')
   .setExtras<SmtpSettingsModuleExtras>(
-    { isGlobal: false, path: DEFAULT_PATH },
+    { isGlobal: false, path: DEFAULT_PATH, routes: true },
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
-      // The route prefix must be known when routes are registered, so it is a static extra.
-      controllers: [createSmtpSettingsController(extras.path ?? DEFAULT_PATH)],
+      // Routes are registered before any options factory runs, so what shapes them is static.
+      controllers:
+        extras.routes === false ? [] : [createSmtpSettingsController(extras.path ?? DEFAULT_PATH)],
     }),
   )
   .build();

@@ -4,14 +4,11 @@ import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
-import { AdminActionsThrottlerGuard } from './http/admin-actions-throttler.guard';
-import { SmtpSettingsAccessGuard } from './http/smtp-settings-access.guard';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
 import { sealerProvider, storeProvider, upgradeCenterProvider } from './smtp-settings.providers';
 import { SmtpSettingsStartupChecks } from './smtp-settings.startup-checks';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
-import { BearerUpgradeGuard } from './http/bearer-upgrade.guard';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 /**
@@ -20,6 +17,8 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
  *
  * ```ts
  * SmtpSettingsModule.forRoot({ guards: [AdminGuard], upgrades: ['smtp-oauth'] })
+ * // A worker that only sends: no REST routes, so no guard either.
+ * SmtpSettingsModule.forRoot({ routes: false, store, encryptionKey })
  * ```
  */
 @Module({
@@ -30,9 +29,8 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     upgradeCenterProvider,
     sealerProvider,
     SmtpSettingsService,
-    SmtpSettingsAccessGuard,
-    BearerUpgradeGuard,
-    AdminActionsThrottlerGuard,
+    // The controller's guards are not listed: Nest creates them from its @UseGuards, and only when
+    // the routes are served (`routes: false` leaves the controller out).
     MicrosoftTokenProvider,
     SmtpChannelFactory,
     LiveSmtpTransport,

@@ -8,6 +8,7 @@ import request from 'supertest';
 import {
   InMemorySmtpSettingsStore,
   InjectSmtpSettingsStore,
+  MailerService,
   SmtpSettingsModule,
   SmtpSettingsService,
   type SmtpSettingsModuleOptions,
@@ -16,6 +17,7 @@ import {
 import { ADMIN_TOKEN, TestAdminGuard } from './fixtures/admin.guard';
 import { createSettingsApp } from './fixtures/settings-app';
 import { BASIC } from './fixtures/settings-bodies';
+import { startSmtpPeer } from './fixtures/smtp-peer';
 
 const KEY = randomBytes(32).toString('base64');
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -180,6 +182,53 @@ describe('SmtpSettingsModule', () => {
       { scope: 'default', version: 2, source: 'relay', origin: 'local' },
     ]);
     sub.unsubscribe();
+    await app.close();
+  });
+
+  it('with routes: false serves no route and needs no guard, and a worker still sends what an admin saved', async () => {
+    const peer = await startSmtpPeer({ users: { mailer: 'worker-P4ss!' } });
+    const store = new InMemorySmtpSettingsStore();
+    const admin = await createSettingsApp({ store, encryptionKey: KEY });
+    const ref = await Test.createTestingModule({
+      imports: [SmtpSettingsModule.forRoot({ routes: false, store, encryptionKey: KEY })],
+    }).compile();
+    const worker = ref.createNestApplication({ logger: false });
+    await worker.init();
+
+    await request(worker.getHttpServer()).get('/smtp-settings').set(AUTH).expect(404);
+    await request(worker.getHttpServer()).get('/smtp-settings/capabilities').set(AUTH).expect(404);
+    const saved = new Promise((resolve) =>
+      worker.get(SmtpSettingsService).changes$.subscribe(resolve),
+    );
+    await request(admin.app.getHttpServer())
+      .put('/smtp-settings')
+      .set(AUTH)
+      .send({ ...BASIC, hostname: peer.host, port: peer.port, password: 'worker-P4ss!' })
+      .expect(200);
+    await saved;
+    const result = await worker.get(MailerService).send({ to: 'user@example.com', text: 'hi' });
+    expect(result.accepted).toEqual(['user@example.com']);
+    const [message] = await peer.waitForMessages(1);
+    expect(message).toMatchObject({ user: 'mailer', envelope: { from: BASIC.senderEmail } });
+
+    await worker.close();
+    await admin.app.close();
+    await peer.close();
+  });
+
+  it('takes routes: false through forRootAsync too, with no guard in the options', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [
+        SmtpSettingsModule.forRootAsync({
+          routes: false,
+          useFactory: () => ({ store: new InMemorySmtpSettingsStore(), encryptionKey: KEY }),
+        }),
+      ],
+    }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    await app.init();
+    await request(app.getHttpServer()).get('/smtp-settings').expect(404);
+    expect(app.get(MailerService).status()).toBeDefined();
     await app.close();
   });
 

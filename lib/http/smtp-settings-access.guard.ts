@@ -12,8 +12,13 @@ import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 
 /**
- * Runs the guards from the module options in front of every route. They come from options (maybe
- * async ones), so they cannot be attached with `@UseGuards` when the controller is declared.
+ * Runs the `guards` option in front of every route, in order, all of which must pass.
+ *
+ * Why not `@UseGuards(...options.guards)` on the generated controller: Nest reads guard metadata
+ * when it scans modules, before any provider is created, and `forRootAsync` returns the guards
+ * from a factory that runs later. Moving `guards` to the static extras instead would make guards
+ * that a factory returns silently unused, leaving the routes open. So this guard resolves them
+ * the way Nest would (a class through dependency injection, an instance as it is) and runs them.
  */
 @Injectable()
 export class SmtpSettingsAccessGuard implements CanActivate {
@@ -23,6 +28,7 @@ export class SmtpSettingsAccessGuard implements CanActivate {
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly moduleRef: ModuleRef,
   ) {
+    // Created only with the routes (`routes: false` leaves both out), when the app starts.
     assertProtected(options);
   }
 
@@ -43,6 +49,7 @@ export class SmtpSettingsAccessGuard implements CanActivate {
     );
   }
 
+  /** The app's own instance when it provides the guard, else one created in this module. */
   private async resolve(type: Type<CanActivate>): Promise<CanActivate> {
     try {
       return this.moduleRef.get(type, { strict: false });
@@ -53,12 +60,12 @@ export class SmtpSettingsAccessGuard implements CanActivate {
 }
 
 /** Settings routes hand out control of where a product's mail goes: refuse to serve them unguarded. */
-export function assertProtected(options: SmtpSettingsModuleOptions): void {
+function assertProtected(options: SmtpSettingsModuleOptions): void {
   if ((options.guards?.length ?? 0) > 0) return;
   if (options.allowUnauthenticated !== true) {
     throw new Error(
       'SmtpSettingsModule: no guard protects the SMTP settings routes. Pass guards: [YourAdminGuard], ' +
-        'or allowUnauthenticated: true for a local experiment.',
+        'or allowUnauthenticated: true for a local experiment, or routes: false to serve no routes.',
     );
   }
   new Logger('SmtpSettings').warn(

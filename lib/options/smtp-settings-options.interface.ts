@@ -122,4 +122,10 @@ export interface SmtpSettingsModuleExtras {
    * @default 'smtp-settings'
    */
   path?: string;
+  /**
+   * Serve the REST API. `false` leaves the controller out, for an app that only sends mail (a
+   * worker, for one): no route is served, so no guard is required.
+   * @default true
+   */
+  routes?: boolean;
 }
