@@ -35,7 +35,7 @@ export async function bearerTokens(): Promise<void> {
   const { app, installed } = await createSettingsApp({
     pool: POOL,
     tls: { ca: entra.ca },
-    microsoft: { authorityHost: entra.authorityHost, ca: entra.ca, rateLimit: false },
+    microsoft: { authorityHost: entra.authorityHost, rateLimit: false },
   });
   installed.add('smtp-oauth');
   const settings = app.get(SmtpSettingsService);

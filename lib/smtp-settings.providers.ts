@@ -1,34 +1,31 @@
-import { Logger, type Provider, type Type } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { parseEncryptionKey, SecretSealer } from './crypto/secret-sealer';
 import type { SmtpSettingsModuleOptions } from './options/smtp-settings-options.interface';
 import {
-  DEFAULT_DATA_FILE,
   SMTP_SETTINGS_MODULE_OPTIONS,
   SMTP_SETTINGS_SEALER,
 } from './options/smtp-settings.constants';
-import { FileSmtpSettingsStore } from './stores/file-smtp-settings.store';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from './options/smtp-settings.defaults';
+import { instanceKey } from './crypto/instance-key';
+import { FileSmtpSettingsStore } from './stores/file/file-smtp-settings.store';
+import { fileStoreKey } from './stores/file/file-store-key';
+import { InMemorySmtpSettingsStore } from './stores/in-memory-smtp-settings.store';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { OptionsUpgradeCenter } from './upgrades/options-upgrade-center';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
-
-/** A class option is instantiated with dependency injection; anything else is used as it is. */
-function isClass<T>(value: unknown): value is Type<T> {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
-}
 
 export const storeProvider: Provider = {
   provide: SmtpSettingsStore,
   inject: [SMTP_SETTINGS_MODULE_OPTIONS, ModuleRef],
   useFactory: (options: SmtpSettingsModuleOptions, moduleRef: ModuleRef) => {
-    const store = options.store;
-    if (isClass<SmtpSettingsStore>(store)) return moduleRef.create(store);
+    onlyOne(options, 'store', 'storeClass');
+    if (options.storeClass) return moduleRef.create(options.storeClass);
     return (
-      store ??
+      options.store ??
       new FileSmtpSettingsStore({
-        path: resolve(options.dataFile ?? DEFAULT_DATA_FILE),
-        historyLimit: options.historyLimit,
+        path: resolve(options.dataFile ?? SMTP_SETTINGS_OPTION_DEFAULTS.dataFile),
         logger: new Logger('SmtpSettings'),
       })
     );
@@ -39,14 +36,13 @@ export const upgradeCenterProvider: Provider = {
   provide: UpgradeCenter,
   inject: [SMTP_SETTINGS_MODULE_OPTIONS, ModuleRef],
   useFactory: (options: SmtpSettingsModuleOptions, moduleRef: ModuleRef) => {
+    onlyOne(options, 'upgrades', 'upgradeCenterClass');
+    if (options.upgradeCenterClass) return moduleRef.create(options.upgradeCenterClass);
     const upgrades = options.upgrades;
-    if (isClass<UpgradeCenter>(upgrades)) return moduleRef.create(upgrades);
-    if (upgrades === undefined || Array.isArray(upgrades) || typeof upgrades === 'function') {
-      return new OptionsUpgradeCenter(
-        upgrades as ConstructorParameters<typeof OptionsUpgradeCenter>[0],
-      );
-    }
-    return upgrades;
+    // A function is a function of an id, never a class: classes come through upgradeCenterClass.
+    return upgrades === undefined || typeof upgrades === 'function' || isIdList(upgrades)
+      ? new OptionsUpgradeCenter(upgrades)
+      : upgrades;
   },
 };
 
@@ -60,11 +56,31 @@ export const sealerProvider: Provider = {
     if (options.encryptionKey !== undefined) {
       return new SecretSealer(parseEncryptionKey(options.encryptionKey), previous);
     }
-    if (!store.defaultEncryptionKey) {
-      throw new Error(
-        `SmtpSettingsModule: encryptionKey is required with ${store.constructor.name}, which cannot keep a key of its own`,
-      );
-    }
-    return new SecretSealer(await store.defaultEncryptionKey(), previous);
+    return new SecretSealer(await keyOfOwnFor(store), previous);
   },
 };
+
+/** Without `encryptionKey`: a key that the store's own data lives with, for the stores that have one. */
+async function keyOfOwnFor(store: SmtpSettingsStore): Promise<Buffer> {
+  if (store instanceof FileSmtpSettingsStore) return fileStoreKey(store, new Logger('SmtpSettings'));
+  // Nothing survives a restart there, so a key that lives as long as the store is enough.
+  if (store instanceof InMemorySmtpSettingsStore) return instanceKey(store);
+  throw new Error(
+    `SmtpSettingsModule: encryptionKey is required with ${store.constructor.name}, which cannot keep a key of its own`,
+  );
+}
+
+function isIdList(upgrades: SmtpSettingsModuleOptions['upgrades']): upgrades is readonly string[] {
+  return Array.isArray(upgrades);
+}
+
+/** An instance and a class of the same part: which one was meant is not for the module to guess. */
+function onlyOne(
+  options: SmtpSettingsModuleOptions,
+  a: keyof SmtpSettingsModuleOptions,
+  b: keyof SmtpSettingsModuleOptions,
+): void {
+  if (options[a] !== undefined && options[b] !== undefined) {
+    throw new Error(`SmtpSettingsModule: give either ${a} or ${b}, not both`);
+  }
+}

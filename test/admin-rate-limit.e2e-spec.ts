@@ -13,7 +13,7 @@ describe.each(HTTP_ADAPTERS)('The verify and test-email limit on %s', (adapter) 
   beforeEach(async () => {
     peer = await startSmtpPeer();
     ctx = await createSettingsApp(
-      { adminActionsRateLimit: { limit: 1, ttlMs: 45_000 } },
+      { adminActionsRateLimit: { limit: 1, windowMs: 45_000 } },
       undefined,
       adapter,
     );

@@ -413,7 +413,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       const ctx = await app({
         tls: { ca: entra.ca },
         ...options,
-        microsoft: { authorityHost: entra.authorityHost, ca: entra.ca, ...options.microsoft },
+        microsoft: { authorityHost: entra.authorityHost, ...options.microsoft },
       });
       ctx.installed.add('smtp-oauth');
       return ctx;
@@ -478,7 +478,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
 
     it('keeps the mailbox rate budget when settings are saved for the same mailbox', async () => {
       const server = await exchange();
-      const ctx = await bearerApp({ microsoft: { rateLimit: { messages: 2, windowMs: 1200 } } });
+      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs: 1200 } } });
       await configure(ctx, bearerFor(server));
       const mailer = ctx.app.get(MailerService);
       const started = Date.now();
@@ -492,7 +492,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
 
     it('cancels a rate-limit wait at shutdown', async () => {
       const server = await exchange();
-      const ctx = await bearerApp({ microsoft: { rateLimit: { messages: 1, windowMs: 60_000 } } });
+      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 1, windowMs: 60_000 } } });
       await configure(ctx, bearerFor(server));
       const mailer = ctx.app.get(MailerService);
       await mailer.send({ to: 'a@example.com', text: 'm1' });

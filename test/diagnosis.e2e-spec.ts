@@ -472,7 +472,7 @@ describe('Diagnosis: verify and test-email explain what a real server answered',
           onAuth: entra.smtpAuth(mailbox),
         });
         const ctx = await app({
-          microsoft: { authorityHost: entra.authorityHost, ca: entra.ca },
+          microsoft: { authorityHost: entra.authorityHost },
         });
         ctx.installed.add('smtp-oauth');
         await configure(ctx, {

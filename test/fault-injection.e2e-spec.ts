@@ -130,7 +130,7 @@ describe('Admin actions that reach other hosts', () => {
   let peer: SmtpPeer;
   beforeEach(async () => {
     peer = await startSmtpPeer();
-    ctx = await createSettingsApp({ adminActionsRateLimit: { limit: 2, ttlMs: 60_000 } });
+    ctx = await createSettingsApp({ adminActionsRateLimit: { limit: 2, windowMs: 60_000 } });
     await request(ctx.app.getHttpServer())
       .put('/smtp-settings')
       .set(AUTH)

@@ -60,7 +60,7 @@ describe('Bearer authentication for Microsoft 365', () => {
       tls: { ca: entra.ca },
       retry: { attempts: 2, baseDelayMs: 5 },
       ...options,
-      microsoft: { authorityHost: entra.authorityHost, ca: entra.ca, ...options.microsoft },
+      microsoft: { authorityHost: entra.authorityHost, ...options.microsoft },
     });
     ctx.installed.add('smtp-oauth');
     apps.push(ctx);
@@ -311,7 +311,7 @@ describe('Bearer authentication for Microsoft 365', () => {
 
   it('queues messages to honour the rate limit instead of failing them', async () => {
     const peer = await exchange();
-    const ctx = await bearerApp({ microsoft: { rateLimit: { messages: 2, windowMs: 300 } } });
+    const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs: 300 } } });
     await configure(ctx, bearerFor(peer));
     const mailer = ctx.app.get(MailerService);
     const started = Date.now();

@@ -327,7 +327,7 @@ describe('Stored secrets', () => {
         });
         const ctx = await app({
           tls: { ca: entra.ca },
-          microsoft: { authorityHost: entra.authorityHost, ca: entra.ca },
+          microsoft: { authorityHost: entra.authorityHost },
         });
         ctx.installed.add('smtp-oauth');
         await put(ctx, {

@@ -144,7 +144,7 @@ describe('SmtpSettingsModule', () => {
     @Injectable()
     class OptionsFactory {
       createSmtpSettingsOptions(): SmtpSettingsModuleOptions {
-        return { store: StoreSpy, encryptionKey: KEY, guards: [TestAdminGuard] };
+        return { storeClass: StoreSpy, encryptionKey: KEY, guards: [TestAdminGuard] };
       }
     }
     @Injectable()

@@ -15,10 +15,9 @@ import type {
   SmtpSettingsRequest,
 } from '../options/smtp-settings-options.interface';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { actorOf } from './actor';
 import { RateLimitedException } from './rate-limited.exception';
-
-export const DEFAULT_ADMIN_ACTIONS_LIMIT = { limit: 30, ttlMs: 60_000 };
 
 /**
  * Limits `verify` and `test-email` per admin, since each reaches out to another host. It brings its
@@ -33,7 +32,8 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     // Explicit, so that the base class's own injection tokens (its storage) are not inherited.
     @Inject(Reflector) reflector: Reflector,
   ) {
-    const limit = settingsOptions.adminActionsRateLimit || DEFAULT_ADMIN_ACTIONS_LIMIT;
+    const limit =
+      settingsOptions.adminActionsRateLimit || SMTP_SETTINGS_OPTION_DEFAULTS.adminActionsRateLimit;
     super(
       {
         throttlers: [
@@ -41,7 +41,7 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
           {
             name: 'smtp-settings-admin-actions',
             limit: limit.limit,
-            ttl: limit.ttlMs,
+            ttl: limit.windowMs,
             setHeaders: false,
           },
         ],

@@ -1,4 +1,4 @@
-import type { SMTP_SETTINGS_DEFAULTS } from '../options/smtp-settings.defaults';
+import type { SMTP_SETTINGS_DEFAULTS } from '../settings/smtp-settings.proposals';
 import type { MailProvider, SmtpAuthType } from '../interfaces/smtp-settings.types';
 
 /** What the admin page needs to know before it renders the form. */

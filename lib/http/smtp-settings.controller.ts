@@ -54,10 +54,8 @@ import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
 import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
-import {
-  DEFAULT_RELAY_MAX_RECIPIENTS,
-  SMTP_SETTINGS_DEFAULTS,
-} from '../options/smtp-settings.defaults';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
+import { SMTP_SETTINGS_DEFAULTS } from '../settings/smtp-settings.proposals';
 import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../settings/smtp-settings.dto';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
@@ -173,7 +171,10 @@ export class SmtpSettingsController {
       authTypes: installed ? ['basic', 'bearer'] : ['basic'],
       providers: ['microsoft'],
       upgrade: { ...SMTP_OAUTH_UPGRADE, installed },
-      relay: { maxRecipients: this.options.relay?.maxRecipients ?? DEFAULT_RELAY_MAX_RECIPIENTS },
+      relay: {
+        maxRecipients:
+          this.options.relay?.maxRecipients ?? SMTP_SETTINGS_OPTION_DEFAULTS.relay.maxRecipients,
+      },
       defaults: SMTP_SETTINGS_DEFAULTS,
     };
   }

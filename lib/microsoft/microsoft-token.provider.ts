@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rootCertificates } from 'node:tls';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import type { BearerSmtpSettings } from '../interfaces/smtp-settings.types';
@@ -6,7 +7,7 @@ import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants
 import { authorityMetadata } from './authority-metadata';
 import { toMicrosoftTokenError } from './entra-errors';
 import { HttpsNetworkClient } from './https-network-client';
-import { MICROSOFT_DEFAULTS } from '../options/microsoft-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { MicrosoftTokenError } from '../errors/microsoft-token.error';
 
 export interface AccessToken {
@@ -81,7 +82,7 @@ export class MicrosoftTokenProvider {
 
   /** Always from the endpoint: this provider's own cache decides when a token is due. */
   private async request(app: ConfidentialClientApplication): Promise<AccessToken> {
-    const scope = this.options.microsoft?.scope ?? MICROSOFT_DEFAULTS.scope;
+    const scope = this.options.microsoft?.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.scope;
     let result;
     try {
       result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
@@ -103,9 +104,11 @@ export class MicrosoftTokenProvider {
   private createClient(settings: BearerSmtpSettings): ConfidentialClientApplication {
     const msal = loadMsal();
     const host = (
-      this.options.microsoft?.authorityHost ?? MICROSOFT_DEFAULTS.authorityHost
+      this.options.microsoft?.authorityHost ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.authorityHost
     ).replace(/\/+$/, '');
-    const ca = this.options.microsoft?.ca;
+    // The module's tls.ca, added to the system's CAs: a private CA for SMTP servers must not cut
+    // the public sign-in host off (Node's `ca` replaces the system's list).
+    const ca = this.options.tls?.ca;
     return new msal.ConfidentialClientApplication({
       auth: {
         clientId: settings.clientId,
@@ -115,7 +118,9 @@ export class MicrosoftTokenProvider {
         authorityMetadata: authorityMetadata(host, settings.tenantId),
       },
       system: {
-        ...(ca ? { networkClient: new HttpsNetworkClient(ca) } : {}),
+        ...(ca
+          ? { networkClient: new HttpsNetworkClient([...rootCertificates, ...[ca].flat()]) }
+          : {}),
         // MSAL's logs may carry request details; this module reports failures itself.
         loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => undefined },
       },

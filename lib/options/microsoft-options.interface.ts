@@ -1,4 +1,6 @@
-/** Microsoft 365 (Bearer) options. */
+import type { RateLimit } from './rate-limit.interface';
+
+/** Microsoft 365 (Bearer) options. The module's `tls.ca` is trusted for Entra ID too. */
 export interface MicrosoftOptions {
   /**
    * The Entra ID sign-in host. Sovereign clouds need their own, such as `https://login.microsoftonline.us`.
@@ -11,21 +13,9 @@ export interface MicrosoftOptions {
    */
   scope?: string;
   /**
-   * PEM certificates trusted for the authority host in addition to the system's (a TLS-inspecting
-   * proxy, or a test double). Certificates are always verified.
-   * @default the system's trusted CAs only
-   */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /**
    * Exchange Online accepts 30 messages a minute per mailbox: Bearer transports queue messages to stay
    * under it instead of having them rejected. `false` turns the limit off.
-   * @default { messages: 30, windowMs: 60000 }
+   * @default { limit: 30, windowMs: 60000 }
    */
-  rateLimit?: { messages: number; windowMs: number } | false;
+  rateLimit?: RateLimit | false;
 }
-
-export const MICROSOFT_DEFAULTS = {
-  authorityHost: 'https://login.microsoftonline.com',
-  scope: 'https://outlook.office365.com/.default',
-  rateLimit: { messages: 30, windowMs: 60_000 },
-} as const;

@@ -1,26 +1,28 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type { MicrosoftOptions } from './microsoft-options.interface';
 import type { SmtpSettingsStore } from '../interfaces/smtp-settings-store.interface';
-import type {
-  SmtpPoolOptions,
-  SmtpRelayOptions,
-  SmtpRetryOptions,
-  SmtpTlsTrustOptions,
-} from './relay-options.interface';
 import type { UpgradeCenter } from '../interfaces/upgrade-center.interface';
+import type { MicrosoftOptions } from './microsoft-options.interface';
+import type { SmtpPoolOptions } from './pool-options.interface';
+import type { RateLimit } from './rate-limit.interface';
+import type { SmtpRelayOptions } from './relay-options.interface';
+import type { SmtpRetryOptions } from './retry-options.interface';
+import type { SmtpTlsTrustOptions } from './tls-options.interface';
 
 /** Anything with the request Nest hands to guards: Express, Fastify or another adapter. */
 export type SmtpSettingsRequest = Record<string, unknown> & { headers: Record<string, unknown> };
 
 export interface SmtpSettingsModuleOptions {
   /**
-   * Where settings are kept: an instance, or a class that Nest instantiates with dependency injection.
-   * The module calls the store's `close()` on shutdown.
+   * Where settings are kept. The module calls the store's `close()` on shutdown.
    * @default a `FileSmtpSettingsStore` at `dataFile`
    */
-  store?: SmtpSettingsStore | Type<SmtpSettingsStore>;
+  store?: SmtpSettingsStore;
   /**
-   * The file of the default file store. Ignored when `store` is given.
+   * A store class that Nest instantiates with dependency injection, instead of `store`.
+   */
+  storeClass?: Type<SmtpSettingsStore>;
+  /**
+   * The file of the default file store. Ignored when `store` or `storeClass` is given.
    * @default '.data/smtp-settings.json' (relative to the working directory)
    */
   dataFile?: string;
@@ -38,14 +40,15 @@ export interface SmtpSettingsModuleOptions {
   previousEncryptionKeys?: string[];
   /**
    * How to tell whether an Upgrade Center upgrade (such as `smtp-oauth`) is installed: the ids of the
-   * installed upgrades, a function of an id, an `UpgradeCenter`, or a class of one.
+   * installed upgrades, a function of an id, or an `UpgradeCenter`.
    * @default [] (nothing installed: Bearer authentication is unavailable)
    */
   upgrades?:
-    | readonly string[]
-    | ((upgradeId: string) => boolean | Promise<boolean>)
-    | UpgradeCenter
-    | Type<UpgradeCenter>;
+    readonly string[] | ((upgradeId: string) => boolean | Promise<boolean>) | UpgradeCenter;
+  /**
+   * An `UpgradeCenter` class that Nest instantiates with dependency injection, instead of `upgrades`.
+   */
+  upgradeCenterClass?: Type<UpgradeCenter>;
   /**
    * The guards that protect every route, typically an admin check. All must pass.
    * The module refuses to start with none, unless `allowUnauthenticated` is `true`.
@@ -78,7 +81,8 @@ export interface SmtpSettingsModuleOptions {
    */
   relay?: SmtpRelayOptions;
   /**
-   * Trust a private CA for SMTP servers (and the relay). Certificates are always verified.
+   * Trust a private CA for every outbound TLS connection: SMTP servers, the relay and Microsoft
+   * Entra ID. Certificates are always verified.
    * @default the system's trusted CAs only
    */
   tls?: SmtpTlsTrustOptions;
@@ -94,14 +98,14 @@ export interface SmtpSettingsModuleOptions {
   pool?: SmtpPoolOptions;
   /**
    * Microsoft 365 (Bearer) options: the authority host for sovereign clouds, the scope, the rate limit.
-   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', rateLimit: { messages: 30, windowMs: 60000 } }
+   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', rateLimit: { limit: 30, windowMs: 60000 } }
    */
   microsoft?: MicrosoftOptions;
   /**
    * Per-admin limit of `verify` and `test-email`, which reach out to other hosts. `false` turns it off.
-   * @default { limit: 30, ttlMs: 60000 }
+   * @default { limit: 30, windowMs: 60000 }
    */
-  adminActionsRateLimit?: { limit: number; ttlMs: number } | false;
+  adminActionsRateLimit?: RateLimit | false;
   /**
    * How long `verify` and `test-email` wait for the connection and the greeting, in milliseconds;
    * each later reply may take twice as long, and a test email three times as long in all.

@@ -1,8 +1,25 @@
-/** What the admin page proposes for a new configuration, per the product article. */
-export const SMTP_SETTINGS_DEFAULTS = {
-  basic: { port: 25, useTls: false },
-  bearer: { provider: 'microsoft', hostname: 'smtp.office365.com', port: 587, useTls: true },
+/**
+ * Every default of the module options, in one place: what applies when an option is left out.
+ * The `@default` tags of the option types repeat these values for readers of the API docs.
+ */
+export const SMTP_SETTINGS_OPTION_DEFAULTS = {
+  /** The scope that single-tenant products use; per-tenant scopes can come later. */
+  scope: 'default',
+  path: 'smtp-settings',
+  dataFile: '.data/smtp-settings.json',
+  historyLimit: 100,
+  retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 },
+  verifyTimeoutMs: 10_000,
+  adminActionsRateLimit: { limit: 30, windowMs: 60_000 },
+  microsoft: {
+    authorityHost: 'https://login.microsoftonline.com',
+    scope: 'https://outlook.office365.com/.default',
+    /** Exchange Online accepts 30 messages a minute per mailbox. */
+    rateLimit: { limit: 30, windowMs: 60_000 },
+  },
+  relay: {
+    /** Amazon SES, behind the vendor relay, accepts at most 50 recipients per message. */
+    maxRecipients: 50,
+    recipientPolicy: 'reject',
+  },
 } as const;
-
-/** Amazon SES, behind the vendor relay, accepts at most 50 recipients per message. */
-export const DEFAULT_RELAY_MAX_RECIPIENTS = 50;

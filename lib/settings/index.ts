@@ -1,11 +1,7 @@
 export * from '../interfaces/smtp-settings.types';
 export * from './smtp-settings.dto';
-export * from '../options/smtp-settings.defaults';
+export * from './smtp-settings.proposals';
 export * from './smtp-settings.rules';
 export * from '../interfaces/smtp-settings-change.interface';
-export * from '../http/capabilities.interface';
 export * from './smtp-settings.service';
-export * from '../http/smtp-settings.controller';
-export * from '../http/smtp-settings-access.guard';
 export { validateSmtpSettings } from './validate-smtp-settings';
-export * from '../http/delivery-view';

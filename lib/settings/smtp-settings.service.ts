@@ -13,10 +13,10 @@ import { SettingsValidationError } from '../errors/settings-validation.error';
 import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import {
-  DEFAULT_SCOPE,
   SMTP_SETTINGS_MODULE_OPTIONS,
   SMTP_SETTINGS_SEALER,
 } from '../options/smtp-settings.constants';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import {
   SmtpSettingsStore,
   type SmtpSettingsHistoryEntry,
@@ -37,8 +37,6 @@ import type {
   SmtpSettingsState,
 } from '../interfaces/smtp-settings.types';
 import { validateSmtpSettings } from './validate-smtp-settings';
-
-const DEFAULT_HISTORY_LIMIT = 100;
 
 /** The stored secret of one record, opened once, or why it cannot be. */
 interface Opened {
@@ -68,7 +66,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     @Inject(SMTP_SETTINGS_SEALER) private readonly sealer: SecretSealer,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {
-    this.scope = options.scope ?? DEFAULT_SCOPE;
+    this.scope = options.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.scope;
   }
 
   /** Reads the settings, follows the store, and reseals a secret that 0.1.0 sealed. */
@@ -185,7 +183,10 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
 
   /** Newest first: who changed which fields, never their values. */
   history(): Promise<SmtpSettingsHistoryEntry[]> {
-    return this.store.history(this.scope, this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    return this.store.history(
+      this.scope,
+      this.options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit,
+    );
   }
 
   /**

@@ -3,7 +3,8 @@ import type { MailMessage, SentMessageInfo } from 'nodemailer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { explainSmtpFailure } from './verify/explain-smtp-failure';
-import type { SmtpRetryOptions } from '../options/relay-options.interface';
+import type { SmtpRetryOptions } from '../options/retry-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
 import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
 import type { SmtpChannel } from './smtp-channel';
@@ -29,7 +30,7 @@ export async function sendWithRetry(
   context: AttemptContext,
 ): Promise<SentMessageInfo> {
   const { signal, tally, logger } = context;
-  const attempts = Math.max(1, context.retry?.attempts ?? 3);
+  const attempts = Math.max(1, context.retry?.attempts ?? DEFAULTS.retry.attempts);
   let renewed = false;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();

@@ -1,4 +1,5 @@
-import type { SmtpRetryOptions } from '../options/relay-options.interface';
+import type { SmtpRetryOptions } from '../options/retry-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 
 interface SmtpFailure {
   code?: string;
@@ -49,8 +50,8 @@ export function isAuthFailure(error: unknown): boolean {
 
 /** Exponential backoff with up to 50 % jitter, so that replicas do not retry in lockstep. */
 export function retryDelay(attempt: number, options: SmtpRetryOptions = {}): number {
-  const base = options.baseDelayMs ?? 250;
-  const max = options.maxDelayMs ?? 5000;
+  const base = options.baseDelayMs ?? DEFAULTS.retry.baseDelayMs;
+  const max = options.maxDelayMs ?? DEFAULTS.retry.maxDelayMs;
   const delay = Math.min(max, base * 2 ** (attempt - 1));
   return Math.round(delay * (1 + Math.random() * 0.5));
 }

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createTransport, type SMTPPoolOptions } from 'nodemailer';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
-import { MICROSOFT_DEFAULTS } from '../options/microsoft-options.interface';
 import { MicrosoftTokenProvider, type AccessToken } from '../microsoft/microsoft-token.provider';
-import { DEFAULT_RELAY_MAX_RECIPIENTS } from '../options/smtp-settings.defaults';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import type { BearerSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
@@ -38,8 +37,8 @@ export class SmtpChannelFactory {
       transporter: createTransport(this.relayTransportOptions()),
       defaults: { from: relay.from },
       limit: {
-        maxRecipients: relay.maxRecipients ?? DEFAULT_RELAY_MAX_RECIPIENTS,
-        policy: relay.recipientPolicy ?? 'reject',
+        maxRecipients: relay.maxRecipients ?? DEFAULTS.relay.maxRecipients,
+        policy: relay.recipientPolicy ?? DEFAULTS.relay.recipientPolicy,
       },
     });
   }
@@ -115,11 +114,11 @@ export class SmtpChannelFactory {
 
   /** Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. */
   private bearerLimiter(settings: BearerSmtpSettings): SlidingWindowLimiter | undefined {
-    const limit = this.options.microsoft?.rateLimit ?? MICROSOFT_DEFAULTS.rateLimit;
+    const limit = this.options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
     if (!limit) return undefined;
     const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
     const limiter =
-      this.limiters.get(mailbox) ?? new SlidingWindowLimiter(limit.messages, limit.windowMs);
+      this.limiters.get(mailbox) ?? new SlidingWindowLimiter(limit.limit, limit.windowMs);
     this.limiters.set(mailbox, limiter);
     return limiter;
   }

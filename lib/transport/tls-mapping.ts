@@ -1,7 +1,7 @@
 import type { SMTPPoolOptions } from 'nodemailer';
 import { effectiveTlsMode } from '../settings/smtp-settings.rules';
 import type { SmtpSettings } from '../interfaces/smtp-settings.types';
-import type { SmtpTlsTrustOptions } from '../options/relay-options.interface';
+import type { SmtpTlsTrustOptions } from '../options/tls-options.interface';
 
 /**
  * The one place where "Send using TLS" becomes nodemailer options. Getting this wrong is the most

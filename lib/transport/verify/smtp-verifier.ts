@@ -5,6 +5,7 @@ import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-opti
 import { SmtpSettingsService } from '../../settings/smtp-settings.service';
 import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { MicrosoftTokenError } from '../../errors/microsoft-token.error';
 import { NoChannelError } from '../../errors/no-channel.error';
@@ -21,7 +22,6 @@ import type { TestEmailResult } from '../../interfaces/test-email-result.interfa
 import type { VerifyResult } from '../../interfaces/verify-result.interface';
 
 /** Every wait of an admin action; a server that never greets is answered well within a minute. */
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Checks a server the way a send would reach it, over a connection of its own. */
 @Injectable()
@@ -129,7 +129,7 @@ export class SmtpVerifier {
   }
 
   private get timeoutMs(): number {
-    return this.options.verifyTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return this.options.verifyTimeoutMs ?? SMTP_SETTINGS_OPTION_DEFAULTS.verifyTimeoutMs;
   }
 }
 
