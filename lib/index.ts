@@ -1,6 +1,7 @@
 export * from './smtp-settings.module';
-export * from './options';
+export * from './options/smtp-settings.constants';
 export * from './smtp-settings.decorators';
+export * from './options/smtp-settings-options.interface';
 export * from './settings';
 export * from './stores';
 export * from './upgrades';
@@ -8,6 +9,7 @@ export * from './crypto';
 export * from './errors';
 export * from './transport';
 export * from './mailer';
+export * from './http';
 export * from './verify';
 export * from './microsoft';
 export * from './startup';
