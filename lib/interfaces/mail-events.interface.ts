@@ -1,10 +1,11 @@
-import type { ChannelKind } from '../transport/smtp-channel';
+import type { ChannelKind } from './send-result.interface';
 
 /** What the live transport reports about each message, for applications that log or alert. */
 export type MailEvent =
   | {
       type: 'sent';
       messageId: string;
+      /** The channel the message took. */
       route: ChannelKind;
       settingsVersion: number;
       accepted: string[];
@@ -14,6 +15,7 @@ export type MailEvent =
   | {
       type: 'failed';
       messageId?: string;
+      /** The channel the message tried; absent when there was none. */
       route?: ChannelKind;
       settingsVersion?: number;
       code: string;
@@ -21,8 +23,9 @@ export type MailEvent =
       attempts: number;
     };
 
-/** The route the next message takes, what went wrong last, and when mail last went out. */
+/** The channel the next message takes, what went wrong last, and when mail last went out. */
 export interface MailerStatus {
+  /** The channel the next message takes; `none` when neither settings nor a relay exist. */
   route: ChannelKind | 'none';
   settingsVersion: number;
   /** The last failed send: its code and the explained message, as the send threw it. */

@@ -1,3 +1,5 @@
+import type { ChannelKind } from './send-result.interface';
+
 /**
  * Where a connection check or a test email stopped. `token` is the Microsoft sign-in before SMTP
  * AUTH; `sender` is MAIL FROM, `recipients` is RCPT TO, `message` is the message data.
@@ -24,5 +26,15 @@ export interface VerifyResult {
   /** What the admin should do next. */
   message: string;
   durationMs: number;
-  route: 'relay' | 'custom';
+  /** The channel that was checked. */
+  route: ChannelKind;
+}
+
+/** Where a check or a send stopped, and what the admin should change. */
+export interface Explanation {
+  stage: VerifyStage;
+  code: string | null;
+  message: string;
+  /** Every recipient the server refused, and why: when the failure is at the recipients. */
+  refused?: RecipientRefusal[];
 }

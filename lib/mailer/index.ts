@@ -1,3 +1,3 @@
 export * from './mailer.service';
 export * from '../errors/header-injection.error';
-export * from '../http/test-email.dto';
+export type * from '../interfaces/smtp-settings-input.interface';

@@ -2,16 +2,16 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Observable } from 'rxjs';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
-import { LiveSmtpTransport, type LiveSentMessageInfo } from '../transport/live-smtp-transport';
+import { LiveSmtpTransport } from '../transport/live-smtp-transport';
 import { SmtpVerifier } from '../transport/verify/smtp-verifier';
 import type { TestEmailResult } from '../interfaces/test-email-result.interface';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
+import type { SendResult } from '../interfaces/send-result.interface';
+import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import { assertNoHeaderInjection } from './header-guard';
 
 export type { TestEmailResult } from '../interfaces/test-email-result.interface';
-
-/** The result of `send`: nodemailer's, plus which route it took and under which settings version. */
-export type SendResult = LiveSentMessageInfo;
+export type { SendResult } from '../interfaces/send-result.interface';
 
 /**
  * Sends mail through whatever the admin configured: the custom SMTP server, or the relay with its
@@ -19,7 +19,7 @@ export type SendResult = LiveSentMessageInfo;
  */
 @Injectable()
 export class MailerService implements OnApplicationShutdown {
-  private readonly transporter: Transporter<LiveSentMessageInfo>;
+  private readonly transporter: Transporter<SendResult>;
 
   constructor(
     private readonly transport: LiveSmtpTransport,
@@ -35,14 +35,15 @@ export class MailerService implements OnApplicationShutdown {
 
   /**
    * Connects, says EHLO, negotiates TLS and authenticates, without sending anything. Checks the
-   * saved settings (or the relay), or `settings`, an unsaved body validated as `PUT` would.
+   * saved settings (or the relay), or `settings`, an unsaved body validated as `PUT` would: invalid
+   * settings throw `SettingsValidationError`.
    */
-  verify(settings?: unknown): Promise<VerifyResult> {
+  verify(settings?: SmtpSettingsInput): Promise<VerifyResult> {
     return this.verifier.verify(settings);
   }
 
   /**
-   * A short message from the configured sender through the current route, to prove delivery. It
+   * A short message from the configured sender through the current channel, to prove delivery. It
    * goes over a connection of its own with the admin timeouts, never the pool, and is not retried:
    * every failure is a result that says where it happened and what to change.
    */

@@ -1,7 +1,8 @@
 import type { MailMessage, SentMessageInfo } from 'nodemailer';
 import { PartialDeliveryError } from '../errors/partial-delivery.error';
 import { batches } from './recipient-policy';
-import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
+import { toSendResult } from './send-result';
+import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpChannel } from './smtp-channel';
 
 /**
@@ -14,9 +15,9 @@ export async function sendInBatches(
   recipients: string[],
   size: number,
   sendOne: () => Promise<SentMessageInfo>,
-): Promise<LiveSentMessageInfo> {
+): Promise<SendResult> {
   const from = mail.message.getEnvelope().from;
-  const done: NonNullable<LiveSentMessageInfo['batches']> = [];
+  const done: NonNullable<SendResult['batches']> = [];
   let last: SentMessageInfo | undefined;
   for (const batch of batches(recipients, size)) {
     mail.message.setEnvelope({ from, to: batch });
@@ -34,7 +35,7 @@ export async function sendInBatches(
     done.push({ recipients: batch, accepted, rejected, response });
   }
   return {
-    ...toSentInfo(last!, route),
+    ...toSendResult(last!, route),
     accepted: done.flatMap((b) => b.accepted),
     rejected: done.flatMap((b) => b.rejected),
     envelope: { from, to: recipients },

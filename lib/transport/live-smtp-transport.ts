@@ -21,11 +21,11 @@ import { NoChannelError } from '../errors/no-channel.error';
 import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
 import { uniqueRecipients } from './recipient-policy';
 import { SenderRequiredError } from '../errors/sender-required.error';
-import { toSentInfo, type LiveSentMessageInfo } from './sent-message-info';
+import { toSendResult } from './send-result';
+import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpChannel } from './smtp-channel';
 import { SmtpChannelFactory } from './smtp-channel.factory';
-
-export type { LiveSentMessageInfo } from './sent-message-info';
+import { PACKAGE_VERSION } from '../internal/package-version';
 
 /**
  * A nodemailer transport plugin that always sends through what the admin configured. Hand it to
@@ -34,10 +34,10 @@ export type { LiveSentMessageInfo } from './sent-message-info';
  */
 @Injectable()
 export class LiveSmtpTransport
-  implements Transport<LiveSentMessageInfo>, OnModuleInit, OnApplicationShutdown
+  implements Transport<SendResult>, OnModuleInit, OnApplicationShutdown
 {
   readonly name = 'nest-smtp-settings';
-  readonly version = '0.1.0';
+  readonly version = PACKAGE_VERSION;
 
   private readonly logger = new Logger('SmtpSettings');
   private readonly events = new Subject<MailEvent>();
@@ -77,12 +77,12 @@ export class LiveSmtpTransport
   }
 
   send(
-    mail: MailMessage<LiveSentMessageInfo>,
-    callback: (error: Error | null, info: LiveSentMessageInfo) => void,
+    mail: MailMessage<SendResult>,
+    callback: (error: Error | null, info: SendResult) => void,
   ): void {
     this.deliver(mail).then(
       (info) => callback(null, info),
-      (error: Error) => callback(error, undefined as unknown as LiveSentMessageInfo),
+      (error: Error) => callback(error, undefined as unknown as SendResult),
     );
   }
 
@@ -98,7 +98,7 @@ export class LiveSmtpTransport
     };
   }
 
-  private async deliver(mail: MailMessage): Promise<LiveSentMessageInfo> {
+  private async deliver(mail: MailMessage): Promise<SendResult> {
     const context: AttemptContext = {
       retry: this.options.retry,
       logger: this.logger,
@@ -149,7 +149,7 @@ export class LiveSmtpTransport
     route: SmtpChannel,
     mail: MailMessage,
     context: AttemptContext,
-  ): Promise<LiveSentMessageInfo> {
+  ): Promise<SendResult> {
     const sendOne = () => sendWithRetry(mail, route, context);
     const limit = route.limit;
     // Only the relay has a limit. getEnvelope() parses every address header again, which costs
@@ -166,7 +166,7 @@ export class LiveSmtpTransport
       if (recipients.length < envelope.to.length)
         mail.message.setEnvelope({ from: envelope.from, to: recipients });
     }
-    return toSentInfo(await sendOne(), route);
+    return toSendResult(await sendOne(), route);
   }
 
   private current(): SmtpChannel {

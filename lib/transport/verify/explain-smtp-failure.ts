@@ -2,9 +2,14 @@ import { effectiveTlsMode } from '../../settings/smtp-settings.rules';
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { explainReply, noAuthOffered } from './smtp-reply-explanations';
-import type { RecipientRefusal, VerifyStage } from '../../interfaces/verify-result.interface';
+import type {
+  Explanation,
+  RecipientRefusal,
+  VerifyStage,
+} from '../../interfaces/verify-result.interface';
 
 export type { ExplainTarget } from './explain-target.interface';
+export type { Explanation } from '../../interfaces/verify-result.interface';
 
 /** The code of the failure `verify` reports when the settings carry credentials and no AUTH was offered. */
 export const AUTH_NOT_OFFERED = 'AUTH_NOT_OFFERED';
@@ -21,14 +26,6 @@ interface SmtpFailure {
   recipient?: string;
   rejectedErrors?: SmtpFailure[];
   cause?: { code?: string };
-}
-
-export interface Explanation {
-  stage: VerifyStage;
-  code: string | null;
-  message: string;
-  /** Every recipient the server refused, and why: when the failure is at the recipients. */
-  refused?: RecipientRefusal[];
 }
 
 const CERT_ERRORS =

@@ -1,0 +1,21 @@
+/** The channel a message takes: the relay from the module options, or the admin's own server. */
+export type ChannelKind = 'relay' | 'custom';
+
+/** The result of a send: nodemailer's, plus the channel it took and under which settings version. */
+export interface SendResult {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  envelope: { from: string | false; to: string[] };
+  response?: string;
+  /** The channel the message took. */
+  route: ChannelKind;
+  settingsVersion: number;
+  /** Only for a message the relay's `split` policy sent in several envelopes. */
+  batches?: Array<{
+    recipients: string[];
+    accepted: string[];
+    rejected: string[];
+    response?: string;
+  }>;
+}
