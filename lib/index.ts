@@ -10,6 +10,5 @@ export * from './errors';
 export * from './transport';
 export * from './mailer';
 export * from './http';
-export * from './verify';
 export * from './microsoft';
 export * from './startup';

@@ -37,6 +37,7 @@ import {
   VERIFY_RESULT_SCHEMA,
 } from './openapi/smtp-settings.openapi';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
+import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import { validateDto } from '../settings/validate-dto';
 import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
 import type {
@@ -145,7 +146,8 @@ export class SmtpSettingsController {
   })
   @ApiResponse(RATE_LIMITED_RESPONSE)
   verify(@Body() body: unknown): Promise<VerifyResult> {
-    return this.mailer.verify(body ?? undefined);
+    // Untrusted until validated: verify() checks it as PUT would before using a field.
+    return this.mailer.verify((body ?? undefined) as SmtpSettingsInput | undefined);
   }
 
   @Post('test-email')
