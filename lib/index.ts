@@ -1,7 +1,6 @@
 export * from './smtp-settings.module';
-export * from './options/smtp-settings.constants';
+export * from './options';
 export * from './smtp-settings.decorators';
-export * from './options/smtp-settings-options.interface';
 export * from './settings';
 export * from './stores';
 export * from './upgrades';
@@ -10,5 +9,6 @@ export * from './errors';
 export * from './transport';
 export * from './mailer';
 export * from './http';
+export { TestEmailDto } from './http/test-email.dto';
 export * from './microsoft';
 export * from './startup';

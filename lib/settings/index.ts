@@ -1,6 +1,6 @@
 export * from '../interfaces/smtp-settings.types';
 export * from './smtp-settings.dto';
-export * from '../options/smtp-settings.defaults';
+export * from './smtp-settings.proposals';
 export * from './smtp-settings.rules';
 export * from '../interfaces/smtp-settings-change.interface';
 export * from './smtp-settings.service';
