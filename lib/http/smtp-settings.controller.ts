@@ -66,6 +66,10 @@ interface HeaderSink {
   header(name: string, value: string): unknown;
 }
 
+/**
+ * The admin REST API. The app's guards run first on every route; the module registers a subclass
+ * at the `path` extra (see below), or none with `routes: false`.
+ */
 @UseGuards(SmtpSettingsAccessGuard)
 @UseFilters(SmtpSettingsExceptionFilter)
 @ApiTags('SMTP settings')
@@ -74,10 +78,10 @@ interface HeaderSink {
 @ApiExtraModels(BasicSmtpSettingsDto, BearerSmtpSettingsDto)
 export class SmtpSettingsController {
   constructor(
-    protected readonly settings: SmtpSettingsService,
-    protected readonly mailer: MailerService,
-    @Inject(UpgradeCenter) protected readonly upgrades: UpgradeCenter,
-    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) protected readonly options: SmtpSettingsModuleOptions,
+    private readonly settings: SmtpSettingsService,
+    private readonly mailer: MailerService,
+    @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
   ) {}
 
   @Get()
@@ -188,12 +192,12 @@ export class SmtpSettingsController {
     return this.settings.history();
   }
 
-  protected actorOf(req: SmtpSettingsRequest): string | null {
+  private actorOf(req: SmtpSettingsRequest): string | null {
     return actorOf(this.options, req);
   }
 
   /** The settings can look fine and still not send: say whether mail can go out. */
-  protected async withDelivery(state: SmtpSettingsState): Promise<SmtpSettingsAdminState> {
+  private async withDelivery(state: SmtpSettingsState): Promise<SmtpSettingsAdminState> {
     const bearer = state.settings?.type === 'bearer';
     const delivery = deliveryView({
       state,
