@@ -1,0 +1,80 @@
+import { effectiveTlsMode } from '../../../settings/smtp-settings.rules';
+import { hasCredentials, type ExplainTarget } from '../explain-target.interface';
+import { quoteReply } from '../smtp-reply';
+import { where, type ReplyContext, type ReplyExplanation } from './reply-explanation.interface';
+
+export const NO_AUTH_BEFORE_TLS =
+  'the server offered no authentication on this connection; it may offer it only after STARTTLS: turn Send using TLS on';
+
+/** Replies to AUTH, and servers that want a sign-in first. */
+export const SIGN_IN_REPLIES: readonly ReplyExplanation[] = [
+  {
+    codes: [535, 550],
+    enhanced: ['5.7.139'],
+    stage: 'auth',
+    explain: ({ target }) =>
+      target.type === 'bearer'
+        ? 'SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): enable Authenticated SMTP for the mailbox in the Microsoft 365 admin center'
+        : 'Microsoft 365 refused the password (535 5.7.139): basic authentication or SMTP AUTH is disabled for the tenant or the mailbox; enable Authenticated SMTP for the mailbox, or use Bearer authentication',
+  },
+  {
+    codes: [535],
+    stage: 'auth',
+    explain: ({ target }) =>
+      target.type === 'bearer'
+        ? 'Microsoft 365 refused the token (535 5.7.3): grant the app the SMTP.SendAsApp application permission with admin consent, register its service principal in Exchange (New-ServicePrincipal) and give it access to the mailbox in username (Add-MailboxPermission)'
+        : 'authentication failed: check username and password',
+  },
+  {
+    codes: [534],
+    stage: 'auth',
+    explain: ({ reply }) =>
+      `the server refused this way of signing in for the account (${quoteReply(reply)}): it may require an app password, or modern authentication`,
+  },
+  {
+    codes: [454],
+    at: ['auth'],
+    explain: ({ reply }) =>
+      `the server could not check the credentials right now (${quoteReply(reply)}): try again in a few minutes`,
+  },
+  {
+    codes: [504],
+    at: ['auth'],
+    explain: ({ reply }) =>
+      `the server does not accept this way of signing in (${quoteReply(reply)}): ask your IT team which methods it offers`,
+  },
+  {
+    // The AUTH command itself is unknown or not enabled here: the server offered none.
+    codes: [500, 502, 503],
+    at: ['auth'],
+    explain: ({ target }) => noAuthOffered(target),
+  },
+  {
+    codes: [530],
+    stage: 'auth',
+    explain: authenticationRequired,
+  },
+  {
+    codes: [550, 553, 554],
+    text: /authentication required|not authenticated/i,
+    stage: 'auth',
+    explain: authenticationRequired,
+  },
+];
+
+/** The server offered no AUTH although the settings carry credentials. */
+export function noAuthOffered(target: ExplainTarget): string {
+  return target.useTls
+    ? 'the server offered no authentication on this connection: use its submission port (usually 587), or ask your IT team'
+    : NO_AUTH_BEFORE_TLS;
+}
+
+function authenticationRequired({ target, reply }: ReplyContext): string {
+  const quoted = quoteReply(reply);
+  if (!hasCredentials(target)) {
+    return `the server at ${where(target)} requires authentication (${quoted}): configure a username and password for it`;
+  }
+  return target.useTls || effectiveTlsMode(target) === 'implicit'
+    ? `the server requires authentication (${quoted}) but did not offer it on this connection: use its submission port (usually 587), or ask your IT team`
+    : `the server requires authentication (${quoted}) and offered none on this connection; it may offer it only after STARTTLS: turn Send using TLS on`;
+}
