@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sealAsV1 } from '../../test/fixtures/legacy-seal';
-import { SecretUnsealError } from '../errors/settings-store.error';
+import { SecretUnsealError } from '../errors/secret-unseal.error';
 import {
   isLegacySealedSecret,
   keyIdOf,

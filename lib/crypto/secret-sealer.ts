@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { SecretUnsealError } from '../errors/settings-store.error';
+import { SecretUnsealError } from '../errors/secret-unseal.error';
 import type { SealedSecret } from '../interfaces/smtp-settings.types';
 
 const ALGORITHM = 'aes-256-gcm';

@@ -1,9 +1,5 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
-export function upgradeRequiredMessage(feature: string, upgradeName: string): string {
-  return `${feature} requires the upgrade "${upgradeName}". Install it in the Upgrade Center first.`;
-}
-
 /** A feature behind an Upgrade Center upgrade that is not installed. */
 export class UpgradeRequiredError extends SmtpSettingsError {
   readonly code = 'UPGRADE_REQUIRED';
@@ -14,7 +10,9 @@ export class UpgradeRequiredError extends SmtpSettingsError {
     upgradeName: string,
     feature: string,
   ) {
-    super(upgradeRequiredMessage(feature, upgradeName));
+    super(
+      `${feature} requires the upgrade "${upgradeName}". Install it in the Upgrade Center first.`,
+    );
   }
 
   override toResponse() {

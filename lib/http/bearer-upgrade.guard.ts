@@ -1,30 +1,27 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { UpgradeRequiredException } from './upgrade-required.exception';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
-import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { requireUpgradeFor } from '../upgrades/require-upgrade';
 
 /**
  * Lets a request that uses Bearer authentication through only once the `smtp-oauth` upgrade is
- * installed. Subclass it to change what counts as a Bearer request or which upgrade unlocks it.
+ * installed. It throws `UpgradeRequiredError`, which `SmtpSettingsExceptionFilter` answers with 403:
+ * routes of an app's own that use this guard need that filter too.
  */
 @Injectable()
 export class BearerUpgradeGuard implements CanActivate {
-  constructor(@Inject(UpgradeCenter) protected readonly upgrades: UpgradeCenter) {}
+  constructor(@Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<{ body?: unknown }>();
-    if (!this.isBearerRequest(request.body)) return true;
-    if (await this.upgrades.isInstalled(this.upgrade.id)) return true;
-    throw new UpgradeRequiredException(this.upgrade, 'Bearer authentication');
+    const { body } = context.switchToHttp().getRequest<{ body?: unknown }>();
+    if (isBearerRequest(body)) {
+      await requireUpgradeFor(this.upgrades, 'bearer', 'Bearer authentication');
+    }
+    return true;
   }
+}
 
-  protected get upgrade(): { id: string; name: string } {
-    return SMTP_OAUTH_UPGRADE;
-  }
-
-  protected isBearerRequest(body: unknown): boolean {
-    return (
-      typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'bearer'
-    );
-  }
+function isBearerRequest(body: unknown): boolean {
+  return (
+    typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'bearer'
+  );
 }

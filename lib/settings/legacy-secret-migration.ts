@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { isLegacySealedSecret } from '../crypto/secret-sealer';
-import { SecretUnsealError } from '../errors/settings-store.error';
+import { SecretUnsealError } from '../errors/secret-unseal.error';
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
 import type {
   SmtpSettingsRecord,

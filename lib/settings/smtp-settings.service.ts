@@ -8,9 +8,8 @@ import {
 import { Subject, type Observable } from 'rxjs';
 import { SecretSealer } from '../crypto/secret-sealer';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
-import { SecretUnsealError } from '../errors/settings-store.error';
+import { SecretUnsealError } from '../errors/secret-unseal.error';
 import { SettingsValidationError } from '../errors/settings-validation.error';
-import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import {
   SMTP_SETTINGS_MODULE_OPTIONS,
@@ -23,7 +22,7 @@ import {
   type SmtpSettingsRecord,
 } from '../interfaces/smtp-settings-store.interface';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
-import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { migrateLegacySecret } from './legacy-secret-migration';
 import { destinationOf } from './secret-destination';
 import { secretFieldOf, secretOf } from './secret-reuse';
@@ -198,13 +197,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     stored: SealedSmtpSettings | null,
   ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
     const dto = validateSmtpSettings(input, stored);
-    if (dto.type === 'bearer' && !(await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id))) {
-      throw new UpgradeRequiredError(
-        SMTP_OAUTH_UPGRADE.id,
-        SMTP_OAUTH_UPGRADE.name,
-        'Bearer authentication',
-      );
-    }
+    await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication');
     const field = secretFieldOf(dto.type);
     const given = secretOf(dto);
     if (given !== undefined) {

@@ -13,7 +13,7 @@ import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
-import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { sendInBatches } from './batched-delivery';
 import { sendWithRetry, type AttemptContext } from './delivery-attempts';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
@@ -181,11 +181,11 @@ export class LiveSmtpTransport
 
   /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
   private async assertAllowed(route: SmtpChannel): Promise<void> {
-    if (route.authType !== 'bearer') return;
-    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
-    throw new DeliveryUnavailableError(
-      'upgrade-removed',
-      `Mail cannot be sent: the saved SMTP settings use Microsoft 365 (Bearer) authentication, which needs the upgrade "${SMTP_OAUTH_UPGRADE.name}", and it is no longer installed. Install it again in the Upgrade Center, or save other SMTP settings.`,
+    await requireUpgradeFor(
+      this.upgrades,
+      route.authType,
+      'Microsoft 365 (Bearer) authentication',
+      'saved',
     );
   }
 

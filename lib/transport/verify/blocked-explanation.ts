@@ -1,5 +1,5 @@
 import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
-import { SecretUnsealError } from '../../errors/settings-store.error';
+import { SecretUnsealError } from '../../errors/secret-unseal.error';
 import type { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import type { Explanation } from './explain-smtp-failure';

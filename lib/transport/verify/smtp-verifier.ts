@@ -11,7 +11,7 @@ import { MicrosoftTokenError } from '../../errors/microsoft-token.error';
 import { NoChannelError } from '../../errors/no-channel.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
-import { SMTP_OAUTH_UPGRADE } from '../../upgrades/upgrades.constants';
+import { requireUpgradeFor } from '../../upgrades/require-upgrade';
 import { SmtpChannelFactory } from '../smtp-channel.factory';
 import { customAdminChannel, relayAdminChannel, type AdminChannel } from './admin-channel';
 import { blockedExplanation } from './blocked-explanation';
@@ -111,9 +111,7 @@ export class SmtpVerifier {
   }
 
   private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
-    if (settings.type !== 'bearer') return;
-    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
-    throw new UpgradeRequiredError(SMTP_OAUTH_UPGRADE.id, SMTP_OAUTH_UPGRADE.name, feature);
+    await requireUpgradeFor(this.upgrades, settings.type, feature);
   }
 
   /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
