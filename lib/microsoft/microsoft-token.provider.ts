@@ -9,6 +9,7 @@ import { toMicrosoftTokenError } from './entra-errors';
 import { HttpsNetworkClient } from './https-network-client';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { MicrosoftTokenError } from '../errors/microsoft-token.error';
+import { requireOptional } from '../internal/optional-require';
 
 export interface AccessToken {
   accessToken: string;
@@ -134,12 +135,9 @@ function margin(token: AccessToken & { obtainedAt: number }): number {
 
 /** `@azure/msal-node` is needed only for Bearer settings, so it is an optional peer dependency. */
 function loadMsal(): typeof import('@azure/msal-node') {
-  try {
-    return require('@azure/msal-node') as typeof import('@azure/msal-node');
-  } catch {
-    throw new MicrosoftTokenError(
-      'MSAL_MISSING',
-      'Bearer authentication needs the @azure/msal-node package: npm install @azure/msal-node',
-    );
-  }
+  return requireOptional(
+    '@azure/msal-node',
+    'Bearer authentication',
+    (message) => new MicrosoftTokenError('MSAL_MISSING', message),
+  );
 }

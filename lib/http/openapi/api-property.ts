@@ -1,3 +1,5 @@
+import { requireIfInstalled } from '../../internal/optional-require';
+
 /*
  * OpenAPI decorators that cost nothing when @nestjs/swagger is absent. The package is an optional
  * peer dependency: an app that has it gets documented DTOs and routes, one that has not gets no-ops.
@@ -23,22 +25,8 @@ let loaded: SwaggerDecorators | null | undefined;
 
 /** @nestjs/swagger if the app installed it, else `null`. Loaded once, on first use. */
 export function optionalSwagger(): SwaggerDecorators | null {
-  if (loaded === undefined) {
-    try {
-      // A lazy require, so that apps without @nestjs/swagger never load it nor fail without it.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = require('@nestjs/swagger') as SwaggerDecorators;
-    } catch (error) {
-      if (!isModuleNotFound(error)) throw error;
-      loaded = null;
-    }
-  }
+  if (loaded === undefined) loaded = requireIfInstalled<SwaggerDecorators>('@nestjs/swagger');
   return loaded;
-}
-
-function isModuleNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
 }
 
 const noop = (): void => undefined;
