@@ -56,13 +56,14 @@ export const sealerProvider: Provider = {
     if (options.encryptionKey !== undefined) {
       return new SecretSealer(parseEncryptionKey(options.encryptionKey), previous);
     }
-    return new SecretSealer(await keyOfOwnFor(store), previous);
+    return new SecretSealer(await defaultKeyFor(store), previous);
   },
 };
 
 /** Without `encryptionKey`: a key that the store's own data lives with, for the stores that have one. */
-async function keyOfOwnFor(store: SmtpSettingsStore): Promise<Buffer> {
-  if (store instanceof FileSmtpSettingsStore) return fileStoreKey(store, new Logger('SmtpSettings'));
+async function defaultKeyFor(store: SmtpSettingsStore): Promise<Buffer> {
+  const logger = new Logger('SmtpSettings');
+  if (store instanceof FileSmtpSettingsStore) return fileStoreKey(store, logger);
   // Nothing survives a restart there, so a key that lives as long as the store is enough.
   if (store instanceof InMemorySmtpSettingsStore) return instanceKey(store);
   throw new Error(

@@ -27,6 +27,11 @@ export interface SmtpSettingsChange {
   at: string;
   by: string | null;
   changed: string[];
+  /**
+   * How many history entries the scope keeps after this change: the module's `historyLimit`, which
+   * a store honours over its own default. A store drops older entries as it writes this one.
+   */
+  historyLimit?: number;
 }
 
 /**
@@ -55,11 +60,6 @@ export interface SmtpSettingsStore {
    * for versions the caller already has, so compare before acting. Returns an unsubscribe function.
    */
   watch?(scope: string, listener: (version: number) => void): () => void;
-  /**
-   * A key to seal secrets with when the module options give none. Stores that can keep a key beside
-   * their data (the file store) implement it; stores without it require `encryptionKey`.
-   */
-  defaultEncryptionKey?(): Promise<Buffer>;
   /** Releases what the store opened itself. Called once, on application shutdown. */
   close?(): Promise<void>;
 }

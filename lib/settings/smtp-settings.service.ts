@@ -154,6 +154,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
         at: new Date().toISOString(),
         by: actor,
         changed: changedFields(before, settings, secretEntered),
+        historyLimit: this.options.historyLimit,
       },
       expectedVersion,
     );
@@ -173,7 +174,12 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     const before = this.record?.settings ?? null;
     const record = await this.store.delete(
       this.scope,
-      { at: new Date().toISOString(), by: actor, changed: changedFields(before, null) },
+      {
+        at: new Date().toISOString(),
+        by: actor,
+        changed: changedFields(before, null),
+        historyLimit: this.options.historyLimit,
+      },
       expectedVersion,
     );
     this.accept(record, 'local');

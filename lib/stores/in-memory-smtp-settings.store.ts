@@ -1,5 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { messageOf } from '../internal/message-of';
+import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { nextVersion } from './next-version';
+import { ScopeListeners } from './scope-listeners';
 import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
@@ -11,7 +14,7 @@ import type {
 
 export interface InMemorySmtpSettingsStoreOptions {
   /**
-   * How many history entries to keep per scope.
+   * How many history entries to keep per scope, unless a change gives its own limit.
    * @default 100
    */
   historyLimit?: number;
@@ -25,12 +28,15 @@ interface ScopeState {
 /** Keeps settings in memory: for tests and experiments, since everything is lost on restart. */
 export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
   private readonly scopes = new Map<string, ScopeState>();
-  private readonly listeners = new Map<string, Set<(version: number) => void>>();
+  private readonly listeners = new ScopeListeners((error) =>
+    new Logger(InMemorySmtpSettingsStore.name).error(
+      `A settings listener failed: ${messageOf(error)}`,
+    ),
+  );
   private readonly historyLimit: number;
-  private key?: Buffer;
 
   constructor(options: InMemorySmtpSettingsStoreOptions = {}) {
-    this.historyLimit = options.historyLimit ?? 100;
+    this.historyLimit = options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit;
   }
 
   async get(scope: string): Promise<SmtpSettingsRecord | null> {
@@ -62,19 +68,7 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
 
   /** Lets several module instances that share this store (as in tests) follow each other's saves. */
   watch(scope: string, listener: (version: number) => void): () => void {
-    let set = this.listeners.get(scope);
-    if (!set) this.listeners.set(scope, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(scope) === set) this.listeners.delete(scope);
-    };
-  }
-
-  /** Nothing survives a restart here, so a key that lives as long as the instance is enough. */
-  async defaultEncryptionKey(): Promise<Buffer> {
-    this.key ??= randomBytes(32);
-    return Buffer.from(this.key);
+    return this.listeners.add(scope, listener);
   }
 
   private apply(
@@ -92,17 +86,11 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
       change,
       current && { version: current.record.version, history: current.history },
       expectedVersion,
-      this.historyLimit,
+      change.historyLimit ?? this.historyLimit,
     );
     this.scopes.set(scope, { record, history });
-    this.notify(scope, record.version);
-    return structuredClone(record);
-  }
-
-  private notify(scope: string, version: number): void {
     // Asynchronous, like a real store's change feed: a listener never runs inside the writer's call.
-    for (const listener of this.listeners.get(scope) ?? []) {
-      queueMicrotask(() => listener(version));
-    }
+    queueMicrotask(() => this.listeners.emit(scope, record.version));
+    return structuredClone(record);
   }
 }
