@@ -11,4 +11,3 @@ export * from './mailer';
 export * from './http';
 export { TestEmailDto } from './http/test-email.dto';
 export * from './microsoft';
-export * from './startup';

@@ -66,10 +66,6 @@ export class SecretSealer {
     this.currentId = keyIdOf(current);
   }
 
-  get keyId(): string {
-    return this.currentId;
-  }
-
   seal(plaintext: string, binding: SecretBinding): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv(ALGORITHM, this.keys.get(this.currentId)!, iv);

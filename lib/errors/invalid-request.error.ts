@@ -1,4 +1,4 @@
-import type { FieldProblem } from './settings-validation.error';
+import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /** A request body that is not settings (a test email's address) has bad fields: every one at once. */

@@ -1,10 +1,7 @@
+import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { SmtpSettingsError } from './smtp-settings.error';
 
-/** A problem with one field, named as the admin sees it. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { FieldProblem };
 
 /** Every problem with a settings body at once, so that the admin fixes them in one pass. */
 export class SettingsValidationError extends SmtpSettingsError {

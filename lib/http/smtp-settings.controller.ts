@@ -22,7 +22,7 @@ import {
   ApiOperation,
   ApiResponse,
   ApiTags,
-} from './openapi/api-property';
+} from '../internal/api-property';
 import {
   CAPABILITIES_SCHEMA,
   DOMAIN_ERROR_SCHEMA,
@@ -38,7 +38,8 @@ import {
 } from './openapi/smtp-settings.openapi';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
-import { validateDto } from '../settings/validate-dto';
+import { validateDto } from '../internal/validate-dto';
+import { InvalidRequestError } from '../errors/invalid-request.error';
 import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
 import type {
   SmtpSettingsModuleOptions,
@@ -57,7 +58,10 @@ import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { SMTP_SETTINGS_DEFAULTS } from '../settings/smtp-settings.proposals';
-import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../settings/smtp-settings.dto';
+import {
+  BasicSmtpSettingsDto,
+  BearerSmtpSettingsDto,
+} from '../settings/validation/smtp-settings.dto';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 
@@ -163,7 +167,9 @@ export class SmtpSettingsController {
   @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
   @ApiResponse(RATE_LIMITED_RESPONSE)
   testEmail(@Body() body: unknown): Promise<TestEmailResult> {
-    return this.mailer.sendTestEmail(validateDto(TestEmailDto, body).to);
+    return this.mailer.sendTestEmail(
+      validateDto(TestEmailDto, body, (problems) => new InvalidRequestError(problems)).to,
+    );
   }
 
   @Get('capabilities')

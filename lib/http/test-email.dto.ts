@@ -1,5 +1,5 @@
 import { IsDefined, IsEmail, IsString, MaxLength } from 'class-validator';
-import { ApiProperty } from './openapi/api-property';
+import { ApiProperty } from '../internal/api-property';
 
 /** The body of `POST /smtp-settings/test-email`. */
 export class TestEmailDto {

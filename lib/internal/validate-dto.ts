@@ -1,8 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { InvalidRequestError } from '../errors/invalid-request.error';
-import type { FieldProblem } from '../errors/settings-validation.error';
-import type { SmtpSettingsError } from '../errors/smtp-settings.error';
+import type { FieldProblem } from '../interfaces/field-problem.interface';
 
 /** Keys that could reach an object's prototype once copied. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -48,15 +46,11 @@ export function checkDto<T extends object>(
   return { dto, problems };
 }
 
-/**
- * `checkDto`, throwing one error that lists every problem: `InvalidRequestError` unless the caller
- * names another (settings bodies answer `SettingsValidationError`).
- */
+/** `checkDto`, throwing the caller's error (which lists every problem) when there is one. */
 export function validateDto<T extends object>(
   cls: new () => T,
   body: unknown,
-  toError: (problems: FieldProblem[]) => SmtpSettingsError = (problems) =>
-    new InvalidRequestError(problems),
+  toError: (problems: FieldProblem[]) => Error,
 ): T {
   const { dto, problems } = checkDto(cls, body);
   if (problems.length > 0) throw toError(problems);

@@ -7,3 +7,4 @@ export * from './pool-options.interface';
 export * from './rate-limit.interface';
 export * from './microsoft-options.interface';
 export * from './smtp-settings.constants';
+export * from './relay-certificate-check';

@@ -1,7 +1,8 @@
 export * from '../interfaces/smtp-settings.types';
-export * from './smtp-settings.dto';
+export * from './validation/smtp-settings.dto';
 export * from './smtp-settings.proposals';
-export * from './smtp-settings.rules';
+export * from './validation/smtp-settings.rules';
+export * from './tls-mode';
 export * from '../interfaces/smtp-settings-change.interface';
 export * from './smtp-settings.service';
-export { validateSmtpSettings } from './validate-smtp-settings';
+export { validateSmtpSettings } from './validation/validate-smtp-settings';

@@ -1,4 +1,4 @@
-import { effectiveTlsMode } from './smtp-settings.rules';
+import { effectiveTlsMode } from './tls-mode';
 import type { SmtpAuthType, SmtpTlsMode } from '../interfaces/smtp-settings.types';
 
 /** The fields of settings (saved, sealed or submitted) that decide where their secret is sent. */

@@ -1,6 +1,6 @@
-import type { FieldProblem } from '../errors/settings-validation.error';
+import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { changedDestination, DESTINATION_FIELDS } from './secret-destination';
-import type { SmtpSettingsDto } from './smtp-settings.dto';
+import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
 import type {
   SealedSmtpSettings,
   SecretField,

@@ -29,13 +29,13 @@ import { secretFieldOf, secretOf } from './secret-reuse';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import type { SmtpSettingsChangeEvent } from '../interfaces/smtp-settings-change.interface';
-import { settingsWarnings } from './smtp-settings.rules';
+import { settingsWarnings } from './validation/smtp-settings.rules';
 import type {
   SealedSmtpSettings,
   SmtpSettings,
   SmtpSettingsState,
 } from '../interfaces/smtp-settings.types';
-import { validateSmtpSettings } from './validate-smtp-settings';
+import { validateSmtpSettings } from './validation/validate-smtp-settings';
 
 /** The stored secret of one record, opened once, or why it cannot be. */
 interface Opened {

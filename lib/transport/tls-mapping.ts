@@ -1,5 +1,5 @@
 import type { SMTPPoolOptions } from 'nodemailer';
-import { effectiveTlsMode } from '../settings/smtp-settings.rules';
+import { effectiveTlsMode } from '../settings/tls-mode';
 import type { SmtpSettings } from '../interfaces/smtp-settings.types';
 import type { SmtpTlsTrustOptions } from '../options/tls-options.interface';
 

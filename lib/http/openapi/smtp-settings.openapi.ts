@@ -1,5 +1,8 @@
-import { BasicSmtpSettingsDto, BearerSmtpSettingsDto } from '../../settings/smtp-settings.dto';
-import { schemaRef, type OpenApiOptions } from './api-property';
+import {
+  BasicSmtpSettingsDto,
+  BearerSmtpSettingsDto,
+} from '../../settings/validation/smtp-settings.dto';
+import { schemaRef, type OpenApiOptions } from '../../internal/api-property';
 
 /*
  * The OpenAPI shapes of the settings routes. Bodies come from the DTOs; responses are interfaces,

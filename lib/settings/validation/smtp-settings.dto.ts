@@ -11,9 +11,9 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { ApiProperty, ApiPropertyOptional } from '../http/openapi/api-property';
-import { IsGuid, IsSmtpHostname, IsTenantId } from './smtp-settings.validators';
-import type { MailProvider, SmtpTlsMode } from '../interfaces/smtp-settings.types';
+import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
+import { IsGuid, IsSmtpHostname, IsTenantId } from './smtp-settings.rules';
+import type { MailProvider, SmtpTlsMode } from '../../interfaces/smtp-settings.types';
 
 /*
  * The bodies of PUT and POST /verify, discriminated on `type`. Secrets are optional here because an

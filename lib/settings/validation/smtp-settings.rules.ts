@@ -1,5 +1,7 @@
-import type { FieldProblem } from '../errors/settings-validation.error';
-import type { SmtpTlsMode } from '../interfaces/smtp-settings.types';
+import { isFQDN, isIP, ValidateBy, type ValidationOptions } from 'class-validator';
+import type { FieldProblem } from '../../interfaces/field-problem.interface';
+import type { SmtpTlsMode } from '../../interfaces/smtp-settings.types';
+import { effectiveTlsMode } from '../tls-mode';
 
 interface TlsFields {
   port: number;
@@ -14,11 +16,6 @@ export const MICROSOFT_SMTP_HOSTS: readonly string[] = [
   'smtp-mail.outlook.com',
   'smtp.partner.outlook.cn',
 ];
-
-/** Port 465 speaks TLS from the first byte; every other port upgrades with STARTTLS. */
-export function effectiveTlsMode(settings: TlsFields): SmtpTlsMode {
-  return settings.tlsMode ?? (settings.port === 465 ? 'implicit' : 'starttls');
-}
 
 /** Combinations that cannot work, or would expose a credential, as the article states them. */
 export function crossFieldProblems(
@@ -76,4 +73,57 @@ export function settingsWarnings(
 
 function isMicrosoftSmtpHost(hostname: string): boolean {
   return MICROSOFT_SMTP_HOSTS.includes(hostname.toLowerCase().replace(/\.$/, ''));
+}
+
+// Field formats, as class-validator decorators of the DTOs.
+
+/** A DNS name or an IP address: no scheme, path, port or spaces, which admins often paste by mistake. */
+export function isSmtpHostname(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  return isIP(value) || isFQDN(value, { require_tld: false, allow_underscores: false });
+}
+
+export function IsSmtpHostname(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isSmtpHostname', validator: { validate: isSmtpHostname } },
+    {
+      message: 'hostname must be a DNS name or an IP address (no scheme, path, port or spaces)',
+      ...options,
+    },
+  );
+}
+
+/**
+ * Any 8-4-4-4-12 hex GUID, as Entra ID accepts: its ids need not carry RFC 4122 version and variant
+ * nibbles, which class-validator's isUUID('all') insists on.
+ */
+export function isGuid(value: unknown): boolean {
+  return typeof value === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value);
+}
+
+export function IsGuid(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isGuid',
+      validator: { validate: isGuid },
+    },
+    options,
+  );
+}
+
+/** A Directory (tenant) ID, or one of the tenant's verified domains such as contoso.onmicrosoft.com. */
+export function IsTenantId(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTenantId',
+      validator: {
+        validate: (v: unknown) => isGuid(v) || (typeof v === 'string' && isFQDN(v)),
+      },
+    },
+    {
+      message:
+        'tenantId must be a GUID (the Directory (tenant) ID) or a verified domain such as contoso.onmicrosoft.com',
+      ...options,
+    },
+  );
 }

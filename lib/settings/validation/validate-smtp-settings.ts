@@ -1,13 +1,13 @@
-import { SettingsValidationError } from '../errors/settings-validation.error';
+import { SettingsValidationError } from '../../errors/settings-validation.error';
 import {
   BasicSmtpSettingsDto,
   BearerSmtpSettingsDto,
   type SmtpSettingsDto,
 } from './smtp-settings.dto';
-import { secretProblems } from './secret-reuse';
+import { secretProblems } from '../secret-reuse';
 import { crossFieldProblems } from './smtp-settings.rules';
-import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
-import { checkDto } from './validate-dto';
+import type { SealedSmtpSettings } from '../../interfaces/smtp-settings.types';
+import { checkDto } from '../../internal/validate-dto';
 
 const DTO_BY_TYPE: Record<SmtpSettingsDto['type'], new () => SmtpSettingsDto> = {
   basic: BasicSmtpSettingsDto,

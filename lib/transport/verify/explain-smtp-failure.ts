@@ -1,4 +1,4 @@
-import { effectiveTlsMode } from '../../settings/smtp-settings.rules';
+import { effectiveTlsMode } from '../../settings/tls-mode';
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { explainReply, noAuthOffered } from './smtp-reply-explanations';

@@ -1,4 +1,4 @@
-import { requireIfInstalled } from '../../internal/optional-require';
+import { requireIfInstalled } from './optional-require';
 
 /*
  * OpenAPI decorators that cost nothing when @nestjs/swagger is absent. The package is an optional

@@ -1,0 +1,5 @@
+/** A problem with one field, named as the admin sees it. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}

@@ -1,1 +1,0 @@
-export * from '../options/relay-certificate-check';
