@@ -17,6 +17,12 @@ export interface AccessToken {
   expiresOn: number;
 }
 
+/**
+ * Tokens for one set of Bearer settings, as a connection and a retry ask for them. `renew`: the
+ * server refused `rejected` (the newest token when unknown).
+ */
+export type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessToken>;
+
 /** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
 const RENEWAL_MARGIN_MS = 5 * 60_000;
 
@@ -56,9 +62,20 @@ export class MicrosoftTokenProvider {
     return this.fromClient(this.current, renew, rejected);
   }
 
-  /** A token for unsaved settings (verify): a client of its own, cached nowhere. */
-  tokenOnce(settings: BearerSmtpSettings): Promise<AccessToken> {
-    return this.fromClient({ key: 'once', app: this.createClient(settings) }, true);
+  /** The tokens of the saved settings of `version`, for the channel that sends with them. */
+  tokensFor(version: number, settings: BearerSmtpSettings): TokenSource {
+    return (renew, rejected) => this.token(version, settings, renew, rejected);
+  }
+
+  /**
+   * Tokens for an admin check (verify, test-email): a client of its own, cached nowhere else, so a
+   * new client secret is tried for real. Its first token is kept for the check's connection.
+   */
+  oneOffTokens(settings: BearerSmtpSettings): TokenSource {
+    let token: Promise<AccessToken> | undefined;
+    return (renew) =>
+      (!renew && token) ||
+      (token = this.fromClient({ key: 'once', app: this.createClient(settings) }, true));
   }
 
   private fromClient(client: Client, renew: boolean, rejected?: string): Promise<AccessToken> {

@@ -1,9 +1,8 @@
 import type { MailMessage, SentMessageInfo } from 'nodemailer';
 import { PartialDeliveryError } from '../errors/partial-delivery.error';
+import type { ChannelKind, SendResult } from '../interfaces/send-result.interface';
 import { batches } from './recipient-policy';
 import { toSendResult } from './send-result';
-import type { SendResult } from '../interfaces/send-result.interface';
-import type { SmtpChannel } from './smtp-channel';
 
 /**
  * The relay's `split` policy: the same message (same headers, Bcc never written) in envelopes of
@@ -11,10 +10,10 @@ import type { SmtpChannel } from './smtp-channel';
  */
 export async function sendInBatches(
   mail: MailMessage,
-  route: SmtpChannel,
   recipients: string[],
   size: number,
   sendOne: () => Promise<SentMessageInfo>,
+  channel: { kind: ChannelKind; version: number },
 ): Promise<SendResult> {
   const from = mail.message.getEnvelope().from;
   const done: NonNullable<SendResult['batches']> = [];
@@ -35,7 +34,7 @@ export async function sendInBatches(
     done.push({ recipients: batch, accepted, rejected, response });
   }
   return {
-    ...toSendResult(last!, route),
+    ...toSendResult(last!, channel),
     accepted: done.flatMap((b) => b.accepted),
     rejected: done.flatMap((b) => b.rejected),
     envelope: { from, to: recipients },

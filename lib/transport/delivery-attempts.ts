@@ -1,56 +1,63 @@
-import type { Logger } from '@nestjs/common';
-import type { MailMessage, SentMessageInfo } from 'nodemailer';
+import { Logger } from '@nestjs/common';
+import type { SentMessageInfo } from 'nodemailer';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
-import { explainSmtpFailure } from './verify/explain-smtp-failure';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
-import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
-import type { SmtpChannel } from './smtp-channel';
+import { explainSmtpFailure, type ExplainTarget } from './verify/explain-smtp-failure';
 
-export interface AttemptContext {
-  retry?: SmtpRetryOptions;
-  logger: Logger;
+/** One message on its way: how it may be stopped, and how many attempts it took. */
+export interface DeliveryRun {
   /** Aborted at shutdown, with the error to fail waiting messages with as its reason. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   /** Attempts made for the whole message, batches included. */
-  tally: { attempts: number };
+  attempts: number;
 }
+
+/** How a channel retries one envelope. */
+export interface RetryPlan {
+  retry?: SmtpRetryOptions;
+  /** What failures are explained against. */
+  target: ExplainTarget;
+  /** Gets a new token after the server refused one; only channels that sign in with tokens. */
+  renewToken?: () => Promise<unknown>;
+}
+
+const logger = new Logger('SmtpSettings');
 
 /**
  * One envelope, retried with backoff while failures are transient. An authentication failure is
- * never retried as such; with Bearer settings the token is renewed once and the message tried
- * once more, because Microsoft rejects a revoked token with 535 at once instead of the 334
- * nodemailer renews on. A failure that may follow an accepted message is never retried.
+ * never retried as such; with a token the token is renewed once and the message tried once more,
+ * because Microsoft rejects a revoked token with 535 at once instead of the 334 nodemailer renews
+ * on. A failure that may follow an accepted message is never retried.
  */
 export async function sendWithRetry(
-  mail: MailMessage,
-  route: SmtpChannel,
-  context: AttemptContext,
+  attempt: () => Promise<SentMessageInfo>,
+  plan: RetryPlan,
+  run: DeliveryRun,
 ): Promise<SentMessageInfo> {
-  const { signal, tally, logger } = context;
-  const attempts = Math.max(1, context.retry?.attempts ?? DEFAULTS.retry.attempts);
+  const { signal } = run;
+  const attempts = Math.max(1, plan.retry?.attempts ?? DEFAULTS.retry.attempts);
   let renewed = false;
-  for (let attempt = 1; ; attempt++) {
+  for (let n = 1; ; n++) {
     signal.throwIfAborted();
-    tally.attempts++;
-    let token: string | undefined;
+    run.attempts++;
     try {
-      token = await route.prepare();
-      return await route.send(mail, signal);
+      return await attempt();
     } catch (error) {
       signal.throwIfAborted();
-      if (!renewed && route.authType === 'bearer' && isAuthFailure(error)) {
+      if (!renewed && plan.renewToken && isAuthFailure(error)) {
         renewed = true;
-        await route.prepare(true, token);
+        await plan.renewToken();
         continue;
       }
-      const failure = explained(error, route);
-      if (attempt >= attempts || !isTransient(error)) throw failure;
-      const delay = retryDelay(attempt, context.retry);
+      const failure = explained(error, plan.target);
+      if (n >= attempts || !isTransient(error)) throw failure;
+      const delay = retryDelay(n, plan.retry);
       logger.debug(
-        `Send attempt ${attempt} failed (${failure.code}: ${failure.message}); retrying in ${delay} ms`,
+        `Send attempt ${n} failed (${failure.code}: ${failure.message}); retrying in ${delay} ms`,
       );
       await sleep(delay, undefined, { signal }).catch(() => signal.throwIfAborted());
     }
@@ -58,8 +65,8 @@ export async function sendWithRetry(
 }
 
 /** nodemailer's failures in the words `verify` uses; the module's own errors stay as they are. */
-function explained(error: unknown, route: SmtpChannel): SmtpSettingsError {
+function explained(error: unknown, target: ExplainTarget): SmtpSettingsError {
   if (error instanceof SmtpSettingsError) return error;
-  const { stage, message } = explainSmtpFailure(error, route.target);
+  const { stage, message } = explainSmtpFailure(error, target);
   return new SmtpDeliveryError(message, stage, error);
 }

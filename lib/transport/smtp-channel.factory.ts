@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createTransport, type SMTPPoolOptions } from 'nodemailer';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
-import { MicrosoftTokenProvider, type AccessToken } from '../microsoft/microsoft-token.provider';
+import { MicrosoftTokenProvider, type TokenSource } from '../microsoft/microsoft-token.provider';
+import { xoauth2Auth } from '../microsoft/xoauth2-auth';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import type { BearerSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
@@ -10,18 +11,15 @@ import { SlidingWindowLimiter } from './sliding-window-limiter';
 import { SmtpChannel, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 
-/** A token for a connection; `rejected`, when known, is the token the server just refused. */
-type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessToken>;
-
-/** Builds the pooled transporter for the relay or for a version of the custom settings. */
+/** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
 export class SmtpChannelFactory {
   /** One per mailbox, kept across settings versions: saving settings must not reset its budget. */
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
 
   constructor(
-    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) protected readonly options: SmtpSettingsModuleOptions,
-    protected readonly tokens: MicrosoftTokenProvider,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    private readonly tokens: MicrosoftTokenProvider,
   ) {}
 
   get hasRelay(): boolean {
@@ -40,6 +38,23 @@ export class SmtpChannelFactory {
         maxRecipients: relay.maxRecipients ?? DEFAULTS.relay.maxRecipients,
         policy: relay.recipientPolicy ?? DEFAULTS.relay.recipientPolicy,
       },
+      retry: this.options.retry,
+    });
+  }
+
+  custom(version: number, settings: SmtpSettings): SmtpChannel {
+    const tokens =
+      settings.type === 'bearer' ? this.tokens.tokensFor(version, settings) : undefined;
+    return new SmtpChannel({
+      kind: 'custom',
+      version,
+      target: settings,
+      transporter: createTransport(this.customTransportOptions(settings, true, tokens)),
+      defaults: { from: formatSender(settings), replyTo: settings.replyTo },
+      authType: settings.type,
+      tokens,
+      limiter: settings.type === 'bearer' ? this.bearerLimiter(settings) : undefined,
+      retry: this.options.retry,
     });
   }
 
@@ -69,30 +84,15 @@ export class SmtpChannelFactory {
     };
   }
 
-  custom(version: number, settings: SmtpSettings): SmtpChannel {
-    const tokens = settings.type === 'bearer' ? this.tokenSource(version, settings) : undefined;
-    return new SmtpChannel({
-      kind: 'custom',
-      version,
-      target: settings,
-      transporter: createTransport(this.transportOptions(settings, true, tokens)),
-      defaults: { from: formatSender(settings), replyTo: settings.replyTo },
-      authType: settings.type,
-      prepare: tokens
-        ? async (renew, rejected) => (await tokens(renew, rejected)).accessToken
-        : undefined,
-      limiter: settings.type === 'bearer' ? this.bearerLimiter(settings) : undefined,
-    });
-  }
-
-  /** A token source for unsaved Bearer settings, as `verify` checks them. */
-  oneOffTokens(settings: BearerSmtpSettings): TokenSource {
-    let token: Promise<AccessToken> | undefined;
-    return (renew: boolean) => (!renew && token) || (token = this.tokens.tokenOnce(settings));
-  }
-
-  /** Options for the custom server: pooled for sending, a single connection for verify. */
-  transportOptions(settings: SmtpSettings, pool: boolean, tokens?: TokenSource): SMTPPoolOptions {
+  /**
+   * Options for the custom server: pooled for sending, a single connection for an admin check.
+   * Bearer settings sign in with `tokens`.
+   */
+  customTransportOptions(
+    settings: SmtpSettings,
+    pool: boolean,
+    tokens?: TokenSource,
+  ): SMTPPoolOptions {
     return {
       ...this.poolDefaults(),
       host: settings.hostname,
@@ -101,15 +101,11 @@ export class SmtpChannelFactory {
       auth:
         settings.type === 'basic'
           ? { user: settings.username, pass: settings.password }
-          : xoauth2(settings, tokens!),
+          : xoauth2Auth(settings.username, tokens!),
       // Credentials are configured: a server that offers no AUTH must fail, not go unauthenticated.
       forceAuth: true,
       pool,
     } as SMTPPoolOptions;
-  }
-
-  private tokenSource(version: number, settings: BearerSmtpSettings): TokenSource {
-    return (renew, rejected) => this.tokens.token(version, settings, renew, rejected);
   }
 
   /** Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. */
@@ -127,25 +123,4 @@ export class SmtpChannelFactory {
     const pool = this.options.pool ?? {};
     return Object.fromEntries(Object.entries(pool).filter(([, v]) => v !== undefined));
   }
-}
-
-/** XOAUTH2 as the mailbox, with tokens from the provider; nodemailer reuses one until `expires`. */
-function xoauth2(settings: BearerSmtpSettings, tokens: TokenSource): SMTPPoolOptions['auth'] {
-  return {
-    type: 'OAuth2',
-    user: settings.username,
-    // A method, not an arrow: nodemailer calls it on the connection's XOAuth2 object, whose
-    // `accessToken` is the token the server refused when `renew` is set.
-    provisionCallback(
-      this: { accessToken?: string | false } | undefined,
-      _user: string,
-      renew: boolean,
-      callback: (error: Error | null, token?: string, expires?: number) => void,
-    ) {
-      tokens(renew, (renew && this?.accessToken) || undefined).then(
-        (token) => callback(null, token.accessToken, token.expiresOn),
-        (error: Error) => callback(error),
-      );
-    },
-  } as SMTPPoolOptions['auth'];
 }

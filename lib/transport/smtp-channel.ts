@@ -1,24 +1,25 @@
-import type { Address, MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
-import type { Readable } from 'node:stream';
+import type { MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
+import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
+import type { ChannelKind, SendResult } from '../interfaces/send-result.interface';
 import type { SmtpAuthType } from '../interfaces/smtp-settings.types';
-import type { explainSmtpFailure } from './verify/explain-smtp-failure';
-import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
+import type { TokenSource } from '../microsoft/microsoft-token.provider';
 import type { RecipientPolicy } from '../options/relay-options.interface';
-import { isUncertainAfterData } from './retry-policy';
+import type { SmtpRetryOptions } from '../options/retry-options.interface';
+import { sendInBatches } from './batched-delivery';
+import { sendWithRetry, type DeliveryRun } from './delivery-attempts';
+import { applyMessageDefaults, type MessageDefaults } from './message-defaults';
+import { sendOnPool } from './pool-attempt';
+import { uniqueRecipients } from './recipient-policy';
+import { toSendResult } from './send-result';
 import type { SlidingWindowLimiter } from './sliding-window-limiter';
+import type { ExplainTarget } from './verify/explain-target.interface';
 
-export type ChannelKind = 'relay' | 'custom';
+export type { ChannelKind } from '../interfaces/send-result.interface';
 
-/** The server a route reaches, as failures are explained against it. */
-export type ChannelTarget = Parameters<typeof explainSmtpFailure>[1];
+/** The server a channel reaches, as failures are explained against it. */
+export type ChannelTarget = ExplainTarget;
 
-/** The sender and reply-to that messages get when they name none. */
-export interface ChannelDefaults {
-  from?: string | Address;
-  replyTo?: string;
-}
-
-/** The relay's recipient limit; custom routes have none. */
+/** The relay's recipient limit; custom channels have none. */
 export interface ChannelLimit {
   maxRecipients: number;
   policy: RecipientPolicy;
@@ -30,22 +31,20 @@ export interface ChannelSpec {
   target: ChannelTarget;
   /** A pooled nodemailer transporter; its pool is what sends. */
   transporter: Transporter;
-  defaults: ChannelDefaults;
+  defaults: MessageDefaults;
   limit?: ChannelLimit;
   authType?: SmtpAuthType;
-  /**
-   * Makes credentials ready before a message goes out (a Bearer token, which it resolves to);
-   * `renew` after the server rejected `rejected`. Errors surface here, at their own stage, rather
-   * than as a generic AUTH failure.
-   */
-  prepare?: (renew: boolean, rejected?: string) => Promise<string | undefined>;
+  /** The tokens the pool signs in with (Bearer): the same source, so a renewal reaches the pool. */
+  tokens?: TokenSource;
   /** Paces sends to a mailbox's limit; messages wait in order rather than fail. */
   limiter?: SlidingWindowLimiter;
+  retry?: SmtpRetryOptions;
 }
 
 /**
- * One pooled transporter for one version of the settings. When the settings change it is retired:
- * it takes no new messages, finishes the ones it has, and closes once the last one is done.
+ * One way out for mail: a pooled transporter for one version of the settings (or the relay), with
+ * its defaults, its recipient limit, its tokens and its retries. When the settings change it is
+ * retired: it takes no new messages, finishes the ones it has, and closes once the last is done.
  */
 export class SmtpChannel {
   private inflight = 0;
@@ -59,53 +58,33 @@ export class SmtpChannel {
   get version(): number {
     return this.spec.version;
   }
-  get defaults(): ChannelDefaults {
-    return this.spec.defaults;
-  }
-  get limit(): ChannelLimit | undefined {
-    return this.spec.limit;
-  }
   get authType(): SmtpAuthType | undefined {
     return this.spec.authType;
   }
-  get target(): ChannelTarget {
-    return this.spec.target;
-  }
-
-  prepare(renew = false, rejected?: string): Promise<string | undefined> {
-    return this.spec.prepare?.(renew, rejected) ?? Promise.resolve(undefined);
-  }
 
   /**
-   * One attempt, handed straight to the pool: the message is compiled once, by the caller's Mail.
-   * A failure after the whole message was written, without a reply, throws DeliveryUncertainError.
+   * Sends one message: the sender defaults, the recipient limit (refused, or split into batches),
+   * and each envelope retried.
    */
-  async send(mail: MailMessage, signal?: AbortSignal): Promise<SentMessageInfo> {
-    await this.spec.limiter?.acquire(signal);
-    const message = mail.message;
-    const original = message.createReadStream;
-    let written = false;
-    // The pool reads a fresh stream per attempt; its end means every byte went to the socket.
-    message.createReadStream = function (this: typeof message, ...args) {
-      const stream: Readable = original.apply(this, args);
-      stream.once('end', () => void (written = true));
-      return stream;
-    };
-    try {
-      return await new Promise<SentMessageInfo>((resolve, reject) => {
-        this.spec.transporter.transporter.send(mail, (error, info) =>
-          error ? reject(error) : resolve(info!),
-        );
-      });
-    } catch (error) {
-      if (written && isUncertainAfterData(error)) {
-        const { hostname, port } = this.spec.target;
-        throw new DeliveryUncertainError(`${hostname}:${port}`, error);
+  async deliver(mail: MailMessage, run: DeliveryRun): Promise<SendResult> {
+    applyMessageDefaults(mail, this.spec.defaults);
+    const sendOne = () => this.sendEnvelope(mail, run);
+    const limit = this.spec.limit;
+    // Only the relay has a limit. getEnvelope() parses every address header again, which costs
+    // about a tenth of the CPU nodemailer spends on a message: custom channels skip it.
+    if (limit) {
+      const envelope = mail.message.getEnvelope();
+      const recipients = uniqueRecipients(envelope.to);
+      if (recipients.length > limit.maxRecipients) {
+        if (limit.policy === 'reject')
+          throw new RecipientLimitExceededError(recipients.length, limit.maxRecipients);
+        return sendInBatches(mail, recipients, limit.maxRecipients, sendOne, this);
       }
-      throw error;
-    } finally {
-      message.createReadStream = original;
+      // The relay counts RCPT TO: send each recipient once, as counted (case-insensitively).
+      if (recipients.length < envelope.to.length)
+        mail.message.setEnvelope({ from: envelope.from, to: recipients });
     }
+    return toSendResult(await sendOne(), this);
   }
 
   /** Takes a message for the whole of its delivery, retries included, so the pool stays open. */
@@ -122,5 +101,23 @@ export class SmtpChannel {
   retire(): void {
     this.retired = true;
     if (this.inflight === 0) this.spec.transporter.close();
+  }
+
+  /**
+   * One envelope, retried. A token is made ready before each attempt, so that a sign-in problem
+   * surfaces at its own stage rather than as a generic AUTH failure; the token the server refused
+   * is renewed once.
+   */
+  private sendEnvelope(mail: MailMessage, run: DeliveryRun): Promise<SentMessageInfo> {
+    const { tokens, limiter, target, transporter, retry } = this.spec;
+    let token: string | undefined;
+    const attempt = async () => {
+      token = undefined;
+      if (tokens) token = (await tokens(false)).accessToken;
+      await limiter?.acquire(run.signal);
+      return sendOnPool(transporter, mail, target);
+    };
+    const renewToken = tokens && (() => tokens(true, token));
+    return sendWithRetry(attempt, { retry, target, renewToken }, run);
   }
 }

@@ -1,18 +1,19 @@
 import type { Address, SMTPTransportOptions } from 'nodemailer';
-import type { AccessToken } from '../../microsoft/microsoft-token.provider';
 import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
+import type { ChannelKind } from '../../interfaces/send-result.interface';
+import type { TokenSource } from '../../microsoft/microsoft-token.provider';
 import { formatSender } from '../sender';
 import type { SmtpChannelFactory } from '../smtp-channel.factory';
 import type { ExplainTarget } from './explain-target.interface';
 
 /**
- * The route an admin action (verify, test-email) checks: a connection of its own, never the pool,
+ * The channel an admin action (verify, test-email) checks: a connection of its own, never the pool,
  * so a server-side fix shows at once, and short timeouts, so the admin gets an answer quickly.
  */
 export interface AdminChannel {
-  kind: 'relay' | 'custom';
+  kind: ChannelKind;
   version: number;
-  /** What a failure is explained against: the route that was tried, whatever changes meanwhile. */
+  /** What a failure is explained against: the channel that was tried, whatever changes meanwhile. */
   target: ExplainTarget;
   options: SMTPTransportOptions;
   /** The longest a whole admin action may take, however slowly a server answers each step. */
@@ -20,21 +21,22 @@ export interface AdminChannel {
   from?: string | Address;
   replyTo?: string;
   /** Fresh Microsoft tokens, never the cached ones: an admin checks a new client secret this way. */
-  tokens?: (renew: boolean) => Promise<AccessToken>;
+  tokens?: TokenSource;
 }
 
+/** `tokens`: one-off tokens for Bearer settings, shared by the token check and the connection. */
 export function customAdminChannel(
-  routes: SmtpChannelFactory,
+  channels: SmtpChannelFactory,
   version: number,
   settings: SmtpSettings,
+  tokens: TokenSource | undefined,
   timeoutMs: number,
 ): AdminChannel {
-  const tokens = settings.type === 'bearer' ? routes.oneOffTokens(settings) : undefined;
   return {
     kind: 'custom',
     version,
     target: settings,
-    options: withAdminTimeouts(routes.transportOptions(settings, false, tokens), timeoutMs),
+    options: withAdminTimeouts(channels.customTransportOptions(settings, false, tokens), timeoutMs),
     deadlineMs: timeoutMs * 3,
     from: formatSender(settings),
     replyTo: settings.replyTo,
@@ -43,22 +45,18 @@ export function customAdminChannel(
 }
 
 export function relayAdminChannel(
-  routes: SmtpChannelFactory,
+  channels: SmtpChannelFactory,
   version: number,
   from: string | undefined,
   timeoutMs: number,
 ): AdminChannel {
-  const options = routes.relayTransportOptions();
+  const options = channels.relayTransportOptions();
   const url = options.url ? new URL(options.url) : undefined;
-  const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
   return {
     kind: 'relay',
     version,
     target: {
-      hostname: url?.hostname ?? options.host ?? 'localhost',
-      port: Number(url?.port || options.port || (useTls ? 465 : 587)),
-      useTls,
-      ...(useTls ? { tlsMode: 'implicit' as const } : {}),
+      ...channels.relayTarget(),
       credentials: options.auth !== undefined || Boolean(url?.username),
       senderEmail: from,
     },

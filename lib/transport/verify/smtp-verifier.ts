@@ -13,6 +13,7 @@ import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../../upgrades/require-upgrade';
 import { SmtpChannelFactory } from '../smtp-channel.factory';
+import { MicrosoftTokenProvider } from '../../microsoft/microsoft-token.provider';
 import { customAdminChannel, relayAdminChannel, type AdminChannel } from './admin-channel';
 import { blockedExplanation } from './blocked-explanation';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
@@ -28,7 +29,8 @@ import type { VerifyResult } from '../../interfaces/verify-result.interface';
 export class SmtpVerifier {
   constructor(
     private readonly settings: SmtpSettingsService,
-    private readonly routes: SmtpChannelFactory,
+    private readonly channels: SmtpChannelFactory,
+    private readonly tokens: MicrosoftTokenProvider,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
@@ -37,11 +39,11 @@ export class SmtpVerifier {
   async verify(input?: unknown): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
       const settings = await this.settings.validate(input);
-      return this.check(customAdminChannel(this.routes, 0, settings, this.timeoutMs));
+      return this.check(this.customChannel(0, settings));
     }
-    let route: AdminChannel;
+    let channel: AdminChannel;
     try {
-      route = await this.currentChannel('Bearer authentication');
+      channel = await this.currentChannel('Bearer authentication');
     } catch (error) {
       // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
       if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
@@ -50,34 +52,34 @@ export class SmtpVerifier {
       const kind = error instanceof NoChannelError ? 'relay' : 'custom';
       return { ok: false, ...blockedExplanation(error), durationMs: 0, route: kind };
     }
-    return this.check(route);
+    return this.check(channel);
   }
 
   /**
-   * One short message from the configured sender through the current route, on a connection of
+   * One short message from the configured sender through the current channel, on a connection of
    * its own: the pool may still hold a session from before a server-side fix.
    */
   async sendTestEmail(to: string): Promise<TestEmailResult> {
-    let route: AdminChannel;
+    let channel: AdminChannel;
     try {
-      route = await this.currentChannel('Sending with Bearer authentication');
+      channel = await this.currentChannel('Sending with Bearer authentication');
     } catch (error) {
       if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
       throw error;
     }
-    const token = await this.tokenProblem(route);
+    const token = await this.tokenProblem(channel);
     if (token) return { ok: false, ...token };
-    return sendTestEmailOver(route, to);
+    return sendTestEmailOver(channel, to);
   }
 
-  protected async check(route: AdminChannel): Promise<VerifyResult> {
+  private async check(channel: AdminChannel): Promise<VerifyResult> {
     const started = performance.now();
     const done = (partial: Omit<VerifyResult, 'durationMs' | 'route'>): VerifyResult => ({
       ...partial,
       durationMs: Math.round(performance.now() - started),
-      route: route.kind,
+      route: channel.kind,
     });
-    const { target } = route;
+    const { target } = channel;
     if (!isIP(target.hostname)) {
       try {
         await lookup(target.hostname);
@@ -88,11 +90,11 @@ export class SmtpVerifier {
         });
       }
     }
-    const token = await this.tokenProblem(route);
+    const token = await this.tokenProblem(channel);
     if (token) return done({ ok: false, ...token });
     try {
-      const session = await checkSmtpSession(route.options);
-      return done({ ok: true, stage: 'auth', code: null, message: passed(route, session) });
+      const session = await checkSmtpSession(channel.options);
+      return done({ ok: true, stage: 'auth', code: null, message: passed(channel, session) });
     } catch (error) {
       const { stage, code, message } = explainSmtpFailure(error, target);
       return done({ ok: false, stage, code, message });
@@ -104,10 +106,15 @@ export class SmtpVerifier {
     const { version, settings } = this.settings.getWithSecrets();
     if (settings) {
       await this.assertAllowed(settings, feature);
-      return customAdminChannel(this.routes, version, settings, this.timeoutMs);
+      return this.customChannel(version, settings);
     }
-    if (!this.routes.hasRelay) throw new NoChannelError();
-    return relayAdminChannel(this.routes, version, this.options.relay?.from, this.timeoutMs);
+    if (!this.channels.hasRelay) throw new NoChannelError();
+    return relayAdminChannel(this.channels, version, this.options.relay?.from, this.timeoutMs);
+  }
+
+  private customChannel(version: number, settings: SmtpSettings): AdminChannel {
+    const tokens = settings.type === 'bearer' ? this.tokens.oneOffTokens(settings) : undefined;
+    return customAdminChannel(this.channels, version, settings, tokens, this.timeoutMs);
   }
 
   private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
@@ -115,10 +122,10 @@ export class SmtpVerifier {
   }
 
   /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
-  private async tokenProblem(route: AdminChannel): Promise<Explanation | undefined> {
-    if (!route.tokens) return undefined;
+  private async tokenProblem(channel: AdminChannel): Promise<Explanation | undefined> {
+    if (!channel.tokens) return undefined;
     try {
-      await route.tokens(false);
+      await channel.tokens(false);
       return undefined;
     } catch (error) {
       if (!(error instanceof MicrosoftTokenError)) throw error;

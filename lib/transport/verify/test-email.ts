@@ -14,8 +14,11 @@ const TEXT =
   'If you can read it, mail is being delivered. The sender mailbox does not receive replies.';
 
 /** Sends the test email over a transporter of its own, closed afterwards; never retried. */
-export async function sendTestEmailOver(route: AdminChannel, to: string): Promise<TestEmailResult> {
-  if (!route.from) {
+export async function sendTestEmailOver(
+  channel: AdminChannel,
+  to: string,
+): Promise<TestEmailResult> {
+  if (!channel.from) {
     return {
       ok: false,
       stage: 'sender',
@@ -25,20 +28,20 @@ export async function sendTestEmailOver(route: AdminChannel, to: string): Promis
   }
   // With credentials, a server that offers no AUTH is a failure, not an unauthenticated send.
   const transporter = createTransport({
-    ...route.options,
-    forceAuth: hasCredentials(route.target),
+    ...channel.options,
+    forceAuth: hasCredentials(channel.target),
   });
   try {
     const info = await transporter.sendMail({
-      from: route.from,
-      replyTo: route.replyTo,
+      from: channel.from,
+      replyTo: channel.replyTo,
       to,
       subject: SUBJECT,
       text: TEXT,
-      signal: AbortSignal.timeout(route.deadlineMs),
+      signal: AbortSignal.timeout(channel.deadlineMs),
     });
     const refused = info.rejectedErrors?.length
-      ? explainRefusedRecipients(info.rejectedErrors, route.target)
+      ? explainRefusedRecipients(info.rejectedErrors, channel.target)
       : undefined;
     return {
       ok: true,
@@ -47,13 +50,13 @@ export async function sendTestEmailOver(route: AdminChannel, to: string): Promis
       rejected: (info.rejected ?? []).map(String),
       envelope: { from: info.envelope.from, to: info.envelope.to },
       response: info.response,
-      route: route.kind,
-      settingsVersion: route.version,
+      route: channel.kind,
+      settingsVersion: channel.version,
       ...(refused ? { refused } : {}),
     };
   } catch (error) {
-    if ((error as { code?: string }).code === 'EABORT') return { ok: false, ...tooSlow(route) };
-    return { ok: false, ...explainSmtpFailure(error, route.target) };
+    if ((error as { code?: string }).code === 'EABORT') return { ok: false, ...tooSlow(channel) };
+    return { ok: false, ...explainSmtpFailure(error, channel.target) };
   } finally {
     transporter.close();
   }
