@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // Types only: this module is loaded by everyone who imports the package, with or without `pg`.
 import type { Client, ClientConfig, Notification } from 'pg';
 import { messageOf } from '../../internal/message-of';
-import { loadPg, type PostgresPool } from './postgres-pool';
+import { pgClientClass, type PostgresPool } from './postgres-pool';
 import { quote } from './postgres-schema';
 import type { Queryable } from './postgres-sql';
 
@@ -118,11 +118,12 @@ export class ListenClient {
   private createClient(): Client {
     // Configured like the pool's own clients (host, credentials, TLS), with a name of its own.
     const { pool, applicationName } = this.options;
-    const options = pool.options as ClientConfig & { Client?: new (c: ClientConfig) => Client };
+    type ClientClass = new (c: ClientConfig) => Client;
+    const options = pool.options as ClientConfig & { Client?: ClientClass };
     const PgClient =
       options.Client ??
-      (pool as { Client?: new (c: ClientConfig) => Client }).Client ??
-      loadPg().Client;
+      (pool as { Client?: ClientClass }).Client ??
+      (pgClientClass() as ClientClass);
     return new PgClient({
       ...options,
       application_name: applicationName,

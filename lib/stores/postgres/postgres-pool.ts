@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { messageOf } from '../../internal/message-of';
+import { requireOptional } from '../../internal/optional-require';
 
 /** What the store needs of a `pg.PoolClient`. */
 export interface PostgresPoolClient {
@@ -33,13 +33,20 @@ export async function endPool(pool: PostgresPool): Promise<void> {
   await closed;
 }
 
+/** A pool of the store's own, ended by its `close()`. */
+export function newPool(connectionString: string): PostgresPool {
+  return new (loadPg().Pool)({ connectionString });
+}
+
+/**
+ * `pg`'s `Client`, for a connection outside any pool. Typed loosely, so that the package's
+ * declarations do not need `@types/pg`.
+ */
+export function pgClientClass(): new (config: object) => unknown {
+  return loadPg().Client;
+}
+
 /** Loaded only when needed, so that applications without `pg` can import this package. */
-export function loadPg(): typeof import('pg') {
-  try {
-    return require('pg') as typeof import('pg');
-  } catch (error) {
-    throw new Error(
-      `PostgresSmtpSettingsStore needs the "pg" package: npm install pg (${messageOf(error)})`,
-    );
-  }
+function loadPg(): typeof import('pg') {
+  return requireOptional('pg', 'PostgresSmtpSettingsStore');
 }

@@ -14,7 +14,7 @@ import type {
 } from '../../interfaces/smtp-settings-store.interface';
 import { ScopeListeners } from '../scope-listeners';
 import { ListenClient } from './listen-client';
-import { endPool, loadPg, type PostgresPool, type PostgresPoolClient } from './postgres-pool';
+import { endPool, newPool, type PostgresPool, type PostgresPoolClient } from './postgres-pool';
 import * as sql from './postgres-queries';
 import type { HistoryRow, RecordRow } from './postgres-queries';
 import { createTables, tablesFor, type PostgresTables } from './postgres-schema';
@@ -61,7 +61,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
       this.pool = options.pool;
       this.ownsPool = false;
     } else {
-      this.pool = new (loadPg().Pool)({ connectionString: options.connectionString });
+      this.pool = newPool(options.connectionString!);
       this.ownsPool = true;
       // An idle client whose connection dies emits on the pool; unheard, that would end the process.
       this.pool.on('error', (error) =>
