@@ -117,7 +117,7 @@ export class LiveSmtpTransport
       this.lastError = { code, message, at: new Date().toISOString() };
       // Once per message; the attempts before the last one are at debug level.
       this.logger.warn(
-        `Mail not sent (${code}, ${run.attempts} attempt(s), ${channel?.kind ?? 'no'} route): ${message}`,
+        `Mail not sent (${code}, ${run.attempts} attempt(s), ${channel?.kind ?? 'no'} channel): ${message}`,
       );
       this.events.next({
         type: 'failed',

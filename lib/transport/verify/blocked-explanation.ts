@@ -4,7 +4,7 @@ import type { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import type { Explanation } from './explain-smtp-failure';
 
-/** A route that configuration blocks, as a result: nothing was sent and no connection opened. */
+/** A channel that configuration blocks, as a result: nothing was sent and no connection opened. */
 export function blockedExplanation(error: SmtpSettingsError): Explanation {
   return { stage: stageOf(error), code: error.code, message: error.message };
 }

@@ -4,7 +4,7 @@ import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 export type ExplainTarget = Pick<SmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
   /** Custom settings' kind; absent for the relay. */
   type?: SmtpSettings['type'];
-  /** Whether the route signs in; defaults to true for custom settings, false for the relay. */
+  /** Whether the channel signs in; defaults to true for custom settings, false for the relay. */
   credentials?: boolean;
   /** The configured sender, named when the server refuses it. */
   senderEmail?: string;
