@@ -31,8 +31,7 @@ export interface BearerSmtpSettings extends CommonSmtpSettings {
 /** Settings with their secrets in plaintext: they exist only in memory, never in a store or a response. */
 export type SmtpSettings = BasicSmtpSettings | BearerSmtpSettings;
 
-/** The fields that hold secrets, per type. */
-export const SECRET_FIELDS = { basic: ['password'], bearer: ['clientSecret'] } as const;
+/** The field that holds the secret of each type. */
 export type SecretField = 'password' | 'clientSecret';
 
 /**
