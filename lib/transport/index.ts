@@ -1,14 +1,13 @@
-export * from '../options/relay-options.interface';
 export * from './live-smtp-transport';
 export * from '../interfaces/mail-events.interface';
 export * from '../errors/recipient-limit-exceeded.error';
-export * from '../errors/partial-delivery.error';
-export * from '../errors/no-channel.error';
+export * from '../errors/delivery-incomplete.error';
+export * from '../errors/channel-missing.error';
 export type * from '../interfaces/send-result.interface';
 export type * from '../interfaces/verify-result.interface';
 export type * from '../interfaces/test-email-result.interface';
 export type { ExplainTarget } from './verify/explain-target.interface';
 export { tlsOptionsFor } from './tls-mapping';
-export * from '../errors/smtp-delivery.error';
+export * from '../errors/delivery-failed.error';
 export * from '../errors/delivery-uncertain.error';
 export * from '../errors/sender-required.error';

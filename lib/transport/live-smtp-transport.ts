@@ -9,12 +9,12 @@ import type { MailMessage, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
-import { NoChannelError } from '../errors/no-channel.error';
+import { ChannelMissingError } from '../errors/channel-missing.error';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import { PACKAGE_VERSION } from '../internal/package-version';
-import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
+import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import type { DeliveryRun } from './delivery-attempts';
 import type { SmtpChannel } from './smtp-channel';
 import { SmtpChannelFactory } from './smtp-channel.factory';
@@ -137,17 +137,17 @@ export class LiveSmtpTransport
     const { version, settings } = this.settings.getWithSecrets();
     if (settings) this.channel = this.channels.custom(version, settings);
     else if (this.channels.hasRelay) this.channel = this.channels.relay(version);
-    else throw new NoChannelError();
+    else throw new ChannelMissingError();
     return this.channel;
   }
 
   /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
   private async assertAllowed(channel: SmtpChannel): Promise<void> {
-    if (channel.authType !== 'bearer') return;
-    if (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)) return;
-    throw new DeliveryUnavailableError(
-      'upgrade-removed',
-      `Mail cannot be sent: the saved SMTP settings use Microsoft 365 (Bearer) authentication, which needs the upgrade "${SMTP_OAUTH_UPGRADE.name}", and it is no longer installed. Install it again in the Upgrade Center, or save other SMTP settings.`,
+    await requireUpgradeFor(
+      this.upgrades,
+      channel.authType,
+      'Microsoft 365 (Bearer) authentication',
+      'saved',
     );
   }
 

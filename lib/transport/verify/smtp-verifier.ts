@@ -7,8 +7,8 @@ import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
-import { MicrosoftTokenError } from '../../errors/microsoft-token.error';
-import { NoChannelError } from '../../errors/no-channel.error';
+import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
+import { ChannelMissingError } from '../../errors/channel-missing.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../../upgrades/require-upgrade';
@@ -21,8 +21,6 @@ import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
 import { sendTestEmailOver } from './test-email';
 import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
 import type { VerifyResult } from '../../interfaces/verify-result.interface';
-
-/** Every wait of an admin action; a server that never greets is answered well within a minute. */
 
 /** Checks a server the way a send would reach it, over a connection of its own. */
 @Injectable()
@@ -49,7 +47,7 @@ export class SmtpVerifier {
       if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
         throw error;
       }
-      const kind = error instanceof NoChannelError ? 'relay' : 'custom';
+      const kind = error instanceof ChannelMissingError ? 'relay' : 'custom';
       return { ok: false, ...blockedExplanation(error), durationMs: 0, route: kind };
     }
     return this.check(channel);
@@ -105,20 +103,16 @@ export class SmtpVerifier {
   private async currentChannel(feature: string): Promise<AdminChannel> {
     const { version, settings } = this.settings.getWithSecrets();
     if (settings) {
-      await this.assertAllowed(settings, feature);
+      await requireUpgradeFor(this.upgrades, settings.type, feature);
       return this.customChannel(version, settings);
     }
-    if (!this.channels.hasRelay) throw new NoChannelError();
+    if (!this.channels.hasRelay) throw new ChannelMissingError();
     return relayAdminChannel(this.channels, version, this.options.relay?.from, this.timeoutMs);
   }
 
   private customChannel(version: number, settings: SmtpSettings): AdminChannel {
     const tokens = settings.type === 'bearer' ? this.tokens.oneOffTokens(settings) : undefined;
     return customAdminChannel(this.channels, version, settings, tokens, this.timeoutMs);
-  }
-
-  private async assertAllowed(settings: SmtpSettings, feature: string): Promise<void> {
-    await requireUpgradeFor(this.upgrades, settings.type, feature);
   }
 
   /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
@@ -128,7 +122,7 @@ export class SmtpVerifier {
       await channel.tokens(false);
       return undefined;
     } catch (error) {
-      if (!(error instanceof MicrosoftTokenError)) throw error;
+      if (!(error instanceof TokenRequestFailedError)) throw error;
       return { stage: 'token', code: error.code, message: error.message };
     }
   }
