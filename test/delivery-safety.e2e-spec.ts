@@ -4,7 +4,7 @@ import {
   DeliveryUncertainError,
   MailerService,
   RecipientLimitExceededError,
-  SmtpDeliveryError,
+  DeliveryFailedError,
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../lib';
@@ -174,7 +174,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
     await configure(ctx, { ...basicFor(server), ...tls });
     const events = eventsOf(ctx);
     const send = ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
-    await expect(send).rejects.toBeInstanceOf(SmtpDeliveryError);
+    await expect(send).rejects.toBeInstanceOf(DeliveryFailedError);
     await expect(send).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     expect(events).toEqual([expect.objectContaining({ type: 'failed', attempts: 1 })]);
     expect(server.connections).toBe(1);
@@ -275,7 +275,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
         return debug.apply(this, args);
       });
       const send = ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
-      await expect(send).rejects.toBeInstanceOf(SmtpDeliveryError);
+      await expect(send).rejects.toBeInstanceOf(DeliveryFailedError);
       await expect(send).rejects.toMatchObject({
         status: 502,
         stage: 'connect',
@@ -325,7 +325,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       await configure(ctx, basicFor(server));
       await expect(
         ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' }),
-      ).rejects.toBeInstanceOf(SmtpDeliveryError);
+      ).rejects.toBeInstanceOf(DeliveryFailedError);
       expect(server.messages).toHaveLength(0);
     });
   });

@@ -8,7 +8,7 @@ import {
   FileSmtpSettingsStore,
   InMemorySmtpSettingsStore,
   MailerService,
-  SettingsStoreError,
+  StoreUnavailableError,
   SettingsVersionConflictError,
   SmtpSettingsService,
   type SealedSmtpSettings,
@@ -430,7 +430,7 @@ describe('Stored secrets', () => {
       const store = await legacyStore(server, key);
       const put = jest
         .spyOn(store, 'put')
-        .mockRejectedValueOnce(new SettingsStoreError('the store is read-only'));
+        .mockRejectedValueOnce(new StoreUnavailableError('the store is read-only'));
 
       const ctx = await app({ store, encryptionKey: key.toString('base64') });
 

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { SettingsStoreError } from '../errors/settings-store.error';
+import { StoreUnavailableError } from '../errors/store-unavailable.error';
 import { sidePathFor, syncDirectory, writeDurably } from '../internal/durable-file';
 import { codeOf } from '../internal/error-code';
 import { messageOf } from '../internal/message-of';
@@ -37,7 +37,7 @@ export async function loadOrCreateKeyFile(options: KeyFileOptions): Promise<Buff
   const existing = await readKeyFile(keyPath);
   if (existing) return existing;
   if (await options.holdsSealedSecrets()) {
-    throw new SettingsStoreError(
+    throw new StoreUnavailableError(
       `the key file ${keyPath} is missing, but ${dataFile} holds secrets sealed with it, so no new key was generated: ` +
         `restore ${keyPath} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
         `or delete ${dataFile} to start over (the SMTP settings must then be entered again)`,
@@ -60,7 +60,7 @@ export async function loadOrCreateKeyFile(options: KeyFileOptions): Promise<Buff
     return key;
   } catch (error) {
     if (codeOf(error) !== 'EEXIST') {
-      throw new SettingsStoreError(`${keyPath} could not be created (${messageOf(error)})`);
+      throw new StoreUnavailableError(`${keyPath} could not be created (${messageOf(error)})`);
     }
   } finally {
     await unlink(temp).catch(() => undefined);
@@ -75,12 +75,12 @@ async function readKeyFile(keyPath: string): Promise<Buffer | undefined> {
     text = await readFile(keyPath, 'utf8');
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return undefined;
-    throw new SettingsStoreError(`${keyPath} cannot be read (${messageOf(error)})`);
+    throw new StoreUnavailableError(`${keyPath} cannot be read (${messageOf(error)})`);
   }
   try {
     return parseEncryptionKey(text, `the key file ${keyPath}`);
   } catch (error) {
-    throw new SettingsStoreError(
+    throw new StoreUnavailableError(
       `${messageOf(error)}; it was left untouched: restore it from a backup`,
     );
   }

@@ -39,7 +39,7 @@ import {
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import { validateDto } from '../internal/validate-dto';
-import { InvalidRequestError } from '../errors/invalid-request.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
 import type {
   SmtpSettingsModuleOptions,
@@ -168,7 +168,7 @@ export class SmtpSettingsController {
   @ApiResponse(RATE_LIMITED_RESPONSE)
   testEmail(@Body() body: unknown): Promise<TestEmailResult> {
     return this.mailer.sendTestEmail(
-      validateDto(TestEmailDto, body, (problems) => new InvalidRequestError(problems)).to,
+      validateDto(TestEmailDto, body, (problems) => new RequestValidationError(problems)).to,
     );
   }
 

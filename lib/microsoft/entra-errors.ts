@@ -1,4 +1,4 @@
-import { MicrosoftTokenError } from '../errors/microsoft-token.error';
+import { TokenRequestFailedError } from '../errors/token-request-failed.error';
 
 /** Entra ID answers the admin can act on, by AADSTS code. */
 const KNOWN: Record<string, { field: string; message: string }> = {
@@ -28,24 +28,24 @@ const KNOWN: Record<string, { field: string; message: string }> = {
 };
 
 /**
- * Turns what MSAL threw into a `MicrosoftTokenError` that names the field to fix. The raw error is
+ * Turns what MSAL threw into a `TokenRequestFailedError` that names the field to fix. The raw error is
  * not kept: MSAL messages can echo request details, and nothing secret may reach a response or log.
  */
-export function toMicrosoftTokenError(error: unknown): MicrosoftTokenError {
+export function toMicrosoftTokenError(error: unknown): TokenRequestFailedError {
   const { errorNo, errorCode, errorMessage, message } = (error ?? {}) as Record<string, unknown>;
   const text = `${String(errorMessage ?? '')} ${String(message ?? '')}`;
   const code = errorNo ? `AADSTS${String(errorNo)}` : /AADSTS\d+/.exec(text)?.[0];
   const known = code ? KNOWN[code] : undefined;
   if (code && known)
-    return new MicrosoftTokenError(code, `${known.message} (${code})`, known.field);
+    return new TokenRequestFailedError(code, `${known.message} (${code})`, known.field);
   if (code) {
-    return new MicrosoftTokenError(
+    return new TokenRequestFailedError(
       code,
       `Microsoft Entra ID refused to issue a token (${code}); check clientId, clientSecret and tenantId`,
     );
   }
   const reason = typeof errorCode === 'string' ? errorCode : 'no answer';
-  return new MicrosoftTokenError(
+  return new TokenRequestFailedError(
     'TOKEN_REQUEST_FAILED',
     `could not get a token from Microsoft Entra ID (${reason}): check the network path to the sign-in service`,
   );

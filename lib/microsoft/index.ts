@@ -1,3 +1,3 @@
 export * from '../options/microsoft-options.interface';
-export * from '../errors/microsoft-token.error';
+export * from '../errors/token-request-failed.error';
 export * from './microsoft-token.provider';

@@ -8,7 +8,7 @@ import { authorityMetadata } from './authority-metadata';
 import { toMicrosoftTokenError } from './entra-errors';
 import { HttpsNetworkClient } from './https-network-client';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { MicrosoftTokenError } from '../errors/microsoft-token.error';
+import { TokenRequestFailedError } from '../errors/token-request-failed.error';
 import { requireOptional } from '../internal/optional-require';
 
 export interface AccessToken {
@@ -108,7 +108,7 @@ export class MicrosoftTokenProvider {
       throw toMicrosoftTokenError(error);
     }
     if (!result?.accessToken) {
-      throw new MicrosoftTokenError(
+      throw new TokenRequestFailedError(
         'TOKEN_REQUEST_FAILED',
         'Microsoft Entra ID answered without an access token',
       );
@@ -155,6 +155,6 @@ function loadMsal(): typeof import('@azure/msal-node') {
   return requireOptional(
     '@azure/msal-node',
     'Bearer authentication',
-    (message) => new MicrosoftTokenError('MSAL_MISSING', message),
+    (message) => new TokenRequestFailedError('MSAL_MISSING', message),
   );
 }

@@ -1,5 +1,5 @@
 import type { MailMessage, SentMessageInfo } from 'nodemailer';
-import { PartialDeliveryError } from '../errors/partial-delivery.error';
+import { DeliveryIncompleteError } from '../errors/delivery-incomplete.error';
 import type { ChannelKind, SendResult } from '../interfaces/send-result.interface';
 import { batches } from './recipient-policy';
 import { toSendResult } from './send-result';
@@ -24,7 +24,7 @@ export async function sendInBatches(
       last = await sendOne();
     } catch (error) {
       const sentTo = done.flatMap((b) => b.accepted);
-      throw new PartialDeliveryError(
+      throw new DeliveryIncompleteError(
         sentTo,
         recipients.filter((r) => !sentTo.includes(r)),
         error,

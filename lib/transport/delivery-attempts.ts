@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { SentMessageInfo } from 'nodemailer';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SmtpDeliveryError } from '../errors/smtp-delivery.error';
+import { DeliveryFailedError } from '../errors/delivery-failed.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
@@ -68,5 +68,5 @@ export async function sendWithRetry(
 function explained(error: unknown, target: ExplainTarget): SmtpSettingsError {
   if (error instanceof SmtpSettingsError) return error;
   const { stage, message } = explainSmtpFailure(error, target);
-  return new SmtpDeliveryError(message, stage, error);
+  return new DeliveryFailedError(message, stage, error);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyFilePath } from '../../lib/crypto/key-file';
-import { SettingsStoreError } from '../../lib/errors/settings-store.error';
+import { StoreUnavailableError } from '../../lib/errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../lib/errors/settings-version-conflict.error';
 import type { SealedSmtpSettings } from '../../lib/interfaces/smtp-settings.types';
 import { FileSmtpSettingsStore } from '../../lib/stores/file/file-smtp-settings.store';
@@ -192,7 +192,7 @@ describe('FileSmtpSettingsStore', () => {
           store.delete('default', changeBy('alice')),
         ];
         for (const attempt of attempts) {
-          await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+          await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
           await expect(attempt).rejects.toThrow(`${path} is not a valid settings file (`);
           await expect(attempt).rejects.toThrow(
             'it was left untouched: restore it from a backup or move it away',
@@ -253,7 +253,7 @@ describe('FileSmtpSettingsStore', () => {
       const before = await readFile(keyPath());
 
       const attempt = keyOf(open());
-      await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+      await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(attempt).rejects.toThrow(
         `the key file ${keyPath()} must be 32 bytes encoded in base64 (got 9 bytes)`,
       );
@@ -265,7 +265,7 @@ describe('FileSmtpSettingsStore', () => {
       const data = await readFile(join(dir, 'smtp-settings.json'));
 
       const attempt = keyOf(open());
-      await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+      await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(attempt).rejects.toThrow(
         `the key file ${keyPath()} is missing, but ${join(dir, 'smtp-settings.json')} holds secrets sealed with it, so no new key was generated: ` +
           `restore ${keyPath()} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
@@ -407,7 +407,7 @@ describe('FileSmtpSettingsStore', () => {
           await writeFile(`${lockedPath}.lock`, lock);
           const store = new FileSmtpSettingsStore({ path: lockedPath, logger });
           const attempt = store.put('default', sealedSettings(), changeBy('alice'));
-          await expect(attempt).rejects.toBeInstanceOf(SettingsStoreError);
+          await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
           await expect(attempt).rejects.toThrow(
             `${lockedPath} stayed locked for 5 s by process ${pid} on ${host}; if no process is writing settings, remove ${lockedPath}.lock`,
           );

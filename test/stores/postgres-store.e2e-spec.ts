@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import {
   PostgresSmtpSettingsStore,
-  SettingsStoreError,
+  StoreUnavailableError,
   SettingsVersionConflictError,
 } from '../../lib';
 import type { PostgresSmtpSettingsStoreOptions } from '../../lib';
@@ -261,7 +261,7 @@ describe('PostgresSmtpSettingsStore', () => {
       async () => (await backendsNamed(schema.pool, listenerApplicationName)).length === 0,
       'the listener backend to go',
     );
-    await expect(store.get('default')).rejects.toBeInstanceOf(SettingsStoreError);
+    await expect(store.get('default')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('leaves a pool it was given open, closing only its listener', async () => {

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SettingsStoreError } from '../../errors/settings-store.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { sidePathFor } from '../../internal/durable-file';
 import { codeOf } from '../../internal/error-code';
 import { messageOf } from '../../internal/message-of';
@@ -65,7 +65,7 @@ export class FileLock {
         const by = holder?.pid
           ? `process ${holder.pid} on ${holder.host ?? 'this machine'}`
           : 'a process';
-        throw new SettingsStoreError(
+        throw new StoreUnavailableError(
           `${this.path} stayed locked for ${LOCK_TIMEOUT_MS / 1000} s by ${by}; if no process is writing settings, remove ${this.lockPath}`,
         );
       }
@@ -79,14 +79,14 @@ export class FileLock {
       file = await open(this.lockPath, 'wx', 0o600);
     } catch (error) {
       if (codeOf(error) === 'EEXIST') return undefined;
-      throw new SettingsStoreError(`${this.lockPath} could not be created (${messageOf(error)})`);
+      throw new StoreUnavailableError(`${this.lockPath} could not be created (${messageOf(error)})`);
     }
     try {
       await file.writeFile(`${process.pid}\n${hostname()}\n`);
       return (await file.stat()).ino;
     } catch (error) {
       await unlink(this.lockPath).catch(() => undefined);
-      throw new SettingsStoreError(`${this.lockPath} could not be written (${messageOf(error)})`);
+      throw new StoreUnavailableError(`${this.lockPath} could not be written (${messageOf(error)})`);
     } finally {
       await file.close();
     }
@@ -124,7 +124,7 @@ export class FileLock {
       file = await open(this.lockPath, 'r');
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return undefined;
-      throw new SettingsStoreError(`${this.lockPath} cannot be read (${messageOf(error)})`);
+      throw new StoreUnavailableError(`${this.lockPath} cannot be read (${messageOf(error)})`);
     }
     try {
       // One handle for both, so that the pid and the inode belong to the same lock file.

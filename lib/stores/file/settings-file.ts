@@ -1,6 +1,6 @@
 import { readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SettingsStoreError } from '../../errors/settings-store.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { sidePathFor, syncDirectory, writeDurably } from '../../internal/durable-file';
 import { codeOf } from '../../internal/error-code';
 import { messageOf } from '../../internal/message-of';
@@ -15,12 +15,12 @@ export async function readSettingsFile(path: string): Promise<Scopes> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return new Map();
-    throw new SettingsStoreError(`${path} cannot be read (${messageOf(error)})`);
+    throw new StoreUnavailableError(`${path} cannot be read (${messageOf(error)})`);
   }
   try {
     return parseSettingsFile(text);
   } catch (error) {
-    throw new SettingsStoreError(
+    throw new StoreUnavailableError(
       `${path} is not a valid settings file (${messageOf(error)}); it was left untouched: restore it from a backup or move it away`,
     );
   }
@@ -34,7 +34,7 @@ export async function writeSettingsFile(path: string, scopes: Scopes): Promise<v
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw new SettingsStoreError(`${path} could not be written (${messageOf(error)})`);
+    throw new StoreUnavailableError(`${path} could not be written (${messageOf(error)})`);
   }
   await syncDirectory(dirname(path));
 }

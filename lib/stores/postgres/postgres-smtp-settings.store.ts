@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { LoggerService } from '@nestjs/common';
-import { SettingsStoreError } from '../../errors/settings-store.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../errors/settings-version-conflict.error';
 import { messageOf } from '../../internal/message-of';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
@@ -213,7 +213,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new SettingsStoreError('The PostgreSQL settings store is closed');
+    if (this.closing) throw new StoreUnavailableError('The PostgreSQL settings store is closed');
   }
 
   private async catchUp(client: Queryable, signal: AbortSignal): Promise<void> {

@@ -1,4 +1,4 @@
-import { SettingsStoreError } from '../../errors/settings-store.error';
+import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../errors/settings-version-conflict.error';
 import { messageOf } from '../../internal/message-of';
 import type { PostgresPool, PostgresPoolClient } from './postgres-pool';
@@ -7,10 +7,10 @@ export type Queryable = Pick<PostgresPool, 'query'>;
 
 /** A store error that says what failed; the store's own errors pass through. */
 export function storeError(what: string, error: unknown): unknown {
-  if (error instanceof SettingsStoreError || error instanceof SettingsVersionConflictError) {
+  if (error instanceof StoreUnavailableError || error instanceof SettingsVersionConflictError) {
     return error;
   }
-  return new SettingsStoreError(`The PostgreSQL settings store ${what}: ${messageOf(error)}`);
+  return new StoreUnavailableError(`The PostgreSQL settings store ${what}: ${messageOf(error)}`);
 }
 
 export async function query<R extends object>(

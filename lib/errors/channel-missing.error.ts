@@ -1,7 +1,7 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /** Neither custom settings nor a relay: there is nowhere to send mail. */
-export class NoChannelError extends SmtpSettingsError {
+export class ChannelMissingError extends SmtpSettingsError {
   readonly code = 'NO_SMTP_ROUTE';
   readonly status = 503;
 

@@ -14,7 +14,7 @@ export interface SmtpFailureDetails {
  * explains it (what to change); nodemailer's `code`, `responseCode`, `response` and `command`
  * stay available, and the original error is the `cause`.
  */
-export class SmtpDeliveryError extends SmtpSettingsError {
+export class DeliveryFailedError extends SmtpSettingsError {
   readonly status = 502;
   readonly code: string;
   readonly responseCode?: number;

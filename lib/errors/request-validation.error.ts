@@ -2,7 +2,7 @@ import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /** A request body that is not settings (a test email's address) has bad fields: every one at once. */
-export class InvalidRequestError extends SmtpSettingsError {
+export class RequestValidationError extends SmtpSettingsError {
   readonly code = 'INVALID_REQUEST';
   readonly status = 400;
 

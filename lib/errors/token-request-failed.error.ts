@@ -1,7 +1,7 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /** Entra ID refused to issue a token. `code` is the AADSTS code when Entra ID gave one. */
-export class MicrosoftTokenError extends SmtpSettingsError {
+export class TokenRequestFailedError extends SmtpSettingsError {
   readonly status = 502;
 
   constructor(
