@@ -79,14 +79,18 @@ export class FileLock {
       file = await open(this.lockPath, 'wx', 0o600);
     } catch (error) {
       if (codeOf(error) === 'EEXIST') return undefined;
-      throw new StoreUnavailableError(`${this.lockPath} could not be created (${messageOf(error)})`);
+      throw new StoreUnavailableError(
+        `${this.lockPath} could not be created (${messageOf(error)})`,
+      );
     }
     try {
       await file.writeFile(`${process.pid}\n${hostname()}\n`);
       return (await file.stat()).ino;
     } catch (error) {
       await unlink(this.lockPath).catch(() => undefined);
-      throw new StoreUnavailableError(`${this.lockPath} could not be written (${messageOf(error)})`);
+      throw new StoreUnavailableError(
+        `${this.lockPath} could not be written (${messageOf(error)})`,
+      );
     } finally {
       await file.close();
     }
