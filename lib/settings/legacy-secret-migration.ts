@@ -6,7 +6,7 @@ import type {
   SmtpSettingsRecord,
   SmtpSettingsStore,
 } from '../interfaces/smtp-settings-store.interface';
-import { secretFieldOf, secretOf } from './secret-reuse';
+import { secretFieldOf, secretOf } from './secret-field';
 import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 
 /** Who wrote a 0.1.0 secret again as v2, in the history. */

@@ -1,23 +1,8 @@
 import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { changedDestination, DESTINATION_FIELDS } from './secret-destination';
 import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
-import type {
-  SealedSmtpSettings,
-  SecretField,
-  SmtpSettings,
-} from '../interfaces/smtp-settings.types';
-
-export function secretFieldOf(type: SmtpSettings['type']): SecretField {
-  return type === 'basic' ? 'password' : 'clientSecret';
-}
-
-/** The secret of settings of either type, sealed or not; undefined when omitted. */
-export function secretOf(
-  settings: SmtpSettingsDto | SmtpSettings | SealedSmtpSettings,
-): string | undefined {
-  const secret = settings.type === 'basic' ? settings.password : settings.clientSecret;
-  return secret ?? undefined;
-}
+import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
+import { secretFieldOf, secretOf } from './secret-field';
 
 /**
  * The problem with an omitted secret, listed with the body's other problems. An omitted secret

@@ -25,7 +25,7 @@ import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { migrateLegacySecret } from './legacy-secret-migration';
 import { destinationOf } from './secret-destination';
-import { secretFieldOf, secretOf } from './secret-reuse';
+import { secretFieldOf, secretOf } from './secret-field';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import type { SmtpSettingsChangeEvent } from '../interfaces/smtp-settings-change.interface';
