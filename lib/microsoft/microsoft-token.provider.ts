@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { rootCertificates } from 'node:tls';
+import { trustedCas } from '../options/trusted-cas';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import type { BearerSmtpSettings } from '../interfaces/smtp-settings.types';
@@ -124,9 +124,7 @@ export class MicrosoftTokenProvider {
     const host = (
       this.options.microsoft?.authorityHost ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.authorityHost
     ).replace(/\/+$/, '');
-    // The module's tls.ca, added to the system's CAs: a private CA for SMTP servers must not cut
-    // the public sign-in host off (Node's `ca` replaces the system's list).
-    const ca = this.options.tls?.ca;
+    const ca = trustedCas(this.options.tls);
     return new msal.ConfidentialClientApplication({
       auth: {
         clientId: settings.clientId,
@@ -136,9 +134,7 @@ export class MicrosoftTokenProvider {
         authorityMetadata: authorityMetadata(host, settings.tenantId),
       },
       system: {
-        ...(ca
-          ? { networkClient: new HttpsNetworkClient([...rootCertificates, ...[ca].flat()]) }
-          : {}),
+        ...(ca ? { networkClient: new HttpsNetworkClient(ca) } : {}),
         // MSAL's logs may carry request details; this module reports failures itself.
         loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => undefined },
       },

@@ -10,6 +10,7 @@ import { formatSender } from './sender';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 import { SmtpChannel, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
+import { trustedCas } from '../options/trusted-cas';
 
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
@@ -62,7 +63,7 @@ export class SmtpChannelFactory {
   relayTransportOptions(): SMTPPoolOptions {
     const transport = this.options.relay!.transport;
     const base: SMTPPoolOptions = typeof transport === 'string' ? { url: transport } : transport;
-    const ca = this.options.tls?.ca;
+    const ca = trustedCas(this.options.tls);
     return {
       ...this.poolDefaults(),
       ...base,

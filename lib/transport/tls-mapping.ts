@@ -2,6 +2,7 @@ import type { SMTPPoolOptions } from 'nodemailer';
 import { effectiveTlsMode } from '../settings/tls-mode';
 import type { SmtpSettings } from '../interfaces/smtp-settings.types';
 import type { SmtpTlsTrustOptions } from '../options/tls-options.interface';
+import { trustedCas } from '../options/trusted-cas';
 
 /**
  * The one place where "Send using TLS" becomes nodemailer options. Getting this wrong is the most
@@ -13,7 +14,8 @@ export function tlsOptionsFor(
   trust: SmtpTlsTrustOptions = {},
 ): Pick<SMTPPoolOptions, 'secure' | 'requireTLS' | 'ignoreTLS' | 'tls'> {
   // nodemailer sets the SNI name from the host itself; verification stays on whatever the caller passes.
-  const tls = { ...(trust.ca ? { ca: trust.ca } : {}), rejectUnauthorized: true };
+  const ca = trustedCas(trust);
+  const tls = { ...(ca ? { ca } : {}), rejectUnauthorized: true };
   if (!settings.useTls) return { secure: false, requireTLS: false, ignoreTLS: true, tls };
   return effectiveTlsMode(settings) === 'implicit'
     ? { secure: true, tls }
