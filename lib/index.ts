@@ -1,13 +1,119 @@
-export * from './smtp-settings.module';
-export * from './options';
-export * from './smtp-settings.decorators';
-export * from './settings';
-export * from './stores';
-export * from './upgrades';
-export * from './crypto';
-export * from './errors';
-export * from './transport';
-export * from './mailer';
-export * from './http';
-export { TestEmailDto } from './http/test-email.dto';
-export * from './microsoft';
+/*
+ * The public API, by name. Everything else in lib/ is internal and may change in any release; the
+ * API report (etc/nest-smtp-settings.api.md, checked by `npm run lint`) shows every change here.
+ */
+
+// The module and its options
+export { SmtpSettingsModule } from './smtp-settings.module';
+export { InjectSmtpSettingsStore, InjectUpgradeCenter } from './smtp-settings.decorators';
+export { SMTP_SETTINGS_MODULE_OPTIONS } from './options/smtp-settings.constants';
+export type {
+  SmtpSettingsModuleExtras,
+  SmtpSettingsModuleOptions,
+  SmtpSettingsRequest,
+} from './options/smtp-settings-options.interface';
+export type {
+  SmtpSettingsModuleAsyncOptions,
+  SmtpSettingsOptionsFactory,
+} from './options/smtp-settings-async-options.interface';
+export type { RecipientPolicy, SmtpRelayOptions } from './options/relay-options.interface';
+export type { SmtpRetryOptions } from './options/retry-options.interface';
+export type { SmtpTlsTrustOptions } from './options/tls-options.interface';
+export type { SmtpPoolOptions } from './options/pool-options.interface';
+export type { MicrosoftOptions } from './options/microsoft-options.interface';
+export type { RateLimit } from './options/rate-limit.interface';
+export { assertRelayVerifiesCertificates } from './options/relay-certificate-check';
+export { parseEncryptionKey } from './crypto/secret-sealer';
+
+// Settings: what admins configure, as the service and the REST API show it
+export { SmtpSettingsService } from './settings/smtp-settings.service';
+export type {
+  BasicSmtpSettings,
+  BearerSmtpSettings,
+  CommonSmtpSettings,
+  MailProvider,
+  SmtpAuthType,
+  SmtpSettings,
+  SmtpSettingsState,
+  SmtpSettingsView,
+  SmtpTlsMode,
+} from './interfaces/smtp-settings.types';
+export type { SmtpSettingsInput } from './interfaces/smtp-settings-input.interface';
+export type { SmtpSettingsChangeEvent } from './interfaces/smtp-settings-change.interface';
+export type { FieldProblem } from './interfaces/field-problem.interface';
+export type {
+  DeliveryView,
+  DeliveryViewReason,
+  SmtpSettingsAdminState,
+} from './http/delivery-view';
+export type { SmtpSettingsCapabilities } from './http/capabilities.interface';
+export { SMTP_SETTINGS_PROPOSALS } from './settings/smtp-settings.proposals';
+
+// Stores: the interface an implementer writes against, and the three that ship
+export { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
+export type {
+  SmtpSettingsAction,
+  SmtpSettingsChange,
+  SmtpSettingsHistoryEntry,
+  SmtpSettingsRecord,
+} from './interfaces/smtp-settings-store.interface';
+export type {
+  SealedSecret,
+  SealedSmtpSettings,
+  SecretField,
+} from './interfaces/smtp-settings.types';
+export {
+  InMemorySmtpSettingsStore,
+  type InMemorySmtpSettingsStoreOptions,
+} from './stores/in-memory-smtp-settings.store';
+export {
+  FileSmtpSettingsStore,
+  type FileSmtpSettingsStoreOptions,
+} from './stores/file/file-smtp-settings.store';
+export { PostgresSmtpSettingsStore } from './stores/postgres/postgres-smtp-settings.store';
+export type { PostgresSmtpSettingsStoreOptions } from './stores/postgres/postgres-store.options';
+export type { PostgresPool, PostgresPoolClient } from './stores/postgres/postgres-pool';
+
+// Upgrades: the product's Upgrade Center
+export { UpgradeCenter } from './interfaces/upgrade-center.interface';
+export { KNOWN_UPGRADES, SMTP_OAUTH_UPGRADE } from './upgrades/upgrades.constants';
+export {
+  checkUpgradeIds,
+  unknownUpgradeMessage,
+  type UnknownUpgradeId,
+} from './upgrades/upgrade-ids';
+
+// Sending mail
+export { MailerService } from './mailer/mailer.service';
+export { LiveSmtpTransport } from './transport/live-smtp-transport';
+export type { ChannelKind, SendResult } from './interfaces/send-result.interface';
+export type { TestEmailResult } from './interfaces/test-email-result.interface';
+export type {
+  Explanation,
+  RecipientRefusal,
+  VerifyResult,
+  VerifyStage,
+} from './interfaces/verify-result.interface';
+export type { MailEvent, MailerStatus } from './interfaces/mail-events.interface';
+
+// Errors: each has a stable `code`; SmtpSettingsExceptionFilter answers them over HTTP
+export { SmtpSettingsError } from './errors/smtp-settings.error';
+export { SmtpSettingsExceptionFilter } from './http/smtp-settings-exception.filter';
+export { SettingsValidationError } from './errors/settings-validation.error';
+export { RequestValidationError } from './errors/request-validation.error';
+export { SettingsVersionConflictError } from './errors/settings-version-conflict.error';
+export { StoreUnavailableError } from './errors/store-unavailable.error';
+export { SecretUnsealError } from './errors/secret-unseal.error';
+export { UpgradeRequiredError } from './errors/upgrade-required.error';
+export {
+  DeliveryUnavailableError,
+  type DeliveryBlockedReason,
+} from './errors/delivery-unavailable.error';
+export { DeliveryUncertainError } from './errors/delivery-uncertain.error';
+export { DeliveryFailedError, type SmtpFailureDetails } from './errors/delivery-failed.error';
+export { DeliveryIncompleteError } from './errors/delivery-incomplete.error';
+export { ChannelMissingError } from './errors/channel-missing.error';
+export { RecipientLimitExceededError } from './errors/recipient-limit-exceeded.error';
+export { SenderRequiredError } from './errors/sender-required.error';
+export { HeaderInjectionError } from './errors/header-injection.error';
+export { TokenRequestFailedError } from './errors/token-request-failed.error';

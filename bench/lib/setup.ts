@@ -5,11 +5,11 @@ import type { SMTPPoolOptions } from 'nodemailer';
 import {
   InMemorySmtpSettingsStore,
   SmtpSettingsModule,
-  tlsOptionsFor,
   type SmtpPoolOptions,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRecord,
 } from '../../lib';
+import { tlsOptionsFor } from '../../lib/transport/tls-mapping';
 import { TestAdminGuard } from '../../test/fixtures/admin.guard';
 
 /** The sinks' one account; every transporter in the benchmarks authenticates with it. */

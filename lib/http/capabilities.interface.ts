@@ -1,4 +1,4 @@
-import type { SMTP_SETTINGS_DEFAULTS } from '../settings/smtp-settings.proposals';
+import type { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
 import type { MailProvider, SmtpAuthType } from '../interfaces/smtp-settings.types';
 
 /** What the admin page needs to know before it renders the form. */
@@ -7,5 +7,5 @@ export interface SmtpSettingsCapabilities {
   providers: MailProvider[];
   upgrade: { id: string; name: string; installed: boolean };
   relay: { maxRecipients: number };
-  defaults: typeof SMTP_SETTINGS_DEFAULTS;
+  defaults: typeof SMTP_SETTINGS_PROPOSALS;
 }

@@ -57,7 +57,7 @@ import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
 import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { SMTP_SETTINGS_DEFAULTS } from '../settings/smtp-settings.proposals';
+import { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
 import {
   BasicSmtpSettingsDto,
   BearerSmtpSettingsDto,
@@ -187,7 +187,7 @@ export class SmtpSettingsController {
         maxRecipients:
           this.options.relay?.maxRecipients ?? SMTP_SETTINGS_OPTION_DEFAULTS.relay.maxRecipients,
       },
-      defaults: SMTP_SETTINGS_DEFAULTS,
+      defaults: SMTP_SETTINGS_PROPOSALS,
     };
   }
 

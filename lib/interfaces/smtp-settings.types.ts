@@ -2,7 +2,7 @@ export type SmtpAuthType = 'basic' | 'bearer';
 export type SmtpTlsMode = 'starttls' | 'implicit';
 export type MailProvider = 'microsoft';
 
-interface CommonSmtpSettings {
+export interface CommonSmtpSettings {
   hostname: string;
   username: string;
   port: number;
@@ -41,9 +41,9 @@ export type SecretField = 'password' | 'clientSecret';
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
-type Sealed<T, K extends keyof T> = Omit<T, K> & { [P in K]: SealedSecret };
 export type SealedSmtpSettings =
-  Sealed<BasicSmtpSettings, 'password'> | Sealed<BearerSmtpSettings, 'clientSecret'>;
+  | (Omit<BasicSmtpSettings, 'password'> & { password: SealedSecret })
+  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecret: SealedSecret });
 
 /**
  * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means

@@ -2,13 +2,9 @@ import { Logger } from '@nestjs/common';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import {
-  FileSmtpSettingsStore,
-  MailerService,
-  MicrosoftTokenProvider,
-  SecretSealer,
-  SmtpSettingsService,
-} from '../../lib';
+import { FileSmtpSettingsStore, MailerService, SmtpSettingsService } from '../../lib';
+import { SecretSealer } from '../../lib/crypto/secret-sealer';
+import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.provider';
 import type { Artifact } from './leak-scanner';
 
 /*
