@@ -56,7 +56,7 @@ export async function bearerTokens(): Promise<void> {
   /** One phase: new settings (a new MSAL client), then 10,000 messages; token requests counted. */
   const phase = async (lifetimeSec: number, firstId: number) => {
     entra.expiresIn = lifetimeSec;
-    await settings.update(bearer, 'bench');
+    await settings.update(bearer, { actor: 'bench' });
     const before = entra.tokenRequests;
     const connectionsBefore = sink.connections;
     const started = performance.now();

@@ -45,7 +45,7 @@ export async function scaling(): Promise<void> {
   try {
     const settings = app.get(SmtpSettingsService);
     const mailer = app.get(MailerService);
-    await settings.update(basicSettings(sink), 'bench');
+    await settings.update(basicSettings(sink), { actor: 'bench' });
 
     // Throughput as concurrency grows.
     const rows = [];
@@ -181,7 +181,7 @@ async function swapMany(
   let failed = 0;
   let pending: Promise<unknown>[] = [];
   for (let i = 0; i < SWAPS; i++) {
-    await settings.update(basicSettings(targets[(i + 1) % 2]!), 'bench');
+    await settings.update(basicSettings(targets[(i + 1) % 2]!), { actor: 'bench' });
     // Not awaited: the next swap retires this route while its messages are still in flight.
     for (let k = 0; k < 2; k++) {
       pending.push(mailer.send(benchMessage(i * 2 + k)).catch(() => void failed++));

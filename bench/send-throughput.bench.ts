@@ -36,7 +36,7 @@ export async function sendThroughput(): Promise<void> {
   );
   const raw = createTransport(pooledOptions(sink, THROUGHPUT_POOL));
   try {
-    await app.get(SmtpSettingsService).update(basicSettings(sink), 'bench');
+    await app.get(SmtpSettingsService).update(basicSettings(sink), { actor: 'bench' });
     const live = app.get(MailerService);
     const mailerModule = app.get(ModuleMailer);
     const load = (send: (i: number) => Promise<unknown>) => () =>

@@ -37,7 +37,7 @@ export async function settingsReads(): Promise<void> {
   try {
     await app
       .get(SmtpSettingsService)
-      .update(basicSettings({ host: '127.0.0.1', port: 2525 }), 'bench');
+      .update(basicSettings({ host: '127.0.0.1', port: 2525 }), { actor: 'bench' });
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };

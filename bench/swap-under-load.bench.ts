@@ -46,7 +46,8 @@ export async function swapUnderLoad(): Promise<void> {
   try {
     const settings = app.get(SmtpSettingsService);
     const mailer = app.get(MailerService);
-    const moveTo = (target: RemoteSink) => settings.update(basicSettings(target), 'bench');
+    const moveTo = (target: RemoteSink) =>
+      settings.update(basicSettings(target), { actor: 'bench' });
     const send = (firstId: number) => (i: number) => mailer.send(benchMessage(firstId + i));
     let retried = 0;
     const subscription = mailer.events$.subscribe((e) => (retried += e.attempts > 1 ? 1 : 0));

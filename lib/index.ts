@@ -26,7 +26,11 @@ export { assertRelayVerifiesCertificates } from './options/relay-certificate-che
 export { parseEncryptionKey } from './crypto/secret-sealer';
 
 // Settings: what admins configure, as the service and the REST API show it
-export { SmtpSettingsService } from './settings/smtp-settings.service';
+export {
+  SmtpSettingsService,
+  type SmtpSettingsChangeOptions,
+} from './settings/smtp-settings.service';
+export { assertTenantId } from './settings/tenant-id';
 export type {
   BasicSmtpSettings,
   BearerSmtpSettings,
@@ -105,6 +109,8 @@ export { SettingsVersionConflictError } from './errors/settings-version-conflict
 export { StoreUnavailableError } from './errors/store-unavailable.error';
 export { SecretUnsealError } from './errors/secret-unseal.error';
 export { UpgradeRequiredError } from './errors/upgrade-required.error';
+export { InvalidTenantError } from './errors/invalid-tenant.error';
+export { TenantRequiredError } from './errors/tenant-required.error';
 export {
   DeliveryUnavailableError,
   type DeliveryBlockedReason,

@@ -52,12 +52,12 @@ describe('Module options: instances, classes and functions, told apart without g
         @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
       ) {}
       isInstalled(id: string): boolean {
-        return this.options.scope === 'acme' && id === 'smtp-oauth';
+        return this.options.defaultTenant === 'acme' && id === 'smtp-oauth';
       }
     }
     const app = await start({
       store: new InMemorySmtpSettingsStore(),
-      scope: 'acme',
+      defaultTenant: 'acme',
       upgradeCenterClass: ScopedUpgradeCenter,
     });
     apps.push(app);

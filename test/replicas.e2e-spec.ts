@@ -84,8 +84,8 @@ describe('Several replicas sharing one PostgreSQL database', () => {
     return request(ctx.app.getHttpServer()).put('/smtp-settings').set(AUTH).set(headers).send(body);
   }
 
-  function versionOf(ctx: SettingsApp): number {
-    return ctx.app.get(SmtpSettingsService).get().version;
+  async function versionOf(ctx: SettingsApp): Promise<number> {
+    return (await ctx.app.get(SmtpSettingsService).get()).version;
   }
 
   /** Resolves with the change event that brings `ctx` to `version`; subscribe before the change. */
@@ -125,8 +125,8 @@ describe('Several replicas sharing one PostgreSQL database', () => {
   });
 
   it('lets exactly one of two admins saving at once on different replicas win; the other gets 412', async () => {
-    const version = versionOf(a);
-    expect(versionOf(b)).toBe(version);
+    const version = await versionOf(a);
+    expect(await versionOf(b)).toBe(version);
     const ifMatch = { 'If-Match': `"${version}"` };
     const followedByA = reaches(a, version + 1);
     const followedByB = reaches(b, version + 1);
@@ -155,7 +155,7 @@ describe('Several replicas sharing one PostgreSQL database', () => {
   });
 
   it('catches up with changes made while its listener connection was down', async () => {
-    const version = versionOf(b);
+    const version = await versionOf(b);
     const [killed] = await terminateBackends(schema.pool, listenerOfB);
     expect(killed).toEqual(expect.any(Number));
     await eventually(
@@ -168,7 +168,7 @@ describe('Several replicas sharing one PostgreSQL database', () => {
     await put(a, basicFor(second)).expect(200);
     await expect(followed).resolves.toMatchObject({ version: version + 2, origin: 'store' });
 
-    expect(versionOf(b)).toBe(version + 2);
+    expect(await versionOf(b)).toBe(version + 2);
     const sent = await b.app.get(MailerService).send({ to: 'user@example.com', text: 'latest' });
     expect(sent.settingsVersion).toBe(version + 2);
     expect(second.messages.at(-1)?.raw.toString()).toContain('latest');

@@ -245,7 +245,7 @@ describe('Stored secrets', () => {
         await expectVerifyBlocked(ctx);
         expect(attacker.connections).toBe(0);
         expect(server.connections).toBe(0);
-        expect(ctx.app.get(SmtpSettingsService).secretProblem()).toMatch(UNOPENABLE);
+        expect(await ctx.app.get(SmtpSettingsService).secretProblem()).toMatch(UNOPENABLE);
       },
     );
 
@@ -297,7 +297,7 @@ describe('Stored secrets', () => {
         changed: [],
       });
 
-      const second = await app({ store, encryptionKey: key, scope: 'tenant-2' });
+      const second = await app({ store, encryptionKey: key, defaultTenant: 'tenant-2' });
       const state = await http(second).get('/smtp-settings').set(AUTH).expect(200);
       expect(state.body.settings.passwordSet).toBe(false);
       await expectVerifyBlocked(second);

@@ -134,7 +134,7 @@ describe('SmtpSettingsModule', () => {
     const app = ref.createNestApplication({ logger: false });
     await app.init();
     await request(app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
-    expect(app.get(SmtpSettingsService).get().version).toBe(1);
+    expect((await app.get(SmtpSettingsService).get()).version).toBe(1);
     await app.close();
   });
 
@@ -178,8 +178,8 @@ describe('SmtpSettingsModule', () => {
     await request(app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
     await request(app.getHttpServer()).delete('/smtp-settings').set(AUTH).expect(204);
     expect(events).toEqual([
-      { scope: 'default', version: 1, source: 'custom', origin: 'local' },
-      { scope: 'default', version: 2, source: 'relay', origin: 'local' },
+      { tenant: 'default', version: 1, source: 'custom', origin: 'local' },
+      { tenant: 'default', version: 2, source: 'relay', origin: 'local' },
     ]);
     sub.unsubscribe();
     await app.close();
@@ -241,7 +241,7 @@ describe('SmtpSettingsModule', () => {
     );
     await request(a.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
     expect(await seen).toMatchObject({ version: 1, origin: 'store' });
-    expect(b.app.get(SmtpSettingsService).getWithSecrets().settings).toMatchObject({
+    expect((await b.app.get(SmtpSettingsService).getWithSecrets()).settings).toMatchObject({
       password: BASIC.password,
     });
     await a.app.close();

@@ -1,6 +1,6 @@
-/** Emitted after the settings changed, here or in another process. Carries no settings, so no secrets. */
+/** Emitted after a tenant's settings changed, here or in another process. Carries no settings, so no secrets. */
 export interface SmtpSettingsChangeEvent {
-  scope: string;
+  tenant: string;
   version: number;
   source: 'relay' | 'custom';
   /** `local` for a change made through this process, `store` for one another process made. */

@@ -1,6 +1,9 @@
 import type { SealedSmtpSettings } from './smtp-settings.types';
 
-/** What a store keeps for one scope. Secrets in `settings` are sealed: a store never sees plaintext. */
+/**
+ * What a store keeps for one scope (a tenant id, validated before it reaches the store). Secrets in
+ * `settings` are sealed, bound to the scope: a store never sees plaintext.
+ */
 export interface SmtpSettingsRecord {
   scope: string;
   /** Grows by one with every change, resets included. Version 0 means "never configured". */
@@ -56,10 +59,11 @@ export interface SmtpSettingsStore {
   /** Newest first. */
   history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]>;
   /**
-   * Reports changes that another process made. The listener receives the new version; it may be called
-   * for versions the caller already has, so compare before acting. Returns an unsubscribe function.
+   * Reports changes that another process made, of every scope: one subscription for all tenants.
+   * The listener receives the scope and its new version; it may be called for versions the caller
+   * already has (after a reconnect, say), so compare before acting. Returns an unsubscribe function.
    */
-  watch?(scope: string, listener: (version: number) => void): () => void;
+  watch?(listener: (scope: string, version: number) => void): () => void;
   /** Releases what the store opened itself. Called once, on application shutdown. */
   close?(): Promise<void>;
 }

@@ -39,12 +39,15 @@ export interface SmtpSettingsModuleOptions {
    */
   previousEncryptionKeys?: string[];
   /**
-   * How to tell whether an Upgrade Center upgrade (such as `smtp-oauth`) is installed: the ids of the
-   * installed upgrades, a function of an id, or an `UpgradeCenter`.
+   * How to tell whether an Upgrade Center upgrade (such as `smtp-oauth`) is installed for a tenant:
+   * the ids of the upgrades installed for every tenant, a function of an id and a tenant, or an
+   * `UpgradeCenter`.
    * @default [] (nothing installed: Bearer authentication is unavailable)
    */
   upgrades?:
-    readonly string[] | ((upgradeId: string) => boolean | Promise<boolean>) | UpgradeCenter;
+    | readonly string[]
+    | ((upgradeId: string, tenant: string) => boolean | Promise<boolean>)
+    | UpgradeCenter;
   /**
    * An `UpgradeCenter` class that Nest instantiates with dependency injection, instead of `upgrades`.
    */
@@ -66,10 +69,31 @@ export interface SmtpSettingsModuleOptions {
    */
   actor?: (req: SmtpSettingsRequest) => string | null | undefined;
   /**
-   * The settings scope. One per product installation today; per-tenant scopes can come later.
+   * How the REST routes find the caller's tenant, after the app's guards ran: derive it from what
+   * a guard authenticated (`req.user.tenantId`), never from a header or parameter the caller
+   * chooses. A route for which it returns nothing (or an invalid id) answers 403 `TENANT_REQUIRED`
+   * and touches nothing.
+   * @default every route administers `defaultTenant`
+   */
+  tenant?: (req: SmtpSettingsRequest) => string | undefined | Promise<string | undefined>;
+  /**
+   * The tenant of single-tenant apps, and of everything that names no tenant: the routes without
+   * the `tenant` option, `send()` without `{ tenant }`, the service's methods without one.
    * @default 'default'
    */
-  scope?: string;
+  defaultTenant?: string;
+  /**
+   * How many tenants' custom SMTP pools may be open at once; beyond that, the least recently used
+   * one is closed (it finishes its messages first). Bounds open sockets to `maxOpenRoutes` × pool size.
+   * @default 100
+   */
+  maxOpenRoutes?: number;
+  /**
+   * A tenant's custom SMTP pool closes when it sent nothing for this long, in milliseconds; the
+   * next message opens it again.
+   * @default 300000 (5 minutes)
+   */
+  routeIdleTimeoutMs?: number;
   /**
    * How many history entries a store keeps and `GET /history` returns.
    * @default 100

@@ -3,8 +3,10 @@
  * The `@default` tags of the option types repeat these values for readers of the API docs.
  */
 export const SMTP_SETTINGS_OPTION_DEFAULTS = {
-  /** The scope that single-tenant products use; per-tenant scopes can come later. */
-  scope: 'default',
+  /** The tenant of single-tenant apps, and of everything that names none. */
+  defaultTenant: 'default',
+  maxOpenRoutes: 100,
+  routeIdleTimeoutMs: 300_000,
   path: 'smtp-settings',
   dataFile: '.data/smtp-settings.json',
   historyLimit: 100,

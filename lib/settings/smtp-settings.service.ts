@@ -6,10 +6,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
-import { SecretSealer } from '../crypto/secret-sealer';
+import type { SecretSealer } from '../crypto/secret-sealer';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { SecretUnsealError } from '../errors/secret-unseal.error';
 import { SettingsValidationError } from '../errors/settings-validation.error';
+import { messageOf } from '../internal/message-of';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import {
   SMTP_SETTINGS_MODULE_OPTIONS,
@@ -24,7 +25,6 @@ import {
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { migrateLegacySecret } from './legacy-secret-migration';
-import { destinationOf } from './secret-destination';
 import { secretFieldOf, secretOf } from './secret-field';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
@@ -36,55 +36,56 @@ import type {
   SmtpSettingsState,
 } from '../interfaces/smtp-settings.types';
 import { validateSmtpSettings } from './validation/validate-smtp-settings';
+import { assertTenantId } from './tenant-id';
+import { TenantRecords } from './tenant-records';
+import { TenantSecrets } from './tenant-secrets';
 
-/** The stored secret of one record, opened once, or why it cannot be. */
-interface Opened {
-  record: SmtpSettingsRecord;
-  result: SmtpSettings | SecretUnsealError;
+/** Who makes a change, the version it expects (`If-Match`), and the tenant it is for. */
+export interface SmtpSettingsChangeOptions {
+  actor?: string | null;
+  expectedVersion?: number;
+  /** @default the module's `defaultTenant` */
+  tenant?: string;
 }
 
 /**
- * The settings of one scope. Reads are served from memory; the store is read at start-up and again
- * whenever it reports a change that another process made.
+ * The settings of every tenant. A tenant's record is read from the store on its first use and then
+ * served from memory; one subscription to the store's change feed reloads only the tenant that
+ * another process changed. Every method takes the tenant last, `defaultTenant` when left out.
  */
 @Injectable()
 export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SmtpSettings');
   private readonly changes = new Subject<SmtpSettingsChangeEvent>();
-  private readonly scope: string;
-  private record: SmtpSettingsRecord | null = null;
-  private opened?: Opened;
+  /** The tenant of every call that names none: the `defaultTenant` option, validated. */
+  readonly defaultTenant: string;
+  private readonly records = new TenantRecords((tenant) => this.load(tenant));
+  private readonly secrets: TenantSecrets;
   private unwatch?: () => void;
 
-  /** Every change, made here or by another process. The live transport rebuilds on it. */
+  /** Every change of every tenant, made here or by another process. The live transport follows it. */
   readonly changes$: Observable<SmtpSettingsChangeEvent> = this.changes.asObservable();
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     @Inject(SmtpSettingsStore) private readonly store: SmtpSettingsStore,
-    @Inject(SMTP_SETTINGS_SEALER) private readonly sealer: SecretSealer,
+    @Inject(SMTP_SETTINGS_SEALER) sealer: SecretSealer,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {
-    this.scope = options.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.scope;
+    this.defaultTenant = assertTenantId(
+      options.defaultTenant ?? SMTP_SETTINGS_OPTION_DEFAULTS.defaultTenant,
+      'The defaultTenant option',
+    );
+    this.secrets = new TenantSecrets(sealer);
   }
 
-  /** Reads the settings, follows the store, and reseals a secret that 0.1.0 sealed. */
+  /**
+   * Follows the store, and reads the default tenant, so that a store that cannot be read stops the
+   * start; other tenants are read on first use.
+   */
   async onModuleInit(): Promise<void> {
-    this.record = await this.store.get(this.scope);
-    this.unwatch = this.store.watch?.(this.scope, (version) => void this.follow(version));
-    const unwritten = await migrateLegacySecret({
-      scope: this.scope,
-      store: this.store,
-      logger: this.logger,
-      current: () => this.record,
-      accept: (record, origin) => this.accept(record, origin),
-      reseal: (settings) => {
-        const field = secretFieldOf(settings.type);
-        const plaintext = this.sealer.openLegacy(secretOf(settings) ?? '', field);
-        return this.seal({ ...settings, [field]: plaintext } as SmtpSettings);
-      },
-    });
-    if (unwritten) this.record = unwritten;
+    this.unwatch = this.store.watch?.((scope, version) => void this.follow(scope, version));
+    await this.records.get(this.defaultTenant);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -93,11 +94,12 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     await this.store.close?.();
   }
 
-  /** The current settings as an admin may see them: no secret, masked or not. */
-  get(): SmtpSettingsState {
-    const record = this.record;
+  /** A tenant's settings as an admin may see them: no secret, masked or not. */
+  async get(tenant?: string): Promise<SmtpSettingsState> {
+    const id = this.tenantOf(tenant);
+    const record = await this.records.get(id);
     const settings = record?.settings ?? null;
-    const problem = this.secretProblem();
+    const problem = this.problemOf(id, record);
     return {
       source: settings ? 'custom' : 'relay',
       version: record?.version ?? 0,
@@ -109,89 +111,103 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   }
 
   /**
-   * The settings with their secrets in plaintext, for the transport only; everything else reads
-   * `get()`. `null` means the relay.
+   * A tenant's settings with their secrets in plaintext, for the transport only; everything else
+   * reads `get()`. `null` means the relay.
    * Throws `DeliveryUnavailableError` ('secret-unavailable') when the stored secret cannot be
    * opened: it is never sent anywhere, and nothing else is sent in its place.
    */
-  getWithSecrets(): { version: number; settings: SmtpSettings | null } {
-    const record = this.record;
-    if (!record?.settings) return { version: record?.version ?? 0, settings: null };
-    const result = this.openCurrent(record);
+  async getWithSecrets(
+    tenant?: string,
+  ): Promise<{ version: number; settings: SmtpSettings | null }> {
+    const id = this.tenantOf(tenant);
+    const record = await this.records.get(id);
+    const result = record && this.secrets.openRecord(id, record);
     if (result instanceof SecretUnsealError) {
       throw new DeliveryUnavailableError('secret-unavailable', adminMessageOf(result));
     }
-    return { version: record.version, settings: result };
+    return { version: record?.version ?? 0, settings: result };
   }
 
   /**
-   * Why the saved settings cannot send, in the admin's words, when their stored secret cannot be
-   * opened (the wrong key, or an altered record); `null` when it can, or nothing is saved.
+   * Why a tenant's saved settings cannot send, in the admin's words, when their stored secret
+   * cannot be opened (the wrong key, an altered record, or one copied from another tenant); `null`
+   * when it can, or nothing is saved.
    */
-  secretProblem(): string | null {
-    const record = this.record;
-    if (!record?.settings) return null;
-    const result = this.openCurrent(record);
-    return result instanceof SecretUnsealError ? adminMessageOf(result) : null;
-  }
-
-  /**
-   * Validates and saves new settings. `input` is untrusted: it is checked field by field, and an
-   * omitted secret reuses the stored one only under the re-entry rule. With `expectedVersion`, a
-   * stale version throws `SettingsVersionConflictError` and nothing is written.
-   */
-  async update(
-    input: unknown,
-    actor: string | null,
-    expectedVersion?: number,
-  ): Promise<SmtpSettingsState> {
-    const before = this.record?.settings ?? null;
-    const { settings, secretEntered } = await this.validateAgainst(input, before);
-    const record = await this.store.put(
-      this.scope,
-      this.seal(settings),
-      {
-        at: new Date().toISOString(),
-        by: actor,
-        changed: changedFields(before, settings, secretEntered),
-        historyLimit: this.options.historyLimit,
-      },
-      expectedVersion,
-    );
-    this.accept(record, 'local');
-    return this.get();
+  async secretProblem(tenant?: string): Promise<string | null> {
+    const id = this.tenantOf(tenant);
+    return this.problemOf(id, await this.records.get(id));
   }
 
   /**
    * Validates settings that are not saved (for verify): the same rules and re-entry rule as `update`.
    */
-  async validate(input: unknown): Promise<SmtpSettings> {
-    return (await this.validateAgainst(input, this.record?.settings ?? null)).settings;
+  async validate(input: unknown, tenant?: string): Promise<SmtpSettings> {
+    const id = this.tenantOf(tenant);
+    const stored = (await this.records.get(id))?.settings ?? null;
+    return (await this.validateAgainst(id, input, stored)).settings;
+  }
+
+  /**
+   * Validates and saves a tenant's new settings. `input` is untrusted: it is checked field by field,
+   * and an omitted secret reuses the stored one only under the re-entry rule. With
+   * `expectedVersion`, a stale version throws `SettingsVersionConflictError` and nothing is written.
+   */
+  async update(
+    input: unknown,
+    options: SmtpSettingsChangeOptions = {},
+  ): Promise<SmtpSettingsState> {
+    const id = this.tenantOf(options.tenant);
+    const before = (await this.records.get(id))?.settings ?? null;
+    const { settings, secretEntered } = await this.validateAgainst(id, input, before);
+    const record = await this.store.put(
+      id,
+      this.secrets.seal(id, settings),
+      this.changeOf(options, changedFields(before, settings, secretEntered)),
+      options.expectedVersion,
+    );
+    this.accept(id, record, 'local');
+    return this.get(id);
   }
 
   /** Back to the vendor relay. */
-  async reset(actor: string | null, expectedVersion?: number): Promise<SmtpSettingsState> {
-    const before = this.record?.settings ?? null;
+  async reset(options: SmtpSettingsChangeOptions = {}): Promise<SmtpSettingsState> {
+    const id = this.tenantOf(options.tenant);
+    const before = (await this.records.get(id))?.settings ?? null;
     const record = await this.store.delete(
-      this.scope,
-      {
-        at: new Date().toISOString(),
-        by: actor,
-        changed: changedFields(before, null),
-        historyLimit: this.options.historyLimit,
-      },
-      expectedVersion,
+      id,
+      this.changeOf(options, changedFields(before, null)),
+      options.expectedVersion,
     );
-    this.accept(record, 'local');
-    return this.get();
+    this.accept(id, record, 'local');
+    return this.get(id);
   }
 
-  /** Newest first: who changed which fields, never their values. */
-  history(): Promise<SmtpSettingsHistoryEntry[]> {
+  /** A tenant's changes, newest first: who changed which fields, never their values. */
+  history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
+    const id = this.tenantOf(tenant);
     return this.store.history(
-      this.scope,
+      id,
       this.options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit,
     );
+  }
+
+  /** Checked before anything reaches a store, a log line or a sealed secret's binding. */
+  private tenantOf(tenant: string | undefined): string {
+    return tenant === undefined ? this.defaultTenant : assertTenantId(tenant, 'The tenant');
+  }
+
+  private changeOf(options: SmtpSettingsChangeOptions, changed: string[]) {
+    return {
+      at: new Date().toISOString(),
+      by: options.actor ?? null,
+      changed,
+      historyLimit: this.options.historyLimit,
+    };
+  }
+
+  private problemOf(tenant: string, record: SmtpSettingsRecord | null): string | null {
+    const result = record && this.secrets.openRecord(tenant, record);
+    return result instanceof SecretUnsealError ? adminMessageOf(result) : null;
   }
 
   /**
@@ -199,11 +215,12 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
    * only when the body omits it and may reuse it.
    */
   private async validateAgainst(
+    tenant: string,
     input: unknown,
     stored: SealedSmtpSettings | null,
   ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
     const dto = validateSmtpSettings(input, stored);
-    await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication');
+    await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication', 'request', tenant);
     const field = secretFieldOf(dto.type);
     const given = secretOf(dto);
     if (given !== undefined) {
@@ -215,7 +232,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     // validateSmtpSettings allowed the reuse, so `stored` has this type and destination.
     let secret: string;
     try {
-      secret = this.openSecret(stored!);
+      secret = this.secrets.open(tenant, stored!);
     } catch (error) {
       if (!(error instanceof SecretUnsealError)) throw error;
       throw new SettingsValidationError([{ field, message: adminMessageOf(error) }]);
@@ -226,66 +243,56 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
     };
   }
 
-  /** A change another process made: reload, since the notification carries no settings. */
-  private async follow(version: number): Promise<void> {
-    if (version <= (this.record?.version ?? 0)) return;
+  /** A tenant's first use: its record, with a secret that 0.1.0 sealed resealed. */
+  private async load(tenant: string): Promise<SmtpSettingsRecord | null> {
+    let record = await this.store.get(tenant);
+    const unwritten = await migrateLegacySecret({
+      scope: tenant,
+      store: this.store,
+      logger: this.logger,
+      current: () => record,
+      accept: (newer, origin) => {
+        if (record && newer.version <= record.version) return;
+        record = newer;
+        this.emit(tenant, newer, origin);
+      },
+      reseal: (settings) => this.secrets.reseal(tenant, settings),
+    });
+    return unwritten ?? record;
+  }
+
+  /**
+   * A change another process made: reload the tenant, since the notification carries no settings.
+   * A tenant never loaded here is left alone: its first use reads the store.
+   */
+  private async follow(tenant: string, version: number): Promise<void> {
     try {
-      const record = await this.store.get(this.scope);
-      if (record) this.accept(record, 'store');
+      const current = await this.records.loaded(tenant);
+      if (current === undefined || version <= (current?.version ?? 0)) return;
+      const record = await this.store.get(tenant);
+      if (record) this.accept(tenant, record, 'store');
     } catch (error) {
       this.logger.error(
-        `Could not reload the SMTP settings after a change: ${(error as Error).message}`,
+        `Could not reload the SMTP settings of tenant ${tenant} after a change: ${messageOf(error)}`,
       );
     }
   }
 
-  private accept(record: SmtpSettingsRecord, origin: SmtpSettingsChangeEvent['origin']): void {
-    // Writes and reloads can finish out of order; versions only grow, so the highest one wins.
-    if (this.record && record.version <= this.record.version) return;
-    this.record = record;
+  private accept(
+    tenant: string,
+    record: SmtpSettingsRecord,
+    origin: SmtpSettingsChangeEvent['origin'],
+  ): void {
+    if (this.records.accept(tenant, record)) this.emit(tenant, record, origin);
+  }
+
+  private emit(tenant: string, record: SmtpSettingsRecord, origin: 'local' | 'store'): void {
     this.changes.next({
-      scope: this.scope,
+      tenant,
       version: record.version,
       source: record.settings ? 'custom' : 'relay',
       origin,
     });
-  }
-
-  /** Opened at most once per record, when first needed. */
-  private openCurrent(record: SmtpSettingsRecord): SmtpSettings | SecretUnsealError {
-    if (this.opened?.record !== record) {
-      let result: SmtpSettings | SecretUnsealError;
-      try {
-        const settings = record.settings!;
-        result = {
-          ...settings,
-          [secretFieldOf(settings.type)]: this.openSecret(settings),
-        } as SmtpSettings;
-      } catch (error) {
-        if (!(error instanceof SecretUnsealError)) throw error;
-        result = error;
-      }
-      this.opened = { record, result };
-    }
-    return this.opened.result;
-  }
-
-  private seal(settings: SmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings.type);
-    const sealed = this.sealer.seal(secretOf(settings)!, this.bindingOf(settings));
-    return { ...settings, [field]: sealed } as SealedSmtpSettings;
-  }
-
-  private openSecret(settings: SealedSmtpSettings): string {
-    return this.sealer.open(secretOf(settings) ?? '', this.bindingOf(settings));
-  }
-
-  private bindingOf(settings: SmtpSettings | SealedSmtpSettings) {
-    return {
-      scope: this.scope,
-      field: secretFieldOf(settings.type),
-      destination: destinationOf(settings),
-    };
   }
 }
 

@@ -67,8 +67,8 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
   }
 
   /** Lets several module instances that share this store (as in tests) follow each other's saves. */
-  watch(scope: string, listener: (version: number) => void): () => void {
-    return this.listeners.add(scope, listener);
+  watch(listener: (scope: string, version: number) => void): () => void {
+    return this.listeners.add(listener);
   }
 
   private apply(

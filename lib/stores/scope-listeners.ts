@@ -1,46 +1,35 @@
-export type VersionListener = (version: number) => void;
+/** Hears that a scope changed, and its new version. */
+export type ChangeListener = (scope: string, version: number) => void;
 
-/** The listeners that stores' `watch` registers, per scope. */
+/** The listeners that stores' `watch` registers: each hears every scope. */
 export class ScopeListeners {
-  private readonly byScope = new Map<string, Set<VersionListener>>();
+  private readonly listeners = new Set<ChangeListener>();
 
   /** @param onError hears a listener that throws, so that the other listeners still run. */
   constructor(private readonly onError: (error: unknown) => void) {}
 
-  /** How many scopes have listeners. */
+  /** How many listeners there are. */
   get size(): number {
-    return this.byScope.size;
+    return this.listeners.size;
   }
 
   /** Adds a listener; the returned function removes it, and is safe to call twice. */
-  add(scope: string, listener: VersionListener): () => void {
-    let set = this.byScope.get(scope);
-    if (!set) this.byScope.set(scope, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      // Only this set: after it emptied once, a later watch of the scope made a new one.
-      if (set.size === 0 && this.byScope.get(scope) === set) this.byScope.delete(scope);
-    };
-  }
-
-  has(scope: string): boolean {
-    return this.byScope.has(scope);
-  }
-
-  scopes(): string[] {
-    return [...this.byScope.keys()];
+  add(listener: ChangeListener): () => void {
+    // A wrapper, so that one function watching twice is two subscriptions, removed one at a time.
+    const entry: ChangeListener = (scope, version) => listener(scope, version);
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
   }
 
   clear(): void {
-    this.byScope.clear();
+    this.listeners.clear();
   }
 
-  /** Calls every listener of the scope, in the caller's turn. */
+  /** Calls every listener, in the caller's turn. A listener removed meanwhile is skipped. */
   emit(scope: string, version: number): void {
-    for (const listener of this.byScope.get(scope) ?? []) {
+    for (const listener of this.listeners) {
       try {
-        listener(version);
+        listener(scope, version);
       } catch (error) {
         this.onError(error);
       }

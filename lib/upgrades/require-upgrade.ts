@@ -10,7 +10,7 @@ const UPGRADE_BY_AUTH_TYPE: Partial<Record<SmtpAuthType, { id: string; name: str
 };
 
 /**
- * The one upgrade check. `request`: settings an admin sends now, refused with `UpgradeRequiredError`
+ * The one upgrade check, for one tenant. `request`: settings an admin sends now, refused with `UpgradeRequiredError`
  * (403). `saved`: settings saved before their upgrade was removed, which fail closed with
  * `DeliveryUnavailableError` ('upgrade-removed', 503) and never fall back to another server.
  */
@@ -18,10 +18,11 @@ export async function requireUpgradeFor(
   upgrades: UpgradeCenter,
   authType: SmtpAuthType | undefined,
   feature: string,
-  kind: 'request' | 'saved' = 'request',
+  kind: 'request' | 'saved',
+  tenant: string,
 ): Promise<void> {
   const upgrade = authType && UPGRADE_BY_AUTH_TYPE[authType];
-  if (!upgrade || (await upgrades.isInstalled(upgrade.id))) return;
+  if (!upgrade || (await upgrades.isInstalled(upgrade.id, tenant))) return;
   if (kind === 'request') throw new UpgradeRequiredError(upgrade.id, upgrade.name, feature);
   throw new DeliveryUnavailableError(
     'upgrade-removed',

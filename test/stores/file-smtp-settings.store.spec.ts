@@ -295,7 +295,9 @@ describe('FileSmtpSettingsStore', () => {
   describe('watch', () => {
     it('reports a change written by another instance on the same file', async () => {
       const watcher = open();
-      const changed = new Promise<number>((resolve) => watcher.watch('default', resolve));
+      const changed = new Promise<number>((resolve) =>
+        watcher.watch((scope, version) => scope === 'default' && resolve(version)),
+      );
 
       await open().put('default', sealedSettings(), changeBy('alice'));
       await expect(changed).resolves.toBe(1);
@@ -306,11 +308,10 @@ describe('FileSmtpSettingsStore', () => {
       await writer.put('default', sealedSettings(), changeBy('alice'));
       const watcher = open();
       const seen: Array<[string, number]> = [];
-      watcher.watch('other', (version) => seen.push(['other', version]));
       const reset = new Promise<void>((resolve) =>
-        watcher.watch('default', (version) => {
-          seen.push(['default', version]);
-          if (version === 2) resolve();
+        watcher.watch((scope, version) => {
+          seen.push([scope, version]);
+          if (scope === 'default' && version === 2) resolve();
         }),
       );
 
@@ -326,7 +327,7 @@ describe('FileSmtpSettingsStore', () => {
       const versions: number[] = [];
       let recovered!: () => void;
       const done = new Promise<void>((resolve) => (recovered = resolve));
-      watcher.watch('default', (version) => {
+      watcher.watch((_scope, version) => {
         versions.push(version);
         if (version === 1) recovered();
       });

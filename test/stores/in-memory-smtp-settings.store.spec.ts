@@ -18,10 +18,10 @@ describe('InMemorySmtpSettingsStore', () => {
 
   it('tells a listener on the same instance about every put and delete, after the call returns', async () => {
     const store = new InMemorySmtpSettingsStore();
-    const seen: number[] = [];
+    const seen: Array<[string, number]> = [];
     const twoChanges = new Promise<void>((resolve) => {
-      store.watch('default', (version) => {
-        seen.push(version);
+      store.watch((scope, version) => {
+        seen.push([scope, version]);
         if (seen.length === 2) resolve();
       });
     });
@@ -29,13 +29,16 @@ describe('InMemorySmtpSettingsStore', () => {
     await store.put('default', sealedSettings(), changeBy('alice'));
     await store.delete('default', changeBy('alice'));
     await twoChanges;
-    expect(seen).toEqual([1, 2]);
+    expect(seen).toEqual([
+      ['default', 1],
+      ['default', 2],
+    ]);
   });
 
   it('calls listeners asynchronously, never inside the writer', async () => {
     const store = new InMemorySmtpSettingsStore();
     let called = false;
-    store.watch('default', () => (called = true));
+    store.watch(() => (called = true));
 
     const writing = store.put('default', sealedSettings(), changeBy('alice'));
     expect(called).toBe(false);
@@ -44,23 +47,27 @@ describe('InMemorySmtpSettingsStore', () => {
     expect(called).toBe(true);
   });
 
-  it('stops calling a listener once unsubscribed, and only for its own scope', async () => {
+  it('stops calling a listener once unsubscribed, and tells the others of every scope', async () => {
     const store = new InMemorySmtpSettingsStore();
-    const other: number[] = [];
+    const seen: Array<[string, number]> = [];
     const unsubscribed: number[] = [];
-    const stop = store.watch('default', (version) => unsubscribed.push(version));
-    const otherScope = new Promise<void>((resolve) =>
-      store.watch('other', (version) => {
-        other.push(version);
-        resolve();
+    const stop = store.watch((_scope, version) => unsubscribed.push(version));
+    const twoScopes = new Promise<void>((resolve) =>
+      store.watch((scope, version) => {
+        seen.push([scope, version]);
+        if (seen.length === 2) resolve();
       }),
     );
+    stop();
     stop();
 
     await store.put('default', sealedSettings(), changeBy('alice'));
     await store.put('other', sealedSettings(), changeBy('alice'));
-    await otherScope;
-    expect(other).toEqual([1]);
+    await twoScopes;
+    expect(seen).toEqual([
+      ['default', 1],
+      ['other', 1],
+    ]);
     expect(unsubscribed).toEqual([]);
   });
 

@@ -41,11 +41,15 @@ interface Watcher {
   stop(): void;
 }
 
-/** Watches a scope, keeping every version reported. The store reports one as soon as it listens. */
+/**
+ * Watches every scope, keeping the versions reported for `scope`. Once listening, the store reports
+ * where each written scope stands.
+ */
 function watcher(store: PostgresSmtpSettingsStore, scope = 'default'): Watcher {
   const seen: number[] = [];
   const waiting = new Set<(version: number) => void>();
-  const stop = store.watch(scope, (version) => {
+  const stop = store.watch((changed, version) => {
+    if (changed !== scope) return;
     seen.push(version);
     for (const check of waiting) check(version);
   });
@@ -181,19 +185,20 @@ describe('PostgresSmtpSettingsStore', () => {
     }
   });
 
-  it('tells a watcher on another replica about a change, for its scope only', async () => {
+  it('tells a watcher on another replica which scope changed, and its version', async () => {
     const tablePrefix = uniqueName('t');
     const writer = track(storeOn({ tablePrefix }));
     const reader = track(storeOn({ tablePrefix }));
+    await writer.put('other', sealedSettings(), changeBy('alice'));
     const other = watcher(reader, 'other');
     const watching = watcher(reader);
-    // Once listening, the reader reports where each scope stands: version 0.
-    await Promise.all([other.until(any), watching.until(any)]);
+    // Once listening, the reader reports where each written scope stands.
+    await other.until(any);
 
     await writer.put('default', sealedSettings(), changeBy('alice'));
-    await expect(watching.until((version) => version > 0)).resolves.toBe(1);
-    expect(watching.seen).toEqual([0, 1]);
-    expect(other.seen).toEqual([0]);
+    await expect(watching.until(any)).resolves.toBe(1);
+    expect(watching.seen).toEqual([1]);
+    expect(other.seen).toEqual([1]);
   });
 
   it('reconnects after its listener connection is killed and reports the changes it missed', async () => {
@@ -208,6 +213,7 @@ describe('PostgresSmtpSettingsStore', () => {
         reconnect: { initialDelayMs: 400, maxDelayMs: 400 },
       }),
     );
+    await writer.put('default', sealedSettings(), changeBy('alice'));
     const watching = watcher(reader);
     await watching.until(any);
     const [killed] = await terminateBackends(schema.pool, listenerApplicationName);
@@ -217,11 +223,11 @@ describe('PostgresSmtpSettingsStore', () => {
       'the listener backend to go',
     );
 
-    await writer.put('default', sealedSettings(), changeBy('alice'));
     await writer.put('default', sealedSettings({ port: 2525 }), changeBy('alice'));
-    await expect(watching.until((version) => version === 2)).resolves.toBe(2);
-    // Both notifications went out while nobody listened: version 2 came from reading the table.
-    expect(watching.seen).toEqual([0, 2]);
+    await writer.put('default', sealedSettings({ port: 2526 }), changeBy('alice'));
+    await expect(watching.until((version) => version === 3)).resolves.toBe(3);
+    // Both notifications went out while nobody listened: version 3 came from reading the table.
+    expect(watching.seen).toEqual([1, 3]);
     const now = await backendsNamed(schema.pool, listenerApplicationName);
     expect(now).toHaveLength(1);
     expect(now[0]).not.toBe(killed);

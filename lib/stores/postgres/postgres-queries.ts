@@ -74,9 +74,8 @@ export const updateRecordAt = (t: PostgresTables) =>
 export const selectVersion = (t: PostgresTables) =>
   `SELECT version FROM ${t.records} WHERE scope = $1`;
 
-/** $1 scopes: the version of each that was ever written. */
-export const selectVersions = (t: PostgresTables) =>
-  `SELECT scope, version FROM ${t.records} WHERE scope = ANY($1::text[])`;
+/** The version of every scope ever written: what a listener that missed notifications catches up on. */
+export const selectVersions = (t: PostgresTables) => `SELECT scope, version FROM ${t.records}`;
 
 /** $1 scope, $2 version, $3 at, $4 by, $5 action, $6 changed. */
 export const insertHistory = (t: PostgresTables) =>

@@ -101,9 +101,15 @@ export class SmtpVerifier {
 
   /** The saved settings, or the relay; throws a domain error when nothing may be sent. */
   private async currentChannel(feature: string): Promise<AdminChannel> {
-    const { version, settings } = this.settings.getWithSecrets();
+    const { version, settings } = await this.settings.getWithSecrets();
     if (settings) {
-      await requireUpgradeFor(this.upgrades, settings.type, feature);
+      await requireUpgradeFor(
+        this.upgrades,
+        settings.type,
+        feature,
+        'request',
+        this.settings.defaultTenant,
+      );
       return this.customChannel(version, settings);
     }
     if (!this.channels.hasRelay) throw new ChannelMissingError();
