@@ -288,7 +288,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       expect(warning).toContain('nothing accepts connections');
       expect(warning).not.toContain(USERS.mailer);
       expect(retried.filter((l) => /retrying in/.test(l))).toHaveLength(2);
-      expect(ctx.app.get(MailerService).status()).toMatchObject({
+      expect(await ctx.app.get(MailerService).status()).toMatchObject({
         lastError: { code: 'ESOCKET', message: expect.stringContaining('nothing accepts') },
         lastSuccessAt: null,
       });
@@ -533,7 +533,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       });
       expect(server.connections).toBe(0);
       expect(entra.tokenRequests).toBe(0);
-      expect(mailer.status()).toMatchObject({
+      expect(await mailer.status()).toMatchObject({
         route: 'custom',
         lastError: { code: 'DELIVERY_UNAVAILABLE' },
       });
@@ -553,7 +553,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       reason: 'secret-unavailable',
     });
     expect(server.connections).toBe(0);
-    expect(mailer.status()).toMatchObject({
+    expect(await mailer.status()).toMatchObject({
       route: 'custom',
       lastError: { code: 'DELIVERY_UNAVAILABLE' },
     });

@@ -446,7 +446,7 @@ describe('Mail delivery through the live transport', () => {
         ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' }),
       ).rejects.toMatchObject({ responseCode: 554 });
       expect(events).toEqual([expect.objectContaining({ type: 'failed', attempts: 1 })]);
-      expect(ctx.app.get(MailerService).status()).toMatchObject({
+      expect(await ctx.app.get(MailerService).status()).toMatchObject({
         route: 'custom',
         settingsVersion: 1,
         lastError: { code: 'EENVELOPE' },
@@ -488,7 +488,7 @@ describe('Mail delivery through the live transport', () => {
     for (let i = 0; i < 10; i++) await configure(ctx, basicFor(i % 2 === 0 ? a : b));
     const result = await ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
     expect(built).toHaveBeenCalledTimes(1);
-    expect(built).toHaveBeenCalledWith(10, expect.objectContaining({ port: b.port }));
+    expect(built).toHaveBeenCalledWith('default', 10, expect.objectContaining({ port: b.port }));
     expect(result.settingsVersion).toBe(10);
     expect(b.messages).toHaveLength(1);
     built.mockRestore();

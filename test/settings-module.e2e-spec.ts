@@ -228,7 +228,7 @@ describe('SmtpSettingsModule', () => {
     const app = ref.createNestApplication({ logger: false });
     await app.init();
     await request(app.getHttpServer()).get('/smtp-settings').expect(404);
-    expect(app.get(MailerService).status()).toBeDefined();
+    await expect(app.get(MailerService).status()).resolves.toBeDefined();
     await app.close();
   });
 

@@ -4,6 +4,8 @@ import type { ChannelKind } from './send-result.interface';
 export type MailEvent =
   | {
       type: 'sent';
+      /** The tenant the message was sent for. */
+      tenant: string;
       messageId: string;
       /** The channel the message took. */
       route: ChannelKind;
@@ -14,6 +16,8 @@ export type MailEvent =
     }
   | {
       type: 'failed';
+      /** The tenant the message was sent for. */
+      tenant: string;
       messageId?: string;
       /** The channel the message tried; absent when there was none. */
       route?: ChannelKind;
@@ -23,7 +27,10 @@ export type MailEvent =
       attempts: number;
     };
 
-/** The channel the next message takes, what went wrong last, and when mail last went out. */
+/**
+ * For one tenant: the channel its next message takes, what went wrong last, and when its mail last
+ * went out.
+ */
 export interface MailerStatus {
   /** The channel the next message takes; `none` when neither settings nor a relay exist. */
   route: ChannelKind | 'none';

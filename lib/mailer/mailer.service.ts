@@ -8,14 +8,18 @@ import type { TestEmailResult } from '../interfaces/test-email-result.interface'
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
+import type { TenantMailer } from '../interfaces/tenant-mailer.interface';
+import { assertTenantId } from '../settings/tenant-id';
 import { assertNoHeaderInjection } from './header-guard';
 
 export type { TestEmailResult } from '../interfaces/test-email-result.interface';
 export type { SendResult } from '../interfaces/send-result.interface';
 
 /**
- * Sends mail through whatever the admin configured: the custom SMTP server, or the relay with its
- * recipient limit. `from` and `replyTo` default to the configured sender and reply-to.
+ * Sends mail through whatever the tenant's admin configured: the custom SMTP server, or the relay
+ * with its recipient limit. `from` and `replyTo` default to the configured sender and reply-to.
+ * Every method takes `{ tenant }`; without it, the default tenant (`'default'`), as single-tenant
+ * apps use it.
  */
 @Injectable()
 export class MailerService implements OnApplicationShutdown {
@@ -28,40 +32,62 @@ export class MailerService implements OnApplicationShutdown {
     this.transporter = createTransport(transport);
   }
 
-  async send(message: SendMailOptions): Promise<SendResult> {
+  /** Sends `message` for the tenant; an invalid tenant id throws `InvalidTenantError`, sending nothing. */
+  async send(message: SendMailOptions, options?: { tenant?: string }): Promise<SendResult> {
+    const tenant = this.tenantOf(options);
     assertNoHeaderInjection(message);
-    return this.transporter.sendMail(message);
+    // nodemailer hands unknown fields to the transport as they are: the tenant travels in them.
+    return this.transporter.sendMail({ ...message, tenant } as SendMailOptions);
   }
 
   /**
    * Connects, says EHLO, negotiates TLS and authenticates, without sending anything. Checks the
-   * saved settings (or the relay), or `settings`, an unsaved body validated as `PUT` would: invalid
-   * settings throw `SettingsValidationError`.
+   * tenant's saved settings (or the relay), or `settings`, an unsaved body validated as `PUT`
+   * would: invalid settings throw `SettingsValidationError`.
    */
-  verify(settings?: SmtpSettingsInput): Promise<VerifyResult> {
-    return this.verifier.verify(settings);
+  async verify(settings?: SmtpSettingsInput, options?: { tenant?: string }): Promise<VerifyResult> {
+    return this.verifier.verify(settings, this.tenantOf(options));
   }
 
   /**
-   * A short message from the configured sender through the current channel, to prove delivery. It
-   * goes over a connection of its own with the admin timeouts, never the pool, and is not retried:
-   * every failure is a result that says where it happened and what to change.
+   * A short message from the tenant's configured sender through its current channel, to prove
+   * delivery. It goes over a connection of its own with the admin timeouts, never the pool, and is
+   * not retried: every failure is a result that says where it happened and what to change.
    */
-  sendTestEmail(to: string): Promise<TestEmailResult> {
+  async sendTestEmail(to: string, options?: { tenant?: string }): Promise<TestEmailResult> {
+    const tenant = this.tenantOf(options);
     assertNoHeaderInjection({ to });
-    return this.verifier.sendTestEmail(to);
+    return this.verifier.sendTestEmail(to, tenant);
   }
 
-  status(): MailerStatus {
-    return this.transport.status();
+  /** The tenant's channel, last failure and last success; never throws for a valid tenant. */
+  async status(tenant?: string): Promise<MailerStatus> {
+    return this.transport.status(this.tenantOf({ tenant }));
   }
 
-  /** Every message sent or failed, including those sent through @nestjs-modules/mailer. */
+  /** The same methods, bound to one tenant. The id is checked now: an invalid one throws. */
+  forTenant(tenant: string): TenantMailer {
+    const id = assertTenantId(tenant, 'forTenant()');
+    const options = { tenant: id };
+    return {
+      tenant: id,
+      send: (message) => this.send(message, options),
+      verify: (settings) => this.verify(settings, options),
+      sendTestEmail: (to) => this.sendTestEmail(to, options),
+      status: () => this.status(id),
+    };
+  }
+
+  /** Every message sent or failed, of every tenant, also those sent through @nestjs-modules/mailer. */
   get events$(): Observable<MailEvent> {
     return this.transport.events$;
   }
 
   onApplicationShutdown(): void {
     this.transporter.close();
+  }
+
+  private tenantOf(options: { tenant?: string } | undefined): string {
+    return assertTenantId(options?.tenant ?? this.transport.defaultTenant, 'the tenant option');
   }
 }

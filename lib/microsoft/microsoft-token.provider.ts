@@ -27,44 +27,69 @@ export type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessT
 const RENEWAL_MARGIN_MS = 5 * 60_000;
 
 interface Client {
-  key: string;
   app: ConfidentialClientApplication;
   token?: AccessToken & { obtainedAt: number };
   pending?: Promise<AccessToken>;
+  /** The channels sending with this client; it is dropped, secret and token, when none does. */
+  channels: number;
+}
+
+/** The tokens a channel signs in with, while it is open. */
+export interface TokenLease {
+  tokens: TokenSource;
+  /** The channel closed: the client goes once no channel of its tenant and version needs it. */
+  release(): void;
 }
 
 /**
- * Client-credentials tokens for Microsoft 365 SMTP (XOAUTH2). One MSAL client per settings version;
- * concurrent connections share one request, and the endpoint is asked again only near expiry or
- * when the server refused the newest token.
+ * Client-credentials tokens for Microsoft 365 SMTP (XOAUTH2). One MSAL client per tenant and
+ * settings version, kept while a channel sends with it; concurrent connections share one request,
+ * and the endpoint is asked again only near expiry or when the server refused the newest token.
  */
 @Injectable()
 export class MicrosoftTokenProvider {
-  private current?: Client;
+  private readonly clients = new Map<string, Client>();
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
   ) {}
 
+  /** Clients held now, one per tenant and settings version with an open channel. */
+  get size(): number {
+    return this.clients.size;
+  }
+
   /**
-   * A token for the settings of `version`. `renew`: the server refused `rejected` (or the current
-   * token, when unknown); a token that already replaced it is the answer. A new version drops the
-   * previous client, its secret and its cached token.
+   * A token for the tenant's settings of `version`. `renew`: the server refused `rejected` (or
+   * the current token, when unknown); a token that already replaced it is the answer. Without a
+   * lease for that tenant and version, the client serves this one call only.
    */
   token(
+    tenant: string,
     version: number,
     settings: BearerSmtpSettings,
     renew = false,
     rejected?: string,
   ): Promise<AccessToken> {
-    const key = `${version}`;
-    if (this.current?.key !== key) this.current = { key, app: this.createClient(settings) };
-    return this.fromClient(this.current, renew, rejected);
+    const client = this.clients.get(keyOf(tenant, version)) ?? this.newClient(settings);
+    return this.fromClient(client, renew, rejected);
   }
 
-  /** The tokens of the saved settings of `version`, for the channel that sends with them. */
-  tokensFor(version: number, settings: BearerSmtpSettings): TokenSource {
-    return (renew, rejected) => this.token(version, settings, renew, rejected);
+  /** The tokens of the tenant's saved settings of `version`, for the channel that sends with them. */
+  lease(tenant: string, version: number, settings: BearerSmtpSettings): TokenLease {
+    const key = keyOf(tenant, version);
+    const client = this.clients.get(key) ?? this.newClient(settings);
+    this.clients.set(key, client);
+    client.channels++;
+    let released = false;
+    return {
+      tokens: (renew, rejected) => this.token(tenant, version, settings, renew, rejected),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--client.channels === 0 && this.clients.get(key) === client) this.clients.delete(key);
+      },
+    };
   }
 
   /**
@@ -74,8 +99,11 @@ export class MicrosoftTokenProvider {
   oneOffTokens(settings: BearerSmtpSettings): TokenSource {
     let token: Promise<AccessToken> | undefined;
     return (renew) =>
-      (!renew && token) ||
-      (token = this.fromClient({ key: 'once', app: this.createClient(settings) }, true));
+      (!renew && token) || (token = this.fromClient(this.newClient(settings), true));
+  }
+
+  private newClient(settings: BearerSmtpSettings): Client {
+    return { app: this.createClient(settings), channels: 0 };
   }
 
   private fromClient(client: Client, renew: boolean, rejected?: string): Promise<AccessToken> {
@@ -140,6 +168,11 @@ export class MicrosoftTokenProvider {
       },
     });
   }
+}
+
+function keyOf(tenant: string, version: number): string {
+  // A tenant id never holds a space, so the key cannot be confused with another tenant's.
+  return `${tenant} ${version}`;
 }
 
 function margin(token: AccessToken & { obtainedAt: number }): number {

@@ -8,22 +8,28 @@ import {
 import type { MailMessage, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { assertTenantId } from '../settings/tenant-id';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { ChannelMissingError } from '../errors/channel-missing.error';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import { PACKAGE_VERSION } from '../internal/package-version';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
+import { ChannelRegistry, type TenantRoute } from './channel-registry';
 import type { DeliveryRun } from './delivery-attempts';
-import type { SmtpChannel } from './smtp-channel';
 import { SmtpChannelFactory } from './smtp-channel.factory';
+import { TenantDeliveryLog } from './tenant-delivery-log';
 
 /**
- * A nodemailer transport plugin that always sends through what the admin configured. Hand it to
- * `createTransport()` (or to @nestjs-modules/mailer) once; it swaps the channel behind it when the
- * settings change, without losing a message in flight. It picks the channel and reports each
- * message; the channel does the sending.
+ * A nodemailer transport plugin that always sends through what each tenant's admin configured.
+ * Hand it to `createTransport()` (or to @nestjs-modules/mailer) once; a message names its tenant
+ * in `tenant` (none: the default tenant). It keeps one channel per tenant and swaps a tenant's
+ * channel when that tenant's settings change, without losing a message in flight. It picks the
+ * channel and reports each message; the channel does the sending.
  */
 @Injectable()
 export class LiveSmtpTransport
@@ -36,24 +42,45 @@ export class LiveSmtpTransport
   private readonly events = new Subject<MailEvent>();
   /** Aborted at shutdown: retry delays and rate-limit waits end, and no channel is built again. */
   private readonly shutdown = new AbortController();
-  private channel: SmtpChannel | null = null;
-  private lastError: MailerStatus['lastError'] = null;
-  private lastSuccessAt: string | null = null;
+  private readonly registry: ChannelRegistry;
+  private readonly outcomes = new TenantDeliveryLog();
+  /** The tenant of a message that names none. */
+  readonly defaultTenant: string;
   private subscription?: Subscription;
 
-  /** Every message sent or failed, whichever API sent it. */
+  /** Every message sent or failed, whichever API sent it, each with its tenant. */
   readonly events$: Observable<MailEvent> = this.events.asObservable();
 
   constructor(
     private readonly settings: SmtpSettingsService,
     private readonly channels: SmtpChannelFactory,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
-  ) {}
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) options: SmtpSettingsModuleOptions,
+  ) {
+    this.defaultTenant = settings.defaultTenant;
+    this.registry = new ChannelRegistry(
+      {
+        settingsOf: (tenant) => settings.getWithSecrets(tenant),
+        custom: (tenant, version, saved) => channels.custom(tenant, version, saved),
+        relay: () => {
+          if (!channels.hasRelay) throw new ChannelMissingError();
+          return channels.relay();
+        },
+      },
+      {
+        maxOpen: options.maxOpenRoutes ?? DEFAULTS.maxOpenRoutes,
+        idleTimeoutMs: options.routeIdleTimeoutMs ?? DEFAULTS.routeIdleTimeoutMs,
+      },
+      this.shutdown.signal,
+    );
+  }
 
   onModuleInit(): void {
-    // Only mark the channel stale: the next message builds from the newest settings, so a burst
-    // of changes builds one transporter, not one per change.
-    this.subscription = this.settings.changes$.subscribe(() => this.retire());
+    // Only mark the tenant's channel stale: its next message builds from the newest settings, so
+    // a burst of changes builds one transporter, not one per change.
+    this.subscription = this.settings.changes$.subscribe(({ tenant }) =>
+      this.registry.retire(tenant),
+    );
   }
 
   onApplicationShutdown(): void {
@@ -64,7 +91,7 @@ export class LiveSmtpTransport
       ),
     );
     this.subscription?.unsubscribe();
-    this.retire();
+    this.registry.retireAll();
     this.events.complete();
   }
 
@@ -78,51 +105,62 @@ export class LiveSmtpTransport
     );
   }
 
-  /** Never throws: it reads what the admin saved without opening its secret. */
-  status(): MailerStatus {
-    const { source, version } = this.settings.get();
+  /** Never throws for a valid tenant: it reads what the admin saved without opening its secret. */
+  async status(tenant: string = this.defaultTenant): Promise<MailerStatus> {
+    assertTenantId(tenant);
+    const { source, version } = await this.settings.get(tenant);
     const route = source === 'custom' ? 'custom' : this.channels.hasRelay ? 'relay' : 'none';
-    return {
-      route,
-      settingsVersion: version,
-      lastError: this.lastError,
-      lastSuccessAt: this.lastSuccessAt,
-    };
+    return { route, settingsVersion: version, ...this.outcomes.of(tenant) };
+  }
+
+  /** Custom pools open now, closing ones included: at most `maxOpenRoutes`. */
+  get openCustomChannels(): number {
+    return this.registry.openCustomChannels;
   }
 
   private async deliver(mail: MailMessage): Promise<SendResult> {
+    // Checked before anything else, and never echoed further than the error: an id that is not
+    // valid reaches no log line, no event and no store.
+    const tenant = assertTenantId(
+      (mail.data as { tenant?: unknown }).tenant ?? this.defaultTenant,
+      'the tenant of the message',
+    );
     const run: DeliveryRun = { signal: this.shutdown.signal, attempts: 0 };
-    let channel: SmtpChannel | undefined;
+    let used: TenantRoute | undefined;
     try {
-      const used = (channel = this.current());
-      // Hold the channel before the first await, so that a swap in between cannot close it.
-      const info = await used.hold(async () => {
-        await this.assertAllowed(used);
-        return used.deliver(mail, run);
+      const info = await this.registry.hold(tenant, async (route) => {
+        used = route;
+        await this.assertAllowed(route, tenant);
+        return route.channel.deliver(mail, run);
       });
-      const { messageId, accepted, rejected, settingsVersion } = info;
-      this.lastSuccessAt = new Date().toISOString();
+      // The relay's channel is shared: the version is the tenant's own.
+      const result = { ...info, settingsVersion: used!.version };
+      const { messageId, accepted, rejected, settingsVersion } = result;
+      this.outcomes.succeeded(tenant);
       this.events.next({
         type: 'sent',
+        tenant,
         messageId,
-        route: used.kind,
+        route: used!.channel.kind,
         settingsVersion,
         accepted,
         rejected,
         attempts: run.attempts,
       });
-      return info;
+      return result;
     } catch (error) {
       const { code = 'ESEND', message } = error as Error & { code?: string };
-      this.lastError = { code, message, at: new Date().toISOString() };
+      this.outcomes.failed(tenant, code, message);
+      const kind = used?.channel.kind;
       // Once per message; the attempts before the last one are at debug level.
       this.logger.warn(
-        `Mail not sent (${code}, ${run.attempts} attempt(s), ${channel?.kind ?? 'no'} channel): ${message}`,
+        `Mail not sent for tenant ${tenant} (${code}, ${run.attempts} attempt(s), ${kind ?? 'no'} channel): ${message}`,
       );
       this.events.next({
         type: 'failed',
-        route: channel?.kind,
-        settingsVersion: channel?.version,
+        tenant,
+        route: kind,
+        settingsVersion: used?.version,
         code,
         message,
         attempts: run.attempts,
@@ -131,29 +169,14 @@ export class LiveSmtpTransport
     }
   }
 
-  private current(): SmtpChannel {
-    this.shutdown.signal.throwIfAborted();
-    if (this.channel) return this.channel;
-    const { version, settings } = this.settings.getWithSecrets();
-    if (settings) this.channel = this.channels.custom(version, settings);
-    else if (this.channels.hasRelay) this.channel = this.channels.relay(version);
-    else throw new ChannelMissingError();
-    return this.channel;
-  }
-
   /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
-  private async assertAllowed(channel: SmtpChannel): Promise<void> {
+  private async assertAllowed({ channel }: TenantRoute, tenant: string): Promise<void> {
     await requireUpgradeFor(
       this.upgrades,
       channel.authType,
       'Microsoft 365 (Bearer) authentication',
       'saved',
+      tenant,
     );
-  }
-
-  private retire(): void {
-    const old = this.channel;
-    this.channel = null;
-    old?.retire();
   }
 }

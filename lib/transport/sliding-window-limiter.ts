@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class SlidingWindowLimiter {
   private readonly starts: number[] = [];
   private queue: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   constructor(
     private readonly limit: number,
@@ -15,10 +16,20 @@ export class SlidingWindowLimiter {
 
   /** Resolves at this caller's turn; an aborted wait rejects and gives its place up. */
   acquire(signal?: AbortSignal): Promise<void> {
+    this.waiting++;
     const turn = this.queue.then(() => this.waitForSlot(signal));
     // A caller that gave up must not hold up the ones queued behind it.
-    this.queue = turn.catch(() => undefined);
+    this.queue = turn.then(
+      () => void this.waiting--,
+      () => void this.waiting--,
+    );
     return turn;
+  }
+
+  /** Nobody waits and no start is in the window: forgetting it now loses no budget. */
+  isIdle(): boolean {
+    const last = this.starts.at(-1);
+    return this.waiting === 0 && (last === undefined || last <= Date.now() - this.windowMs);
   }
 
   private async waitForSlot(signal?: AbortSignal): Promise<void> {

@@ -7,7 +7,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-setti
 import type { BearerSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
-import { SlidingWindowLimiter } from './sliding-window-limiter';
+import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
 import { SmtpChannel, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 import { trustedCas } from '../options/trusted-cas';
@@ -15,23 +15,27 @@ import { trustedCas } from '../options/trusted-cas';
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
 export class SmtpChannelFactory {
-  /** One per mailbox, kept across settings versions: saving settings must not reset its budget. */
-  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+  /** One per tenant's mailbox, kept across settings versions: saving must not reset its budget. */
+  private readonly limiters?: MailboxLimiters;
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly tokens: MicrosoftTokenProvider,
-  ) {}
+  ) {
+    const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
+    if (limit) this.limiters = new MailboxLimiters(limit.limit, limit.windowMs);
+  }
 
   get hasRelay(): boolean {
     return this.options.relay !== undefined;
   }
 
-  relay(version: number): SmtpChannel {
+  /** The relay's channel, shared by every tenant without settings: its version is 0. */
+  relay(): SmtpChannel {
     const relay = this.options.relay!;
     return new SmtpChannel({
       kind: 'relay',
-      version,
+      version: 0,
       target: this.relayTarget(),
       transporter: createTransport(this.relayTransportOptions()),
       defaults: { from: relay.from },
@@ -43,20 +47,26 @@ export class SmtpChannelFactory {
     });
   }
 
-  custom(version: number, settings: SmtpSettings): SmtpChannel {
-    const tokens =
-      settings.type === 'bearer' ? this.tokens.tokensFor(version, settings) : undefined;
-    return new SmtpChannel({
+  /** A tenant's channel; its tokens and its mailbox budget are let go when it closes. */
+  custom(tenant: string, version: number, settings: SmtpSettings): SmtpChannel {
+    const tokens = settings.type === 'bearer' ? this.tokens.lease(tenant, version, settings) : null;
+    const limiter = settings.type === 'bearer' ? this.bearerLimiter(tenant, settings) : undefined;
+    const channel = new SmtpChannel({
       kind: 'custom',
       version,
       target: settings,
-      transporter: createTransport(this.customTransportOptions(settings, true, tokens)),
+      transporter: createTransport(this.customTransportOptions(settings, true, tokens?.tokens)),
       defaults: { from: formatSender(settings), replyTo: settings.replyTo },
       authType: settings.type,
-      tokens,
-      limiter: settings.type === 'bearer' ? this.bearerLimiter(settings) : undefined,
+      tokens: tokens?.tokens,
+      limiter: limiter?.limiter,
       retry: this.options.retry,
     });
+    channel.onClose(() => {
+      tokens?.release();
+      limiter?.release();
+    });
+    return channel;
   }
 
   /** The relay's options; a private CA from the module options applies to it too. */
@@ -109,15 +119,13 @@ export class SmtpChannelFactory {
     } as SMTPPoolOptions;
   }
 
-  /** Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. */
-  private bearerLimiter(settings: BearerSmtpSettings): SlidingWindowLimiter | undefined {
-    const limit = this.options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
-    if (!limit) return undefined;
+  /**
+   * Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. Keyed by
+   * the tenant too, so that a tenant naming another's mailbox cannot spend that tenant's budget.
+   */
+  private bearerLimiter(tenant: string, settings: BearerSmtpSettings): LimiterLease | undefined {
     const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
-    const limiter =
-      this.limiters.get(mailbox) ?? new SlidingWindowLimiter(limit.limit, limit.windowMs);
-    this.limiters.set(mailbox, limiter);
-    return limiter;
+    return this.limiters?.lease(`${tenant} ${mailbox}`);
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {

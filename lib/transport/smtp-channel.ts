@@ -47,8 +47,10 @@ export interface ChannelSpec {
  * retired: it takes no new messages, finishes the ones it has, and closes once the last is done.
  */
 export class SmtpChannel {
-  private inflight = 0;
-  private retired = false;
+  private holders = 0;
+  private isRetired = false;
+  private isClosed = false;
+  private readonly closeListeners: Array<() => void> = [];
 
   constructor(private readonly spec: ChannelSpec) {}
 
@@ -60,6 +62,23 @@ export class SmtpChannel {
   }
   get authType(): SmtpAuthType | undefined {
     return this.spec.authType;
+  }
+  /** Messages holding the channel now. */
+  get inflight(): number {
+    return this.holders;
+  }
+  get retired(): boolean {
+    return this.isRetired;
+  }
+  /** Its pool is closed: a message must take another channel. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Runs once the pool is closed (at once when it already is): tokens and budgets let go. */
+  onClose(listener: () => void): void {
+    if (this.isClosed) listener();
+    else this.closeListeners.push(listener);
   }
 
   /**
@@ -89,18 +108,25 @@ export class SmtpChannel {
 
   /** Takes a message for the whole of its delivery, retries included, so the pool stays open. */
   async hold<T>(work: () => Promise<T>): Promise<T> {
-    this.inflight++;
+    this.holders++;
     try {
       return await work();
     } finally {
-      this.inflight--;
-      if (this.retired && this.inflight === 0) this.spec.transporter.close();
+      this.holders--;
+      if (this.isRetired && this.holders === 0) this.close();
     }
   }
 
   retire(): void {
-    this.retired = true;
-    if (this.inflight === 0) this.spec.transporter.close();
+    this.isRetired = true;
+    if (this.holders === 0) this.close();
+  }
+
+  private close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.spec.transporter.close();
+    for (const listener of this.closeListeners.splice(0)) listener();
   }
 
   /**

@@ -33,15 +33,18 @@ export class SmtpVerifier {
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
 
-  /** Unsaved settings are validated first: invalid ones throw, as PUT would. */
-  async verify(input?: unknown): Promise<VerifyResult> {
+  /**
+   * The tenant's saved settings, or `input`: unsaved settings validated first against the tenant's
+   * (invalid ones throw, as PUT would). `tenant` is a valid tenant id.
+   */
+  async verify(input: unknown, tenant: string): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
-      const settings = await this.settings.validate(input);
+      const settings = await this.settings.validate(input, tenant);
       return this.check(this.customChannel(0, settings));
     }
     let channel: AdminChannel;
     try {
-      channel = await this.currentChannel('Bearer authentication');
+      channel = await this.currentChannel('Bearer authentication', tenant);
     } catch (error) {
       // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
       if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
@@ -54,13 +57,13 @@ export class SmtpVerifier {
   }
 
   /**
-   * One short message from the configured sender through the current channel, on a connection of
-   * its own: the pool may still hold a session from before a server-side fix.
+   * One short message from the tenant's configured sender through its current channel, on a
+   * connection of its own: the pool may still hold a session from before a server-side fix.
    */
-  async sendTestEmail(to: string): Promise<TestEmailResult> {
+  async sendTestEmail(to: string, tenant: string): Promise<TestEmailResult> {
     let channel: AdminChannel;
     try {
-      channel = await this.currentChannel('Sending with Bearer authentication');
+      channel = await this.currentChannel('Sending with Bearer authentication', tenant);
     } catch (error) {
       if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
       throw error;
@@ -99,17 +102,11 @@ export class SmtpVerifier {
     }
   }
 
-  /** The saved settings, or the relay; throws a domain error when nothing may be sent. */
-  private async currentChannel(feature: string): Promise<AdminChannel> {
-    const { version, settings } = await this.settings.getWithSecrets();
+  /** The tenant's saved settings, or the relay; throws a domain error when nothing may be sent. */
+  private async currentChannel(feature: string, tenant: string): Promise<AdminChannel> {
+    const { version, settings } = await this.settings.getWithSecrets(tenant);
     if (settings) {
-      await requireUpgradeFor(
-        this.upgrades,
-        settings.type,
-        feature,
-        'request',
-        this.settings.defaultTenant,
-      );
+      await requireUpgradeFor(this.upgrades, settings.type, feature, 'request', tenant);
       return this.customChannel(version, settings);
     }
     if (!this.channels.hasRelay) throw new ChannelMissingError();
