@@ -89,6 +89,7 @@ export {
 
 // Sending mail
 export { MailerService } from './mailer/mailer.service';
+export type { TenantMailer } from './interfaces/tenant-mailer.interface';
 export { LiveSmtpTransport } from './transport/live-smtp-transport';
 export type { ChannelKind, SendResult } from './interfaces/send-result.interface';
 export type { TestEmailResult } from './interfaces/test-email-result.interface';
