@@ -1,0 +1,285 @@
+import {
+  InvalidTenantError,
+  LiveSmtpTransport,
+  MailerService,
+  SmtpSettingsService,
+  type MailEvent,
+  type SmtpSettingsModuleOptions,
+} from '../lib';
+import { createTransport } from 'nodemailer';
+import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
+
+const PASSWORD = 'tenant-password';
+
+/** Until `done()` holds; for what a peer sees only as a socket closing, which has no event here. */
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('The live transport per tenant', () => {
+  const peers: SmtpPeer[] = [];
+  const apps: SettingsApp[] = [];
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.app.close()));
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+
+  async function peer(options: SmtpPeerOptions = {}): Promise<SmtpPeer> {
+    const started = await startSmtpPeer({ users: { mailer: PASSWORD }, ...options });
+    peers.push(started);
+    return started;
+  }
+
+  async function app(options: Partial<SmtpSettingsModuleOptions> = {}) {
+    const ctx = await createSettingsApp({
+      retry: { attempts: 1 },
+      pool: { maxConnections: 1 },
+      ...options,
+    });
+    apps.push(ctx);
+    const settings = ctx.app.get(SmtpSettingsService);
+    return {
+      ...ctx,
+      mailer: ctx.app.get(MailerService),
+      settings,
+      /** Saves `target` as the tenant's server. */
+      configure: (tenant: string, target: SmtpPeer, extra: Record<string, unknown> = {}) =>
+        settings.update(
+          {
+            type: 'basic',
+            hostname: target.host,
+            port: target.port,
+            username: 'mailer',
+            password: PASSWORD,
+            senderEmail: `noreply@${tenant}.example.com`,
+            useTls: false,
+            ...extra,
+          },
+          { tenant },
+        ),
+    };
+  }
+
+  const subjectsOf = (server: SmtpPeer) => server.messages.map((m) => m.headers.subject);
+
+  it("sends each tenant's mail through its own server only, with its sender, and says so in every event", async () => {
+    const [acmeServer, globexServer] = [await peer(), await peer()];
+    const ctx = await app();
+    await ctx.configure('acme', acmeServer);
+    await ctx.configure('globex', globexServer);
+    await ctx.configure('globex', globexServer, { senderName: 'Globex' });
+    const events: MailEvent[] = [];
+    ctx.mailer.events$.subscribe((e) => events.push(e));
+
+    const acme = await ctx.mailer.send(
+      { to: 'a@example.com', subject: 'acme 1', text: 'x' },
+      {
+        tenant: 'acme',
+      },
+    );
+    const globex = await ctx.mailer
+      .forTenant('globex')
+      .send({ to: 'b@example.com', subject: 'globex 1', text: 'x' });
+
+    expect(acme).toMatchObject({ route: 'custom', settingsVersion: 1 });
+    expect(globex).toMatchObject({ route: 'custom', settingsVersion: 2 });
+    expect(subjectsOf(acmeServer)).toEqual(['acme 1']);
+    expect(subjectsOf(globexServer)).toEqual(['globex 1']);
+    expect(acmeServer.messages[0]!.envelope.from).toBe('noreply@acme.example.com');
+    expect(globexServer.messages[0]!.headers.from).toBe('Globex <noreply@globex.example.com>');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'sent', tenant: 'acme', settingsVersion: 1 }),
+      expect.objectContaining({ type: 'sent', tenant: 'globex', settingsVersion: 2 }),
+    ]);
+    await expect(ctx.mailer.forTenant('globex').status()).resolves.toMatchObject({
+      route: 'custom',
+      settingsVersion: 2,
+      lastError: null,
+      lastSuccessAt: expect.any(String),
+    });
+  });
+
+  it("keeps every tenant's mail on its own servers while 200 messages and 10 saves each interleave", async () => {
+    const servers = {
+      acme: [await peer(), await peer()],
+      globex: [await peer(), await peer()],
+    };
+    const ctx = await app({ pool: { maxConnections: 3 } });
+    await ctx.configure('acme', servers.acme[0]!);
+    await ctx.configure('globex', servers.globex[0]!);
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 200; i++) {
+      const tenant = i % 2 === 0 ? 'acme' : 'globex';
+      const sent = ctx.mailer.send(
+        { to: 'x@example.com', subject: `${tenant} ${i}`, text: 'x' },
+        { tenant },
+      );
+      // Settled below; a failed save must not leave it unhandled meanwhile.
+      sent.catch(() => undefined);
+      sends.push(sent);
+      // After every ten messages of each, both tenants move to their other server.
+      if (i % 20 === 10) {
+        const save = (i - 10) / 20;
+        await ctx.configure('acme', servers.acme[(save + 1) % 2]!);
+        await ctx.configure('globex', servers.globex[(save + 1) % 2]!);
+      }
+    }
+    const results = await Promise.allSettled(sends);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const [tenant, own] of Object.entries(servers)) {
+      const received = own.flatMap(subjectsOf);
+      expect(received).toHaveLength(100);
+      // Both of its servers took some: the saves really moved the tenant between them.
+      expect(own.map((server) => server.messages.length > 0)).toEqual([true, true]);
+      expect(received.every((subject) => subject?.startsWith(`${tenant} `))).toBe(true);
+    }
+    expect((await ctx.settings.get('acme')).version).toBe(11);
+  });
+
+  it("fails a tenant with a wrong password without touching another tenant's pool", async () => {
+    const [acmeServer, globexServer] = [await peer(), await peer()];
+    const ctx = await app();
+    await ctx.configure('globex', globexServer);
+    await ctx.mailer.send({ to: 'b@example.com', text: 'x' }, { tenant: 'globex' });
+    expect(globexServer.connections).toBe(1);
+
+    await ctx.configure('acme', acmeServer, { password: 'wrong' });
+    const acme = ctx.mailer.forTenant('acme');
+    const [failed, sent] = await Promise.allSettled([
+      acme.send({ to: 'a@example.com', text: 'x' }),
+      ctx.mailer.send({ to: 'b@example.com', text: 'x' }, { tenant: 'globex' }),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'EAUTH' } });
+    expect(sent).toMatchObject({ status: 'fulfilled', value: { route: 'custom' } });
+    expect(globexServer.connections).toBe(1);
+    expect(globexServer.messages).toHaveLength(2);
+    expect((await acme.status()).lastError).toMatchObject({ code: 'EAUTH' });
+    expect((await ctx.mailer.status('globex')).lastError).toBeNull();
+  });
+
+  it("retires only the changed tenant's channel: the other tenant's pool keeps its connection", async () => {
+    const [acmeServer, acmeNext, globexServer] = [await peer(), await peer(), await peer()];
+    const ctx = await app();
+    await ctx.configure('acme', acmeServer);
+    await ctx.configure('globex', globexServer);
+    await ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant: 'acme' });
+    await ctx.mailer.send({ to: 'b@example.com', text: 'x' }, { tenant: 'globex' });
+
+    await ctx.configure('acme', acmeNext);
+    await ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant: 'acme' });
+    await ctx.mailer.send({ to: 'b@example.com', text: 'x' }, { tenant: 'globex' });
+
+    expect(acmeNext.messages).toHaveLength(1);
+    await waitUntil(() => acmeServer.openConnections === 0, "acme's old pool to close");
+    expect(globexServer.connections).toBe(1);
+    expect(globexServer.openConnections).toBe(1);
+    expect(globexServer.messages).toHaveLength(2);
+  });
+
+  it('keeps at most maxOpenRoutes pools open, closes the least recently used, and lets its messages finish', async () => {
+    // The first tenant's server takes its time over the message, so that it is still in flight.
+    const servers = [
+      await peer({ stallMs: 300 }),
+      ...(await Promise.all([1, 2, 3, 4].map(() => peer()))),
+    ];
+    const ctx = await app({ maxOpenRoutes: 2 });
+    const tenants = servers.map((_, i) => `tenant-${i}`);
+    for (const [i, tenant] of tenants.entries()) await ctx.configure(tenant, servers[i]!);
+    const send = (i: number) =>
+      ctx.mailer.send(
+        { to: 'x@example.com', subject: `to ${i}`, text: 'x' },
+        {
+          tenant: tenants[i],
+        },
+      );
+
+    const slow = send(0);
+    await waitUntil(() => servers[0]!.openConnections === 1, 'the slow message to start');
+    await send(1);
+    // A third pool: tenant-0's is the least recently used, and is retired while it still sends.
+    const third = send(2);
+    await expect(slow).resolves.toMatchObject({ route: 'custom' });
+    await third;
+    await send(3);
+    await send(4);
+
+    expect(servers.map((s) => s.messages.length)).toEqual([1, 1, 1, 1, 1]);
+    await waitUntil(
+      () => servers.slice(0, 3).every((s) => s.openConnections === 0),
+      'the least recently used pools to close',
+    );
+    expect(servers.map((s) => s.openConnections)).toEqual([0, 0, 0, 1, 1]);
+    // A tenant whose pool was closed sends again, through a new pool.
+    await send(0);
+    expect(servers[0]!.messages).toHaveLength(2);
+    await waitUntil(() => servers[3]!.openConnections === 0, "tenant-3's pool to close");
+  });
+
+  it('closes a pool that sent nothing for routeIdleTimeoutMs, and opens it again on the next message', async () => {
+    const server = await peer();
+    const ctx = await app({ routeIdleTimeoutMs: 100 });
+    await ctx.configure('acme', server);
+    await ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant: 'acme' });
+    expect(server.openConnections).toBe(1);
+    await waitUntil(() => server.openConnections === 0, 'the idle pool to close');
+    await ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant: 'acme' });
+    expect(server.connections).toBe(2);
+    expect(server.messages).toHaveLength(2);
+  });
+
+  it('sends for tenants without settings through the one relay, with their own version', async () => {
+    const [relay, own] = [await peer({ users: undefined }), await peer()];
+    const ctx = await app({
+      relay: { transport: `smtp://${relay.host}:${relay.port}`, from: 'relay@vendor.example.com' },
+    });
+    await ctx.configure('acme', own);
+    await ctx.settings.reset({ tenant: 'acme' });
+    const events: MailEvent[] = [];
+    ctx.mailer.events$.subscribe((e) => events.push(e));
+
+    const results = await Promise.all(
+      ['acme', 'globex', 'initech'].map((tenant) =>
+        ctx.mailer.send({ to: 'x@example.com', subject: tenant, text: 'x' }, { tenant }),
+      ),
+    );
+    expect(results.map((r) => [r.route, r.settingsVersion])).toEqual([
+      ['relay', 2],
+      ['relay', 0],
+      ['relay', 0],
+    ]);
+    expect(events.map((e) => e.tenant).sort()).toEqual(['acme', 'globex', 'initech']);
+    expect(relay.messages).toHaveLength(3);
+    // One pool for all of them.
+    expect(relay.connections).toBe(1);
+    expect(own.connections).toBe(0);
+    await expect(ctx.mailer.status('globex')).resolves.toMatchObject({ route: 'relay' });
+  });
+
+  it('refuses an invalid tenant id before anything is sent or reported', async () => {
+    const server = await peer();
+    const ctx = await app();
+    await ctx.configure('default', server);
+    const events: MailEvent[] = [];
+    ctx.mailer.events$.subscribe((e) => events.push(e));
+    for (const tenant of ['../etc', '', 'a/b', 'x'.repeat(65)]) {
+      await expect(
+        ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant }),
+      ).rejects.toBeInstanceOf(InvalidTenantError);
+      await expect(ctx.mailer.status(tenant)).rejects.toBeInstanceOf(InvalidTenantError);
+    }
+    expect(() => ctx.mailer.forTenant('../etc')).toThrow(InvalidTenantError);
+    // A transporter of the app's own, on the live transport, names the tenant in the message.
+    const transporter = createTransport(ctx.app.get(LiveSmtpTransport));
+    await expect(
+      transporter.sendMail({ to: 'a@example.com', text: 'x', tenant: '../etc' } as object),
+    ).rejects.toMatchObject({ code: 'INVALID_TENANT' });
+    expect(server.connections).toBe(0);
+    expect(events).toEqual([]);
+  });
+});
