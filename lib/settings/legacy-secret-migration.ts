@@ -15,6 +15,7 @@ export const MIGRATION_ACTOR = 'nest-smtp-settings (migration)';
 const ATTEMPTS = 3;
 
 export interface LegacySecretMigration {
+  /** The tenant, validated. */
   scope: string;
   store: SmtpSettingsStore;
   logger: Pick<Logger, 'log' | 'warn' | 'error'>;
@@ -28,11 +29,13 @@ export interface LegacySecretMigration {
 
 /**
  * Reseals a secret sealed by 0.1.0 (bound to its field name only) as v2, bound to the record as
- * found: that record is trusted, as 0.1.0 trusted it. Written back once, with `expectedVersion`:
+ * found and to its tenant (`scope`): that record is trusted, as 0.1.0 trusted it. It runs when a
+ * tenant's record is first loaded (the default tenant's at start-up), since 0.1.0 wrote only that
+ * one and a store cannot list its tenants. Written back once, with `expectedVersion`:
  * a conflict means another replica (or an admin) wrote first, so the record is read again.
  *
  * Returns the record to use from memory when the store refused the write for another reason; the
- * next start writes it.
+ * next start writes it (the first use of the tenant after it).
  */
 export async function migrateLegacySecret(
   migration: LegacySecretMigration,
@@ -48,7 +51,7 @@ export async function migrateLegacySecret(
       migrated = migration.reseal(settings);
     } catch (error) {
       if (!(error instanceof SecretUnsealError)) throw error;
-      logger.warn(`Could not migrate the SMTP settings of scope ${scope}: ${error.message}`);
+      logger.warn(`Could not migrate the SMTP settings of tenant ${scope}: ${error.message}`);
       return undefined;
     }
     try {
@@ -59,14 +62,14 @@ export async function migrateLegacySecret(
         record.version,
       );
       logger.log(
-        `Resealed the stored ${field} of scope ${scope} in the 0.2.0 format (version ${written.version})`,
+        `Resealed the stored ${field} of tenant ${scope} in the 0.2.0 format (version ${written.version})`,
       );
       migration.accept(written, 'local');
       return undefined;
     } catch (error) {
       if (!(error instanceof SettingsVersionConflictError)) {
         logger.error(
-          `Could not write the resealed ${field} of scope ${scope}; it is used from memory and written at the next start: ${(error as Error).message}`,
+          `Could not write the resealed ${field} of tenant ${scope}; it is used from memory and written at the next start: ${(error as Error).message}`,
         );
         return { ...record, settings: migrated };
       }

@@ -59,7 +59,15 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   private readonly changes = new Subject<SmtpSettingsChangeEvent>();
   /** The tenant of every call that names none: the `defaultTenant` option, validated. */
   readonly defaultTenant: string;
-  private readonly records = new TenantRecords((tenant) => this.load(tenant));
+  private readonly records = new TenantRecords({
+    load: (tenant) => this.load(tenant),
+    reload: (tenant) => this.store.get(tenant),
+    reloaded: (tenant, record) => this.emit(tenant, record, 'store'),
+    reloadFailed: (tenant, error) =>
+      this.logger.error(
+        `Could not reload the SMTP settings of tenant ${tenant} after a change: ${messageOf(error)}`,
+      ),
+  });
   private readonly secrets: TenantSecrets;
   private unwatch?: () => void;
 
@@ -84,7 +92,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
    * start; other tenants are read on first use.
    */
   async onModuleInit(): Promise<void> {
-    this.unwatch = this.store.watch?.((scope, version) => void this.follow(scope, version));
+    this.unwatch = this.store.watch?.((scope, version) => this.records.follow(scope, version));
     await this.records.get(this.defaultTenant);
   }
 
@@ -183,7 +191,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   }
 
   /** A tenant's changes, newest first: who changed which fields, never their values. */
-  history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
+  async history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
     const id = this.tenantOf(tenant);
     return this.store.history(
       id,
@@ -259,23 +267,6 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
       reseal: (settings) => this.secrets.reseal(tenant, settings),
     });
     return unwritten ?? record;
-  }
-
-  /**
-   * A change another process made: reload the tenant, since the notification carries no settings.
-   * A tenant never loaded here is left alone: its first use reads the store.
-   */
-  private async follow(tenant: string, version: number): Promise<void> {
-    try {
-      const current = await this.records.loaded(tenant);
-      if (current === undefined || version <= (current?.version ?? 0)) return;
-      const record = await this.store.get(tenant);
-      if (record) this.accept(tenant, record, 'store');
-    } catch (error) {
-      this.logger.error(
-        `Could not reload the SMTP settings of tenant ${tenant} after a change: ${messageOf(error)}`,
-      );
-    }
   }
 
   private accept(

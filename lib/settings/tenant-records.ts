@@ -1,15 +1,28 @@
 import type { SmtpSettingsRecord } from '../interfaces/smtp-settings-store.interface';
 
+/** Where the records come from, and who hears of newer ones. */
+export interface TenantRecordsSource {
+  /** A tenant's first read (with its migration); a failure is not kept, the next use tries again. */
+  load(tenant: string): Promise<SmtpSettingsRecord | null>;
+  /** Reads a tenant again, after another process changed it. */
+  reload(tenant: string): Promise<SmtpSettingsRecord | null>;
+  /** A newer record that a reload found. */
+  reloaded(tenant: string, record: SmtpSettingsRecord): void;
+  /** A reload that failed: the record in memory stays until the next change. */
+  reloadFailed(tenant: string, error: unknown): void;
+}
+
 /**
  * The records of the tenants read so far, each read from the store on its first use and kept: a
- * tenant that is never used costs nothing. Concurrent first reads of a tenant share one load.
+ * tenant that is never used costs nothing. Concurrent first reads of a tenant share one load, and
+ * a change that another process made reloads only that tenant.
  */
 export class TenantRecords {
   private readonly records = new Map<string, SmtpSettingsRecord | null>();
   private readonly loading = new Map<string, Promise<SmtpSettingsRecord | null>>();
+  private readonly reloads = new Map<string, Promise<void>>();
 
-  /** @param load reads a tenant's record from the store (and migrates it); a failure is not kept. */
-  constructor(private readonly load: (tenant: string) => Promise<SmtpSettingsRecord | null>) {}
+  constructor(private readonly source: TenantRecordsSource) {}
 
   /** How many tenants are loaded. */
   get size(): number {
@@ -21,7 +34,8 @@ export class TenantRecords {
     if (this.records.has(tenant)) return Promise.resolve(this.records.get(tenant)!);
     let pending = this.loading.get(tenant);
     if (!pending) {
-      pending = this.load(tenant)
+      pending = this.source
+        .load(tenant)
         .then((record) => {
           this.records.set(tenant, record);
           return record;
@@ -33,12 +47,16 @@ export class TenantRecords {
   }
 
   /**
-   * The record of a tenant that is loaded, after a load in flight; `undefined` for a tenant never
-   * loaded, whose next use reads the store anyway.
+   * Another process brought a tenant to `version`. A tenant never loaded here is left alone (its
+   * first use reads the store); a loaded one is read again when it is behind. One reload per
+   * tenant at a time: a burst of notifications reads it once or twice, not once each.
    */
-  async loaded(tenant: string): Promise<SmtpSettingsRecord | null | undefined> {
-    await this.loading.get(tenant)?.catch(() => undefined);
-    return this.records.get(tenant);
+  follow(tenant: string, version: number): void {
+    const next = (this.reloads.get(tenant) ?? Promise.resolve()).then(() =>
+      this.reload(tenant, version),
+    );
+    this.reloads.set(tenant, next);
+    void next.then(() => this.reloads.get(tenant) === next && this.reloads.delete(tenant));
   }
 
   /**
@@ -51,5 +69,17 @@ export class TenantRecords {
     if (current && record.version <= current.version) return false;
     this.records.set(tenant, record);
     return true;
+  }
+
+  private async reload(tenant: string, version: number): Promise<void> {
+    try {
+      // A load in flight may have read the store before this change.
+      await this.loading.get(tenant)?.catch(() => undefined);
+      if (!this.records.has(tenant) || version <= (this.records.get(tenant)?.version ?? 0)) return;
+      const record = await this.source.reload(tenant);
+      if (record && this.accept(tenant, record)) this.source.reloaded(tenant, record);
+    } catch (error) {
+      this.source.reloadFailed(tenant, error);
+    }
   }
 }

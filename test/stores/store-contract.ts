@@ -188,6 +188,30 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       await expect(store.history('default')).resolves.toHaveLength(2);
     });
 
+    it('reports the changes of every scope to one watcher, naming the scope and its version', async () => {
+      if (!store.watch) return;
+      const seen: Array<[string, number]> = [];
+      let heard!: () => void;
+      const both = new Promise<void>((resolve) => (heard = resolve));
+      const latest = (scope: string) =>
+        Math.max(0, ...seen.filter(([s]) => s === scope).map(([, v]) => v));
+      const stop = store.watch((scope, version) => {
+        seen.push([scope, version]);
+        if (latest('tenant-a') === 2 && latest('tenant-b') === 1) heard();
+      });
+      try {
+        await store.put('tenant-a', sealedSettings(), changeBy('a'));
+        await store.put('tenant-b', sealedSettings(), changeBy('b'));
+        await store.delete('tenant-a', changeBy('a'));
+        await both;
+        // A store may repeat a version it reported (after a reconnect): never one that was not written.
+        expect(new Set(seen.map(([scope]) => scope))).toEqual(new Set(['tenant-a', 'tenant-b']));
+        expect(seen.every(([, version]) => version >= 1 && version <= 2)).toBe(true);
+      } finally {
+        stop();
+      }
+    });
+
     it('returns copies, so that callers cannot change what is stored', async () => {
       const settings = sealedSettings();
       const change = changeBy('alice', ['hostname']);
