@@ -52,6 +52,8 @@ export class TenantRecords {
    * tenant at a time: a burst of notifications reads it once or twice, not once each.
    */
   follow(tenant: string, version: number): void {
+    // Most of a catch-up's thousands of scopes were never used here: nothing to schedule.
+    if (!this.records.has(tenant) && !this.loading.has(tenant)) return;
     const next = (this.reloads.get(tenant) ?? Promise.resolve()).then(() =>
       this.reload(tenant, version),
     );

@@ -69,6 +69,10 @@ export async function createTables(
          settings jsonb
        )`,
     );
+    // The primary keys are the only indexes a tenant's statements need, however many tenants
+    // there are: a record by scope; a history by (scope, version), which serves "newest first"
+    // (at most historyLimit rows) and the trim by range. A (scope, version DESC) index would
+    // duplicate it: a B-tree is read in either direction.
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.history} (
          scope text NOT NULL,
