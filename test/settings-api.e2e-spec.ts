@@ -32,6 +32,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
     it('starts on the relay at version 0 with an ETag', async () => {
       const res = await request(http).get('/smtp-settings').set(AUTH).expect(200);
       expect(res.body).toEqual({
+        tenant: 'default',
         source: 'relay',
         version: 0,
         updatedAt: null,

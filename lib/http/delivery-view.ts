@@ -18,20 +18,23 @@ export interface DeliveryView {
   lastSuccessAt: string | null;
 }
 
-/** `GET /smtp-settings` and the answer of `PUT`: the settings, and whether mail can go out. */
-export type SmtpSettingsAdminState = SmtpSettingsState & { delivery: DeliveryView };
+/**
+ * `GET /smtp-settings` and the answer of `PUT`: the tenant administered, its settings, and whether
+ * its mail can go out.
+ */
+export type SmtpSettingsAdminState = SmtpSettingsState & { tenant: string; delivery: DeliveryView };
 
-/** What decides whether mail can go out, gathered by the controller. */
+/** What decides whether one tenant's mail can go out, gathered by the controller. */
 export interface DeliveryFacts {
-  /** `SmtpSettingsService.get()`. */
+  /** `SmtpSettingsService.get(tenant)`. */
   state: SmtpSettingsState;
   /** Whether the module options configure a relay. */
   hasRelay: boolean;
-  /** Whether the `smtp-oauth` upgrade is installed; only asked about for Bearer settings. */
+  /** Whether the `smtp-oauth` upgrade is installed for the tenant; only asked about for Bearer settings. */
   bearerAllowed: boolean;
-  /** `SmtpSettingsService.secretProblem()`. */
+  /** `SmtpSettingsService.secretProblem(tenant)`. */
   secretProblem: string | null;
-  /** `MailerService.status()`. */
+  /** `MailerService.status(tenant)`. */
   status: {
     lastError: { code: string; message: string; at: string } | null;
     lastSuccessAt?: string | null;

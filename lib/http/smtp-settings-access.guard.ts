@@ -10,9 +10,11 @@ import { ModuleRef } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { resolveRequestTenant } from './request-tenant';
 
 /**
- * Runs the `guards` option in front of every route, in order, all of which must pass.
+ * Runs the `guards` option in front of every route, in order, all of which must pass; then finds
+ * the request's tenant (`resolveRequestTenant`), which the routes read with `@RequestTenant()`.
  *
  * Why not `@UseGuards(...options.guards)` on the generated controller: Nest reads guard metadata
  * when it scans modules, before any provider is created, and `forRootAsync` returns the guards
@@ -38,6 +40,8 @@ export class SmtpSettingsAccessGuard implements CanActivate {
       const result = guard.canActivate(context);
       if (!(await (isObservable(result) ? lastValueFrom(result) : result))) return false;
     }
+    // Only now: the tenant option reads what the app's guards authenticated (req.user).
+    await resolveRequestTenant(this.options, context.switchToHttp().getRequest());
     return true;
   }
 

@@ -27,6 +27,7 @@ import {
   CAPABILITIES_SCHEMA,
   DOMAIN_ERROR_SCHEMA,
   FIELD_ERRORS_SCHEMA,
+  FORBIDDEN_OR_UPGRADE_RESPONSE,
   FORBIDDEN_RESPONSE,
   HISTORY_SCHEMA,
   RATE_LIMITED_RESPONSE,
@@ -56,6 +57,7 @@ import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
 import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
+import { RequestTenant } from './request-tenant';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
 import {
@@ -71,8 +73,9 @@ interface HeaderSink {
 }
 
 /**
- * The admin REST API. The app's guards run first on every route; the module registers a subclass
- * at the `path` extra (see below), or none with `routes: false`.
+ * The admin REST API. The app's guards run first on every route, then the `tenant` option names
+ * the tenant that every route reads and changes (`@RequestTenant()`); the module registers a
+ * subclass at the `path` extra (see below), or none with `routes: false`.
  */
 @UseGuards(SmtpSettingsAccessGuard)
 @UseFilters(SmtpSettingsExceptionFilter)
@@ -91,8 +94,11 @@ export class SmtpSettingsController {
   @Get()
   @ApiOperation({ summary: 'The current settings, without secrets; the ETag is the version' })
   @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
-  async get(@Res({ passthrough: true }) res: HeaderSink): Promise<SmtpSettingsAdminState> {
-    return withEtag(res, await this.withDelivery(this.settings.get()));
+  async get(
+    @RequestTenant() tenant: string,
+    @Res({ passthrough: true }) res: HeaderSink,
+  ): Promise<SmtpSettingsAdminState> {
+    return withEtag(res, await this.withDelivery(await this.settings.get(tenant), tenant));
   }
 
   @Put()
@@ -105,20 +111,21 @@ export class SmtpSettingsController {
   @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
   @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
   @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
-  @ApiResponse({
-    status: 403,
-    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
-    schema: DOMAIN_ERROR_SCHEMA,
-  })
+  @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
   @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
   async put(
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @RequestTenant() tenant: string,
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Promise<SmtpSettingsAdminState> {
-    const state = await this.settings.update(body, this.actorOf(req), parseIfMatch(ifMatch));
-    return withEtag(res, await this.withDelivery(state));
+    const state = await this.settings.update(body, {
+      actor: this.actorOf(req),
+      expectedVersion: parseIfMatch(ifMatch),
+      tenant,
+    });
+    return withEtag(res, await this.withDelivery(state, tenant));
   }
 
   @Delete()
@@ -127,10 +134,12 @@ export class SmtpSettingsController {
   @ApiResponse({ status: 204, description: 'Mail goes through the relay again' })
   async reset(
     @Headers('if-match') ifMatch: string | undefined,
+    @RequestTenant() tenant: string,
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Promise<void> {
-    withEtag(res, await this.settings.reset(this.actorOf(req), parseIfMatch(ifMatch)));
+    const options = { actor: this.actorOf(req), expectedVersion: parseIfMatch(ifMatch), tenant };
+    withEtag(res, await this.settings.reset(options));
   }
 
   @Post('verify')
@@ -147,15 +156,11 @@ export class SmtpSettingsController {
     schema: VERIFY_RESULT_SCHEMA,
   })
   @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
-  @ApiResponse({
-    status: 403,
-    description: 'Not an admin, or Bearer without the smtp-oauth upgrade (code UPGRADE_REQUIRED)',
-    schema: DOMAIN_ERROR_SCHEMA,
-  })
+  @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
   @ApiResponse(RATE_LIMITED_RESPONSE)
-  verify(@Body() body: unknown): Promise<VerifyResult> {
+  verify(@Body() body: unknown, @RequestTenant() tenant: string): Promise<VerifyResult> {
     // Untrusted until validated: verify() checks it as PUT would before using a field.
-    return this.mailer.verify((body ?? undefined) as SmtpSettingsInput | undefined);
+    return this.mailer.verify((body ?? undefined) as SmtpSettingsInput | undefined, { tenant });
   }
 
   @Post('test-email')
@@ -166,10 +171,9 @@ export class SmtpSettingsController {
   @ApiResponse({ status: 200, schema: TEST_EMAIL_RESULT_SCHEMA })
   @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
   @ApiResponse(RATE_LIMITED_RESPONSE)
-  testEmail(@Body() body: unknown): Promise<TestEmailResult> {
-    return this.mailer.sendTestEmail(
-      validateDto(TestEmailDto, body, (problems) => new RequestValidationError(problems)).to,
-    );
+  testEmail(@Body() body: unknown, @RequestTenant() tenant: string): Promise<TestEmailResult> {
+    const { to } = validateDto(TestEmailDto, body, (p) => new RequestValidationError(p));
+    return this.mailer.sendTestEmail(to, { tenant });
   }
 
   @Get('capabilities')
@@ -177,8 +181,8 @@ export class SmtpSettingsController {
     summary: 'What the admin page offers: auth types, the upgrade, relay limit, defaults',
   })
   @ApiResponse({ status: 200, schema: CAPABILITIES_SCHEMA })
-  async capabilities(): Promise<SmtpSettingsCapabilities> {
-    const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id);
+  async capabilities(@RequestTenant() tenant: string): Promise<SmtpSettingsCapabilities> {
+    const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id, tenant);
     return {
       authTypes: installed ? ['basic', 'bearer'] : ['basic'],
       providers: ['microsoft'],
@@ -194,25 +198,28 @@ export class SmtpSettingsController {
   @Get('history')
   @ApiOperation({ summary: 'Who changed which fields, newest first (never values)' })
   @ApiResponse({ status: 200, schema: HISTORY_SCHEMA })
-  history(): Promise<SmtpSettingsHistoryEntry[]> {
-    return this.settings.history();
+  history(@RequestTenant() tenant: string): Promise<SmtpSettingsHistoryEntry[]> {
+    return this.settings.history(tenant);
   }
 
   private actorOf(req: SmtpSettingsRequest): string | null {
     return actorOf(this.options, req);
   }
 
-  /** The settings can look fine and still not send: say whether mail can go out. */
-  private async withDelivery(state: SmtpSettingsState): Promise<SmtpSettingsAdminState> {
+  /** The settings can look fine and still not send: say whether mail can go out, for this tenant. */
+  private async withDelivery(
+    state: SmtpSettingsState,
+    tenant: string,
+  ): Promise<SmtpSettingsAdminState> {
     const bearer = state.settings?.type === 'bearer';
-    const delivery = deliveryView({
-      state,
-      hasRelay: this.options.relay !== undefined,
-      bearerAllowed: !bearer || (await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id)),
-      secretProblem: this.settings.secretProblem(),
-      status: this.mailer.status(),
-    });
-    return { ...state, delivery };
+    const [bearerAllowed, secretProblem, status] = await Promise.all([
+      !bearer || this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id, tenant),
+      this.settings.secretProblem(tenant),
+      this.mailer.status(tenant),
+    ]);
+    const hasRelay = this.options.relay !== undefined;
+    const delivery = deliveryView({ state, hasRelay, bearerAllowed, secretProblem, status });
+    return { tenant, ...state, delivery };
   }
 }
 

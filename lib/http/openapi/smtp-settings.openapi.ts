@@ -25,8 +25,23 @@ const nullableString = { type: 'string', nullable: true };
 
 export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
   type: 'object',
-  required: ['source', 'version', 'updatedAt', 'updatedBy', 'settings', 'warnings', 'delivery'],
+  required: [
+    'tenant',
+    'source',
+    'version',
+    'updatedAt',
+    'updatedBy',
+    'settings',
+    'warnings',
+    'delivery',
+  ],
   properties: {
+    tenant: {
+      type: 'string',
+      description:
+        'The tenant these settings belong to: the one the tenant option found for the caller, else the default tenant',
+      example: 'default',
+    },
     source: {
       type: 'string',
       enum: ['relay', 'custom'],
@@ -111,7 +126,37 @@ export const UNAUTHORIZED_RESPONSE: OpenApiOptions = {
 };
 export const FORBIDDEN_RESPONSE: OpenApiOptions = {
   status: 403,
-  description: 'Not an admin: the application’s guards refused the request',
+  description:
+    'Not an admin (the application’s guards refused the request), or no tenant: the tenant option ' +
+    'found none for the caller, or an invalid id (code TENANT_REQUIRED); nothing was read or changed',
+  schema: {
+    type: 'object',
+    properties: {
+      statusCode: { type: 'integer', example: 403 },
+      code: { type: 'string', example: 'TENANT_REQUIRED' },
+      message: {
+        type: 'string',
+        example:
+          'This request has no tenant: the tenant option found none for the authenticated caller',
+      },
+    },
+  },
+};
+
+/** PUT and verify: the guards' and the tenant's 403, or Bearer without its upgrade. */
+export const FORBIDDEN_OR_UPGRADE_RESPONSE: OpenApiOptions = {
+  status: 403,
+  description:
+    'Not an admin, no tenant (code TENANT_REQUIRED), or Bearer without the smtp-oauth upgrade ' +
+    'installed for this tenant (code UPGRADE_REQUIRED)',
+  schema: {
+    type: 'object',
+    properties: {
+      statusCode: { type: 'integer', example: 403 },
+      code: { type: 'string', enum: ['TENANT_REQUIRED', 'UPGRADE_REQUIRED'] },
+      message: { type: 'string' },
+    },
+  },
 };
 
 /** `verify` and `test-email` are limited per admin (`adminActionsRateLimit`). */
