@@ -317,6 +317,8 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
       const reloaded = firstValueFrom(
         two.settings.changes$.pipe(filter((event) => event.tenant === A && event.version === 2)),
       );
+      // A tenant the second replica never used: its change is not even read there.
+      await one.settings.update(BASIC, { tenant: 'initech' });
       await one.settings.update({ ...BASIC, hostname: 'a2.example.com' }, { tenant: A });
       await expect(reloaded).resolves.toEqual({
         tenant: A,
@@ -332,6 +334,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
       await expect(two.settings.get(B)).resolves.toMatchObject({ version: 1 });
       expect(otherStore.reads).toContain(A);
       expect(otherStore.reads).not.toContain(B);
+      expect(otherStore.reads).not.toContain('initech');
     });
   });
 });
