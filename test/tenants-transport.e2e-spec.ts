@@ -1,12 +1,9 @@
 import {
-  InvalidTenantError,
-  LiveSmtpTransport,
   MailerService,
   SmtpSettingsService,
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../lib';
-import { createTransport } from 'nodemailer';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 
@@ -261,25 +258,28 @@ describe('The live transport per tenant', () => {
     await expect(ctx.mailer.status('globex')).resolves.toMatchObject({ route: 'relay' });
   });
 
-  it('refuses an invalid tenant id before anything is sent or reported', async () => {
-    const server = await peer();
+  it("verifies and test-emails the tenant's own server, and only the tenant's", async () => {
+    const [acmeServer, globexServer] = [await peer(), await peer()];
     const ctx = await app();
-    await ctx.configure('default', server);
-    const events: MailEvent[] = [];
-    ctx.mailer.events$.subscribe((e) => events.push(e));
-    for (const tenant of ['../etc', '', 'a/b', 'x'.repeat(65)]) {
-      await expect(
-        ctx.mailer.send({ to: 'a@example.com', text: 'x' }, { tenant }),
-      ).rejects.toBeInstanceOf(InvalidTenantError);
-      await expect(ctx.mailer.status(tenant)).rejects.toBeInstanceOf(InvalidTenantError);
-    }
-    expect(() => ctx.mailer.forTenant('../etc')).toThrow(InvalidTenantError);
-    // A transporter of the app's own, on the live transport, names the tenant in the message.
-    const transporter = createTransport(ctx.app.get(LiveSmtpTransport));
-    await expect(
-      transporter.sendMail({ to: 'a@example.com', text: 'x', tenant: '../etc' } as object),
-    ).rejects.toMatchObject({ code: 'INVALID_TENANT' });
-    expect(server.connections).toBe(0);
-    expect(events).toEqual([]);
+    await ctx.configure('acme', acmeServer);
+    await ctx.configure('globex', globexServer, { password: 'wrong' });
+
+    await expect(ctx.mailer.verify(undefined, { tenant: 'acme' })).resolves.toMatchObject({
+      ok: true,
+      route: 'custom',
+    });
+    await expect(ctx.mailer.forTenant('globex').verify()).resolves.toMatchObject({
+      ok: false,
+      stage: 'auth',
+    });
+    await expect(ctx.mailer.forTenant('initech').verify()).resolves.toMatchObject({
+      ok: false,
+      code: 'NO_SMTP_ROUTE',
+    });
+    const tested = await ctx.mailer.sendTestEmail('admin@acme.example.com', { tenant: 'acme' });
+    expect(tested).toMatchObject({ ok: true, route: 'custom', settingsVersion: 1 });
+    expect(acmeServer.messages.map((m) => m.envelope.to)).toEqual([['admin@acme.example.com']]);
+    expect(globexServer.messages).toEqual([]);
+    expect(globexServer.authAttempts.every((a) => !a.ok)).toBe(true);
   });
 });
