@@ -4,6 +4,7 @@ import { getConfigToken } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminToken } from './admin-token';
+import { DEFAULT_TENANT } from './admin-tokens.config';
 import { AppModule } from './app.module';
 import { DevInbox, type DevInboxAddress } from './dev-inbox/dev-inbox';
 import { DOCS_PATH, setupOpenApi } from './openapi';
@@ -119,12 +120,16 @@ async function announce(
   } else {
     logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
   }
-  announceUpgrades(logger, app.get(SampleUpgradeCenter), config);
-  const generated = app.get(AdminToken).generated;
-  if (generated) {
+  const tokens = app.get(AdminToken);
+  announceUpgrades(logger, app.get(SampleUpgradeCenter), tokens.tenants, config);
+  if (tokens.generated) {
     logger.log(
-      `ADMIN_TOKEN is not set; generated admin token: ${generated} ` +
-        `(open ${urls.admin}?token=${generated} to sign in)`,
+      `ADMIN_TOKEN is not set; generated admin token: ${tokens.generated} ` +
+        `(open ${urls.admin}?token=${tokens.generated} to sign in)`,
+    );
+  } else if (config.adminTokens.some((entry) => entry.tenant !== DEFAULT_TENANT)) {
+    logger.log(
+      `Admin tokens: the ones in ADMIN_TOKEN/ADMIN_TOKENS, for the tenants ${tokens.tenants.join(', ')}`,
     );
   } else {
     logger.log('Admin token: the one in ADMIN_TOKEN');
@@ -132,23 +137,36 @@ async function announce(
   return { app, urls, devInbox, dataFile };
 }
 
-/** What is installed, where it is kept, and why INSTALLED_UPGRADES may no longer apply. */
+/**
+ * What each administered tenant has installed, where it is kept, and why INSTALLED_UPGRADES may no
+ * longer apply to a tenant.
+ */
 function announceUpgrades(
   logger: Logger,
   upgrades: SampleUpgradeCenter,
+  tenants: string[],
   config: SampleConfig,
 ): void {
   const file = upgradesFile(config);
-  const installed = upgrades.list();
-  const names = installed.map((id) => `${id} (${KNOWN_UPGRADES.find((u) => u.id === id)!.name})`);
-  logger.log(
-    `Upgrades installed: ${names.length > 0 ? names.join(', ') : 'none'}; ` +
-      `changes on the admin page are kept in ${file}`,
-  );
+  const namesOf = (tenant: string): string => {
+    const names = upgrades
+      .list(tenant)
+      .map((id) => `${id} (${KNOWN_UPGRADES.find((u) => u.id === id)!.name})`);
+    return names.length > 0 ? names.join(', ') : 'none';
+  };
+  const single = tenants.length === 1 && tenants[0] === DEFAULT_TENANT;
+  const installed = single
+    ? namesOf(DEFAULT_TENANT)
+    : tenants.map((tenant) => `${tenant}: ${namesOf(tenant)}`).join('; ');
+  logger.log(`Upgrades installed: ${installed}; changes on the admin page are kept in ${file}`);
   const requested = [...new Set(config.installedUpgrades)].sort().join(',');
-  if (upgrades.origin === 'file' && requested && requested !== installed.join(',')) {
+  const overridden = tenants.filter(
+    (tenant) => upgrades.isSaved(tenant) && upgrades.list(tenant).join(',') !== requested,
+  );
+  if (requested && overridden.length > 0) {
+    const which = single ? '' : ` for ${overridden.join(', ')}`;
     logger.warn(
-      `INSTALLED_UPGRADES=${requested} is not applied: the upgrades installed and removed at run time ` +
+      `INSTALLED_UPGRADES=${requested} is not applied${which}: the upgrades installed and removed at run time ` +
         `are kept in ${file}. Delete that file to start from INSTALLED_UPGRADES again.`,
     );
   }

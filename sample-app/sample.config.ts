@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { assertRelayVerifiesCertificates, parseEncryptionKey } from '../lib';
+import { parseAdminTokens, type AdminTokenEntry } from './admin-tokens.config';
 import { SampleConfigError } from './sample-config.error';
 
 /** Environment values as strings; `undefined` (or an empty string) means unset. */
@@ -10,8 +11,11 @@ export type SampleEnv = Record<string, string | undefined>;
 export interface SampleConfig {
   /** PORT, default 3000; 0 lets the OS pick one. */
   port: number;
-  /** ADMIN_TOKEN; a random one is generated (and printed) when unset. */
-  adminToken?: string;
+  /**
+   * ADMIN_TOKEN (tenant `default`) and ADMIN_TOKENS (`token:tenant` pairs). With neither, a random
+   * token for `default` is generated (and printed).
+   */
+  adminTokens: AdminTokenEntry[];
   /** SMTP_RELAY_URL and SMTP_RELAY_FROM: the vendor relay. Unset: the embedded dev inbox. */
   relay?: { url: string; from?: string };
   /** DEV_INBOX_PORT, default 2525; only used without SMTP_RELAY_URL. */
@@ -86,7 +90,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
 
   const config: SampleConfig = {
     port: port('PORT', 3000),
-    adminToken: value('ADMIN_TOKEN'),
+    adminTokens: parseAdminTokens(value('ADMIN_TOKEN'), value('ADMIN_TOKENS'), problems),
     relay: relayUrl ? { url: relayUrl, from: value('SMTP_RELAY_FROM') } : undefined,
     devInboxPort: port('DEV_INBOX_PORT', 2525),
     dataDir: value('DATA_DIR') ?? '.data',

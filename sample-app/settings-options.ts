@@ -5,6 +5,7 @@ import {
   type SmtpSettingsModuleOptions,
   type UpgradeCenter,
 } from '../lib';
+import type { SampleAdmin } from './admin-token';
 import { AdminTokenGuard } from './admin-token.guard';
 import type { DevInbox } from './dev-inbox/dev-inbox';
 import type { SampleConfig } from './sample.config';
@@ -46,6 +47,9 @@ export async function smtpSettingsOptions(
     encryptionKey: config.encryptionKey,
     upgrades,
     guards: [AdminTokenGuard],
+    // The tenant the admin token administers, as the guard authenticated it: never a header or a
+    // parameter that the caller picks.
+    tenant: (req) => (req.user as SampleAdmin | undefined)?.tenantId,
     relay: await relayOptions(config, inbox),
     ...(config.microsoftAuthorityHost
       ? { microsoft: { authorityHost: config.microsoftAuthorityHost } }

@@ -92,7 +92,10 @@ describe('Start-up messages', () => {
         expect(h.logger.text).toContain(
           `Upgrades installed: none; changes on the admin page are kept in ${join(h.dataDir, 'upgrades.json')}`,
         );
-        expect((await h.call('GET', '/upgrades')).body).toEqual({ installed: [] });
+        expect((await h.call('GET', '/upgrades')).body).toEqual({
+          tenant: 'default',
+          installed: [],
+        });
       } finally {
         await h.close();
       }
@@ -109,7 +112,7 @@ describe('Start-up messages', () => {
       expect(installed.status).toBe(204);
       await first.app.close();
       expect(JSON.parse(await readFile(join(dataDir, 'upgrades.json'), 'utf8'))).toEqual({
-        installed: ['smtp-oauth'],
+        tenants: { default: ['smtp-oauth'] },
       });
 
       const logger = new CapturingLogger();
@@ -138,7 +141,7 @@ describe('Start-up messages', () => {
       });
       try {
         const list = await fetch(`${fourth.urls.base}/upgrades`, { headers: auth });
-        expect(await list.json()).toEqual({ installed: [] });
+        expect(await list.json()).toEqual({ tenant: 'default', installed: [] });
         expect(fourthLog.text).toContain(
           `INSTALLED_UPGRADES=smtp-oauth is not applied: the upgrades installed and removed at run time are kept in ${join(dataDir, 'upgrades.json')}`,
         );

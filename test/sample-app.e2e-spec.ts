@@ -179,7 +179,10 @@ describe('The sample app (dev inbox, file store)', () => {
 
     expect((await h.call('PUT', '/upgrades/smtp-oauth')).status).toBe(204);
     expect(await authTypes()).toEqual(['basic', 'bearer']);
-    expect((await h.call('GET', '/upgrades')).body).toEqual({ installed: ['smtp-oauth'] });
+    expect((await h.call('GET', '/upgrades')).body).toEqual({
+      tenant: 'default',
+      installed: ['smtp-oauth'],
+    });
     expect((await h.call('DELETE', '/upgrades/smtp-oauth')).status).toBe(204);
     expect(await authTypes()).toEqual(['basic']);
     expect((await h.call('PUT', '/upgrades/unknown')).status).toBe(404);

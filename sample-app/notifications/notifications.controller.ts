@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Post, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MailerService, SmtpSettingsExceptionFilter } from '../../lib';
+import type { SampleAdmin } from '../admin-token';
 import { AdminTokenGuard } from '../admin-token.guard';
+import { CurrentAdmin } from '../current-admin.decorator';
 import { fieldValidationPipe } from '../validation.pipe';
 import { NotificationDto } from './notification.dto';
 
@@ -13,8 +15,8 @@ export interface NotificationResult {
 }
 
 /**
- * A stand-in for the product's own mail: whatever the admin configured, it goes out through
- * `MailerService`. Over the relay, more than 50 recipients are refused with 422. Every failure is
+ * A stand-in for the product's own mail: whatever the caller's tenant configured, it goes out
+ * through `MailerService` for that tenant. Over the relay, more than 50 recipients are refused with 422. Every failure is
  * a domain error that the library's filter answers, with what to change in its message.
  */
 @ApiTags('Notifications (sample)')
@@ -41,15 +43,21 @@ export class NotificationsController {
     description:
       'Mail cannot go out because of the configuration: no server, an upgrade removed, a secret to enter again',
   })
-  async send(@Body() body: NotificationDto): Promise<NotificationResult> {
-    const { messageId, route, accepted, rejected } = await this.mailer.send({
-      to: body.to,
-      cc: body.cc,
-      bcc: body.bcc,
-      subject: body.subject,
-      text: body.text,
-      html: body.html,
-    });
+  async send(
+    @Body() body: NotificationDto,
+    @CurrentAdmin() admin: SampleAdmin,
+  ): Promise<NotificationResult> {
+    const { messageId, route, accepted, rejected } = await this.mailer.send(
+      {
+        to: body.to,
+        cc: body.cc,
+        bcc: body.bcc,
+        subject: body.subject,
+        text: body.text,
+        html: body.html,
+      },
+      { tenant: admin.tenantId },
+    );
     return { messageId, route, accepted, rejected };
   }
 }

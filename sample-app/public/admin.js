@@ -126,9 +126,16 @@
   function applyState(state, etag) {
     page.state = state;
     page.etag = etag;
+    renderTenant(state.tenant);
     fillForm(state.settings);
     renderBanner();
     showWarnings(state.warnings);
+  }
+
+  /** Which tenant this admin administers: the API says, from the token that signed in. */
+  function renderTenant(tenant) {
+    $('#tenant-name').textContent = tenant || '';
+    $('#tenant-line').hidden = !tenant;
   }
 
   function renderBanner() {

@@ -127,7 +127,7 @@ describe('The admin page in Chromium', () => {
     await page.locator('#upgrade-state', { hasText: 'Not installed' }).waitFor();
     expect(await bearer.isDisabled()).toBe(true);
     expect(await page.locator('input[name="type"][value="basic"]').isChecked()).toBe(true);
-    expect((await h.call('GET', '/upgrades')).body).toEqual({ installed: [] });
+    expect((await h.call('GET', '/upgrades')).body).toEqual({ tenant: 'default', installed: [] });
   });
 
   it('turns "Send using TLS" on for 587 and 465 and off for 25, and lets the admin change it', async () => {
