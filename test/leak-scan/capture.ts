@@ -89,8 +89,11 @@ if (dir) {
     SmtpSettingsService.prototype,
     'history',
     (history) =>
-      async function (this: SmtpSettingsService) {
-        const entries = await history.call(this);
+      async function (
+        this: SmtpSettingsService,
+        ...args: Parameters<SmtpSettingsService['history']>
+      ) {
+        const entries = await history.apply(this, args);
         artifacts.push({
           kind: 'history',
           where: 'SmtpSettingsService.history',
