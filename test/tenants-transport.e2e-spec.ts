@@ -179,11 +179,12 @@ describe('The live transport per tenant', () => {
     expect(globexServer.messages).toHaveLength(2);
   });
 
-  it('keeps at most maxOpenRoutes pools open, closes the least recently used, and lets its messages finish', async () => {
-    // The first tenant's server takes its time over the message, so that it is still in flight.
+  it('keeps at most maxOpenRoutes pools open, closes the least recently used, idle ones first, busy ones after their messages', async () => {
+    // The first two tenants' servers take their time over a message, so that it is in flight.
     const servers = [
       await peer({ stallMs: 300 }),
-      ...(await Promise.all([1, 2, 3, 4].map(() => peer()))),
+      await peer({ stallMs: 300 }),
+      ...(await Promise.all([1, 2, 3].map(() => peer()))),
     ];
     const ctx = await app({ maxOpenRoutes: 2 });
     const tenants = servers.map((_, i) => `tenant-${i}`);
@@ -191,30 +192,36 @@ describe('The live transport per tenant', () => {
     const send = (i: number) =>
       ctx.mailer.send(
         { to: 'x@example.com', subject: `to ${i}`, text: 'x' },
-        {
-          tenant: tenants[i],
-        },
+        { tenant: tenants[i] },
       );
+    const inFlight = (i: number) =>
+      waitUntil(() => servers[i]!.openConnections === 1, `tenant-${i}'s message to start`);
 
-    const slow = send(0);
-    await waitUntil(() => servers[0]!.openConnections === 1, 'the slow message to start');
-    await send(1);
-    // A third pool: tenant-0's is the least recently used, and is retired while it still sends.
+    const sent: string[] = [];
+    ctx.mailer.events$.subscribe((e) => sent.push(e.tenant));
+    const [first, second] = [send(0), inFlight(0).then(() => send(1))];
+    await inFlight(1);
+    // Both pools are busy: tenant-0's, the least recently used, is retired, finishes, then closes.
     const third = send(2);
-    await expect(slow).resolves.toMatchObject({ route: 'custom' });
-    await third;
+    await expect(first).resolves.toMatchObject({ route: 'custom' });
+    await expect(third).resolves.toMatchObject({ route: 'custom' });
+    // tenant-2's pool opened only once tenant-0's had closed: never three at once.
+    expect(sent.indexOf('tenant-0')).toBeLessThan(sent.indexOf('tenant-2'));
+    await second;
+    // Both pools are idle now: each new tenant closes the least recently used of them.
     await send(3);
     await send(4);
 
     expect(servers.map((s) => s.messages.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(servers.map((s) => s.connections)).toEqual([1, 1, 1, 1, 1]);
     await waitUntil(
       () => servers.slice(0, 3).every((s) => s.openConnections === 0),
       'the least recently used pools to close',
     );
     expect(servers.map((s) => s.openConnections)).toEqual([0, 0, 0, 1, 1]);
     // A tenant whose pool was closed sends again, through a new pool.
-    await send(0);
-    expect(servers[0]!.messages).toHaveLength(2);
+    await send(2);
+    expect(servers[2]!.connections).toBe(2);
     await waitUntil(() => servers[3]!.openConnections === 0, "tenant-3's pool to close");
   });
 

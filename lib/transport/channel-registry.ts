@@ -141,11 +141,18 @@ export class ChannelRegistry {
     return { channel, version };
   }
 
-  /** Retires least recently used channels until enough are closing for the builds that wait. */
+  /**
+   * Retires least recently used channels until enough are closing for the builds that wait. Idle
+   * ones first: they close at once, while a busy one frees its slot only when its messages are done.
+   */
   private makeRoom(): void {
-    for (const [tenant, entry] of this.entries) {
-      if (this.closing.size >= this.slots.waiting) return;
-      if (entry.channel && !entry.channel.retired) this.retire(tenant);
+    for (const idleOnly of [true, false]) {
+      for (const [tenant, { channel }] of this.entries) {
+        if (this.closing.size >= this.slots.waiting) return;
+        if (channel && !channel.retired && (!idleOnly || channel.inflight === 0)) {
+          this.retire(tenant);
+        }
+      }
     }
   }
 
