@@ -486,7 +486,7 @@ describe('Stored secrets', () => {
 
       const restart = fileApp();
       await expect(restart).rejects.toThrow(
-        `the key file ${join(dir, 'smtp-settings.key')} is missing, but ${path} holds secrets sealed with it`,
+        `the key file ${join(dir, 'smtp-settings.key')} is missing, but ${join(dir, 'smtp-settings')} holds secrets sealed with it`,
       );
       await expect(restart).rejects.toThrow(
         /restore .+ from a backup, or set the encryptionKey option .+, or delete .+ to start over/,

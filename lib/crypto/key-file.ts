@@ -3,19 +3,26 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { StoreUnavailableError } from '../errors/store-unavailable.error';
-import { sidePathFor, syncDirectory, writeDurably } from '../internal/durable-file';
+import {
+  removeDeadSideFiles,
+  sidePathFor,
+  syncDirectory,
+  writeDurably,
+} from '../internal/durable-file';
 import { codeOf } from '../internal/error-code';
 import { messageOf } from '../internal/message-of';
 import { parseEncryptionKey } from './secret-sealer';
 
 export interface KeyFileOptions {
-  /** The data file whose secrets the key seals. The key file is `<name>.key` beside it. */
-  dataFile: string;
+  /** The key file (keyFilePath). */
+  keyFile: string;
+  /** What holds the secrets the key seals, as error messages name it. */
+  data: string;
   /**
-   * Whether the data file already holds sealed secrets. A new key could never open them: every save
-   * and verify would then fail, so a lost key file stops the start and the admin chooses.
+   * A file that already holds sealed secrets, or undefined. A new key could never open them: every
+   * save and verify would then fail, so a lost key file stops the start and the admin chooses.
    */
-  holdsSealedSecrets: () => Promise<boolean>;
+  findSealedSecrets: () => Promise<string | undefined>;
   /** Hears where a key file was generated; never the key. */
   logger: LoggerService;
 }
@@ -28,44 +35,45 @@ export function keyFilePath(dataFile: string): string {
 }
 
 /**
- * The key in the key file beside the data file, created (32 random bytes, base64, mode 0600) when
- * there is none. Several processes starting at once agree on one key.
+ * The key in the key file, created (32 random bytes, base64, mode 0600) when there is none. Several
+ * processes starting at once agree on one key.
  */
 export async function loadOrCreateKeyFile(options: KeyFileOptions): Promise<Buffer> {
-  const { dataFile, logger } = options;
-  const keyPath = keyFilePath(dataFile);
-  const existing = await readKeyFile(keyPath);
+  const { keyFile, data, logger } = options;
+  const existing = await readKeyFile(keyFile);
   if (existing) return existing;
-  if (await options.holdsSealedSecrets()) {
+  const sealed = await options.findSealedSecrets();
+  if (sealed !== undefined) {
     throw new StoreUnavailableError(
-      `the key file ${keyPath} is missing, but ${dataFile} holds secrets sealed with it, so no new key was generated: ` +
-        `restore ${keyPath} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
-        `or delete ${dataFile} to start over (the SMTP settings must then be entered again)`,
+      `the key file ${keyFile} is missing, but ${data} holds secrets sealed with it (first found in ${sealed}), so no new key was generated: ` +
+        `restore ${keyFile} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
+        `or delete ${data} to start over (the SMTP settings must then be entered again)`,
     );
   }
-  const dir = dirname(dataFile);
+  const dir = dirname(keyFile);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // What a process killed while generating a key left behind.
+  await removeDeadSideFiles(keyFile);
   const key = randomBytes(32);
-  // Written aside (named like the data file's temp files, so that the same cleanup finds it), then
-  // linked into place: the key file never exists half-written, and the link fails with EEXIST when
-  // another process created it first.
-  const temp = sidePathFor(dataFile, 'tmp');
+  // Written aside, then linked into place: the key file never exists half-written, and the link
+  // fails with EEXIST when another process created it first (write-file-atomic would replace it).
+  const temp = sidePathFor(keyFile, 'tmp');
   try {
     await writeDurably(temp, `${key.toString('base64')}\n`);
-    await link(temp, keyPath);
+    await link(temp, keyFile);
     await syncDirectory(dir);
     logger.log(
-      `Generated an encryption key at ${keyPath} (mode 0600). Back it up: without it the stored secrets cannot be opened.`,
+      `Generated an encryption key at ${keyFile} (mode 0600). Back it up: without it the stored secrets cannot be opened.`,
     );
     return key;
   } catch (error) {
     if (codeOf(error) !== 'EEXIST') {
-      throw new StoreUnavailableError(`${keyPath} could not be created (${messageOf(error)})`);
+      throw new StoreUnavailableError(`${keyFile} could not be created (${messageOf(error)})`);
     }
   } finally {
     await unlink(temp).catch(() => undefined);
   }
-  return (await readKeyFile(keyPath))!;
+  return (await readKeyFile(keyFile))!;
 }
 
 /** The key file's key, or undefined when there is no key file. */

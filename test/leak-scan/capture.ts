@@ -112,11 +112,8 @@ if (dir) {
             this,
             args,
           );
-          artifacts.push({
-            kind: 'store',
-            where: this.path,
-            text: readFileSync(this.path, 'utf8'),
-          });
+          const file = this.fileOf(args[0] as string);
+          artifacts.push({ kind: 'store', where: file, text: readFileSync(file, 'utf8') });
           return record;
         } as FileSmtpSettingsStore[typeof method],
     );

@@ -2,7 +2,17 @@ import type { LoggerService } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -84,6 +94,10 @@ describeStoreContract('FileSmtpSettingsStore', async () => {
 describe('FileSmtpSettingsStore', () => {
   let dir: string;
   let path: string;
+  /** The tenant files' directory, named after the data file. */
+  let tenants: string;
+  /** The default tenant's file: the hex of 'default'. */
+  let file: string;
   let logger: CapturingLogger;
   const stores: FileSmtpSettingsStore[] = [];
   const open = (options: { historyLimit?: number } = {}) => {
@@ -95,6 +109,8 @@ describe('FileSmtpSettingsStore', () => {
   beforeEach(async () => {
     dir = await tempDir();
     path = join(dir, 'smtp-settings.json');
+    tenants = join(dir, 'smtp-settings');
+    file = join(tenants, '64656661756c74.json');
     logger = new CapturingLogger();
   });
 
@@ -102,35 +118,35 @@ describe('FileSmtpSettingsStore', () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
 
-  describe('data file', () => {
+  describe('tenant file', () => {
     it('writes the documented JSON format, with the history beside the record', async () => {
       const settings = sealedSettings();
       const change = changeBy('alice', ['hostname']);
-      await open().put('default', settings, change);
+      const store = open();
+      await store.put('default', settings, change);
 
-      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
-        format: 1,
-        scopes: {
-          default: {
-            scope: 'default',
-            version: 1,
-            updatedAt: change.at,
-            updatedBy: 'alice',
-            settings,
-            history: [
-              { version: 1, at: change.at, by: 'alice', action: 'update', changed: ['hostname'] },
-            ],
-          },
-        },
+      expect(store.fileOf('default')).toBe(file);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+        format: 2,
+        scope: 'default',
+        version: 1,
+        updatedAt: change.at,
+        updatedBy: 'alice',
+        settings,
+        history: [
+          { version: 1, at: change.at, by: 'alice', action: 'update', changed: ['hostname'] },
+        ],
       });
     });
 
-    it('creates the data file with mode 0600 and a missing directory with mode 0700', async () => {
+    it('creates the tenant file with mode 0600 and missing directories with mode 0700', async () => {
       path = join(dir, 'nested', 'data', 'smtp-settings.json');
-      await open().put('default', sealedSettings(), changeBy('alice'));
+      const store = open();
+      await store.put('default', sealedSettings(), changeBy('alice'));
 
-      expect(await modeOf(path)).toBe(0o600);
+      expect(await modeOf(store.fileOf('default'))).toBe(0o600);
       expect(await modeOf(join(dir, 'nested', 'data'))).toBe(0o700);
+      expect(await modeOf(join(dir, 'nested', 'data', 'smtp-settings'))).toBe(0o700);
     });
 
     it('treats a missing file as empty, and does not create it by reading', async () => {
@@ -140,11 +156,12 @@ describe('FileSmtpSettingsStore', () => {
       await expect(readdir(dir)).resolves.toEqual([]);
     });
 
-    it('leaves only the data file behind: no lock, no temp file', async () => {
+    it('leaves only the tenant file behind: no lock, no temp file', async () => {
       const store = open();
       await store.put('default', sealedSettings(), changeBy('alice'));
       await store.delete('default', changeBy('alice'));
-      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings']);
+      await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
     });
 
     it('keeps only the newest historyLimit entries', async () => {
@@ -156,32 +173,36 @@ describe('FileSmtpSettingsStore', () => {
     });
   });
 
-  describe('a file it cannot read', () => {
+  describe('a tenant file it cannot read', () => {
+    const valid = async (scope: string) => {
+      const source = new FileSmtpSettingsStore({ path: join(await tempDir(), 'x.json') });
+      await source.put(scope, sealedSettings(), changeBy('alice'));
+      return readFile(source.fileOf(scope), 'utf8');
+    };
     const cases: Array<[string, () => Promise<string>]> = [
       ['garbage', async () => 'this is not json \u0000\u00ff'],
       ['an empty file', async () => ''],
       [
         'truncated JSON',
         async () => {
-          const source = new FileSmtpSettingsStore({ path: join(await tempDir(), 'x.json') });
-          await source.put('default', sealedSettings(), changeBy('alice'));
-          const full = await readFile(source.path, 'utf8');
+          const full = await valid('default');
           return full.slice(0, Math.floor(full.length / 2));
         },
       ],
-      ['another format', async () => JSON.stringify({ format: 2, scopes: {} })],
-      ['scopes that are not an object', async () => JSON.stringify({ format: 1, scopes: [] })],
+      ['another format', async () => JSON.stringify({ format: 1, scopes: {} })],
       [
         'a record of the wrong shape',
-        async () => JSON.stringify({ format: 1, scopes: { default: { version: '1' } } }),
+        async () => JSON.stringify({ format: 2, scope: 'default', version: '1' }),
       ],
+      ['the file of another tenant', () => valid('other')],
     ];
 
     it.each(cases)(
-      'refuses %s on every operation, naming the file and leaving it byte-identical',
+      'refuses %s on every operation of its tenant, naming the file and leaving it byte-identical',
       async (_, content) => {
         const original = Buffer.from(await content());
-        await writeFile(path, original);
+        await mkdir(tenants, { recursive: true });
+        await writeFile(file, original);
         const store = open();
 
         const attempts = [
@@ -193,14 +214,18 @@ describe('FileSmtpSettingsStore', () => {
         ];
         for (const attempt of attempts) {
           await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
-          await expect(attempt).rejects.toThrow(`${path} is not a valid settings file (`);
+          await expect(attempt).rejects.toThrow(`${file} is not a valid settings file (`);
           await expect(attempt).rejects.toThrow(
             'it was left untouched: restore it from a backup or move it away',
           );
         }
 
-        expect(await readFile(path)).toEqual(original);
-        await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+        expect(await readFile(file)).toEqual(original);
+        await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
+        // Other tenants carry on.
+        await expect(store.put('other', sealedSettings(), changeBy('bob'))).resolves.toMatchObject({
+          version: 1,
+        });
       },
     );
   });
@@ -260,31 +285,34 @@ describe('FileSmtpSettingsStore', () => {
       expect(await readFile(keyPath())).toEqual(before);
     });
 
-    it('refuses to generate a key when the data file holds sealed secrets, naming both files', async () => {
-      await open().put('default', sealedSettings(), changeBy('alice'));
-      const data = await readFile(join(dir, 'smtp-settings.json'));
+    it('refuses to generate a key when a tenant file holds sealed secrets, naming the key, the directory and the file', async () => {
+      const store = open();
+      await store.put('acme', sealedSettings(), changeBy('alice'));
+      await store.delete('acme', changeBy('alice', ['type']));
+      await store.put('globex', sealedSettings(), changeBy('bob'));
+      const data = await readFile(store.fileOf('globex'));
 
       const attempt = keyOf(open());
       await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(attempt).rejects.toThrow(
-        `the key file ${keyPath()} is missing, but ${join(dir, 'smtp-settings.json')} holds secrets sealed with it, so no new key was generated: ` +
+        `the key file ${keyPath()} is missing, but ${tenants} holds secrets sealed with it (first found in ${store.fileOf('globex')}), so no new key was generated: ` +
           `restore ${keyPath()} from a backup, or set the encryptionKey option to the key they were sealed with, ` +
-          `or delete ${join(dir, 'smtp-settings.json')} to start over (the SMTP settings must then be entered again)`,
+          `or delete ${tenants} to start over (the SMTP settings must then be entered again)`,
       );
-      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
-      expect(await readFile(join(dir, 'smtp-settings.json'))).toEqual(data);
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings']);
+      expect(await readFile(store.fileOf('globex'))).toEqual(data);
     });
 
-    it('generates a key when the data file holds no sealed secret (settings reset, history only)', async () => {
+    it('generates a key when no tenant file holds a sealed secret (settings reset, history only)', async () => {
       const store = open();
       await store.put('default', sealedSettings(), changeBy('alice'));
       await store.delete('default', changeBy('alice', ['type']));
 
       await expect(keyOf(open())).resolves.toHaveLength(32);
-      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json', 'smtp-settings.key']);
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings', 'smtp-settings.key']);
     });
 
-    it('uses an existing key file even when the data file holds sealed secrets', async () => {
+    it('uses an existing key file even when a tenant file holds sealed secrets', async () => {
       const key = await keyOf(open());
       await open().put('default', sealedSettings(), changeBy('alice'));
 
@@ -333,11 +361,11 @@ describe('FileSmtpSettingsStore', () => {
       });
 
       const logged = logger.next();
-      await writeFile(join(dir, 'incoming'), '{ broken');
-      await rename(join(dir, 'incoming'), path);
-      await expect(logged).resolves.toContain(`${path} is not a valid settings file`);
+      await writeFile(join(tenants, 'incoming'), '{ broken');
+      await rename(join(tenants, 'incoming'), file);
+      await expect(logged).resolves.toContain(`${file} is not a valid settings file`);
 
-      await rm(path);
+      await rm(file);
       await open().put('default', sealedSettings(), changeBy('alice'));
       await done;
       expect(versions).toContain(1);
@@ -376,20 +404,26 @@ describe('FileSmtpSettingsStore', () => {
       );
     });
 
-    it('removes the lock of a writer on this machine that died', async () => {
-      await writeFile(`${path}.lock`, `${await exitedPid()}\n${hostname()}\n`);
+    it('removes the lock of a writer on this machine that died, and the temp files it left', async () => {
+      const dead = await exitedPid();
+      await mkdir(tenants, { recursive: true });
+      await writeFile(`${file}.lock`, `${dead}\n${hostname()}\n`);
+      // What write-file-atomic and a stale lock moved aside leave when their writer is killed.
+      await writeFile(`${file}.3141592653`, '{ half');
+      await writeFile(join(tenants, `.64656661756c74.json.lock.${dead}.0a1b2c3d4e5f.stale`), '');
 
       await open().put('default', sealedSettings(), changeBy('alice'));
-      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+      await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
     });
 
     it('removes a lock older than 30 s even when its process lives', async () => {
-      await writeFile(`${path}.lock`, `${process.pid}\n`);
+      await mkdir(tenants, { recursive: true });
+      await writeFile(`${file}.lock`, `${process.pid}\n`);
       const old = new Date(Date.now() - 31_000);
-      await utimes(`${path}.lock`, old, old);
+      await utimes(`${file}.lock`, old, old);
 
       await open().put('default', sealedSettings(), changeBy('alice'));
-      await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+      await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
     });
 
     it('waits for a live local writer, or any writer on another machine, and gives up after about 5 s', async () => {
@@ -403,10 +437,11 @@ describe('FileSmtpSettingsStore', () => {
 
       await Promise.all(
         holders.map(async ({ pid, host }, i) => {
-          const lockedPath = join(dir, `locked-${i}.json`);
+          const store = new FileSmtpSettingsStore({ path: join(dir, `locked-${i}.json`), logger });
+          const lockedPath = store.fileOf('default');
           const lock = `${pid}\n${host}\n`;
+          await mkdir(store.dir, { recursive: true });
           await writeFile(`${lockedPath}.lock`, lock);
-          const store = new FileSmtpSettingsStore({ path: lockedPath, logger });
           const attempt = store.put('default', sealedSettings(), changeBy('alice'));
           await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
           await expect(attempt).rejects.toThrow(
@@ -469,7 +504,7 @@ describe('FileSmtpSettingsStore', () => {
           }
 
           // The killed writer's lock, if any, must not hold up the next one.
-          if ((await readdir(dir)).includes('smtp-settings.json.lock')) locksLeftBehind++;
+          if ((await readdir(tenants)).includes('64656661756c74.json.lock')) locksLeftBehind++;
           const started = Date.now();
           const next = await store.put(
             'default',
@@ -479,7 +514,7 @@ describe('FileSmtpSettingsStore', () => {
           );
           expect(Date.now() - started).toBeLessThan(2_000);
           lastVersion = next.version;
-          await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
+          await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
         }
 
         expect(locksLeftBehind).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { sidePathFor } from '../../internal/durable-file';
 import { codeOf } from '../../internal/error-code';
 import { messageOf } from '../../internal/message-of';
-import { isAlive } from './process-alive';
+import { isAlive } from '../../internal/process-alive';
 
 const LOCK_TIMEOUT_MS = 5_000;
 /** Writes take milliseconds, so a lock this old belongs to a writer that hung. */
@@ -25,6 +25,12 @@ interface LockInfo {
 /**
  * A lock file beside `path` (`<path>.lock`, holding the pid and host of its holder) that orders the
  * writers of several processes. A lock whose holder died or hung is taken over.
+ *
+ * Not proper-lockfile, whose guarantees are weaker here: it judges a lock stale by age alone, at
+ * least 2 s, so every writer waits that long after a crash, where the pid tells at once; it takes
+ * a stale lock over by checking then removing it, so two writers that both found it stale can both
+ * hold it (moxystudio/node-proper-lockfile#121), where the rename aside and inode check below
+ * leave one; and it cannot say who holds a lock when a writer gives up.
  */
 export class FileLock {
   readonly lockPath: string;

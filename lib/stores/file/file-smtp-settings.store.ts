@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { LoggerService } from '@nestjs/common';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
 import { messageOf } from '../../internal/message-of';
 import { nextVersion } from '../next-version';
@@ -13,14 +13,27 @@ import type {
   SmtpSettingsRecord,
   SmtpSettingsStore,
 } from '../../interfaces/smtp-settings-store.interface';
+import { watchDirectory } from './dir-watch';
 import { FileLock } from './file-lock';
-import { watchFile } from './file-watch';
-import { toRecord } from './settings-file.format';
-import type { Scopes } from './settings-file.format';
-import { readSettingsFile, removeLeftovers, writeSettingsFile } from './settings-file';
+import { migrateLegacyFile } from './legacy-file';
+import { toRecord } from './stored-scope.format';
+import {
+  findSealedSecrets,
+  readTenantFile,
+  removeWriteLeftovers,
+  scopeOfFileName,
+  tenantDirFor,
+  tenantFileName,
+  writeTenantFile,
+} from './tenant-files';
 
 export interface FileSmtpSettingsStoreOptions {
-  /** The JSON data file. Its directory is created with mode 0700 when missing. */
+  /**
+   * Where the store lives, named by its data file: the tenant files go in the directory of that
+   * name without `.json` (`.data/smtp-settings.json` → `.data/smtp-settings/`, mode 0700), the key
+   * file beside it (`.data/smtp-settings.key`). A data file that 0.1.0 wrote there (all scopes in
+   * one document) is split into tenant files on first use, and kept as `<path>.migrated`.
+   */
   path: string;
   /**
    * How many history entries to keep per scope, unless a change gives its own limit.
@@ -35,33 +48,44 @@ export interface FileSmtpSettingsStoreOptions {
 }
 
 /**
- * The embedded default store: one JSON file, replaced atomically on every change, with a lock file so
- * that several processes on one machine can share it. A file it cannot read is never overwritten.
+ * The embedded default store: one JSON file per tenant (its record and history), replaced
+ * atomically on every change of that tenant only, with a lock file per tenant so that several
+ * processes on one machine can share the directory. A file is read when its tenant is asked for,
+ * never all at start-up. A file it cannot read is never overwritten.
  */
 export class FileSmtpSettingsStore implements SmtpSettingsStore {
+  /** The data file that names the store (see the `path` option). */
   readonly path: string;
+  /** The directory of the tenant files. */
+  readonly dir: string;
   private readonly historyLimit: number;
   private readonly logger: LoggerService;
-  private readonly lock: FileLock;
   private readonly listeners: ScopeListeners;
-  /** The version each watched scope was last reported at. */
+  /** The version each changed scope was last reported at. */
   private readonly seen = new Map<string, number>();
-  private queue: Promise<unknown> = Promise.resolve();
-  private unwatchFile?: () => void;
+  /** The tail of each scope's changes in this process; a scope with none queued has no entry. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private migrated?: Promise<void>;
+  private unwatch?: () => void;
   private checking: Promise<void> = Promise.resolve();
 
   constructor(options: FileSmtpSettingsStoreOptions) {
     this.path = resolve(options.path);
+    this.dir = tenantDirFor(this.path);
     this.historyLimit = options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit;
     this.logger = options.logger ?? new Logger(FileSmtpSettingsStore.name);
-    this.lock = new FileLock(this.path, () => removeLeftovers(this.path));
     this.listeners = new ScopeListeners((error) =>
       this.logger.error(`A settings listener failed: ${messageOf(error)}`),
     );
   }
 
+  /** The file that holds the tenant's record and history (it may not exist yet). */
+  fileOf(scope: string): string {
+    return join(this.dir, tenantFileName(scope));
+  }
+
   async get(scope: string): Promise<SmtpSettingsRecord | null> {
-    const stored = (await readSettingsFile(this.path)).get(scope);
+    const stored = await this.read(scope);
     return stored ? toRecord(stored) : null;
   }
 
@@ -83,89 +107,128 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
   }
 
   async history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
-    const history = (await readSettingsFile(this.path)).get(scope)?.history ?? [];
+    const history = (await this.read(scope))?.history ?? [];
     return limit === undefined ? history : history.slice(0, Math.max(0, limit));
   }
 
-  /** Reports the changes of other processes (and its own), read again from the file. */
-  watch(scope: string, listener: (version: number) => void): () => void {
-    const remove = this.listeners.add(scope, listener);
+  /**
+   * Reports the changes of every tenant, by other processes (and its own): one watch of the
+   * directory, and only a changed tenant's file is read again.
+   */
+  watch(listener: (scope: string, version: number) => void): () => void {
+    const remove = this.listeners.add(listener);
     this.startWatching();
     return () => {
       remove();
-      if (!this.listeners.has(scope)) this.seen.delete(scope);
-      if (this.listeners.size === 0) this.stopWatching();
+      if (this.listeners.size === 0) {
+        this.seen.clear();
+        this.stopWatching();
+      }
     };
+  }
+
+  /**
+   * The first tenant file that holds a sealed secret, or undefined: a new key could never open
+   * it. Reads every tenant file, so only a start without a key file asks.
+   */
+  async findSealedSecrets(): Promise<string | undefined> {
+    await this.ready();
+    return findSealedSecrets(this.dir);
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
     this.stopWatching();
-    await Promise.all([this.checking, this.queue]);
+    await Promise.all([this.checking, ...this.queues.values()]);
   }
 
-  private change(
+  private async read(scope: string) {
+    const file = this.fileOf(scope);
+    await this.ready();
+    return readTenantFile(file, scope);
+  }
+
+  /** The data file of 0.1.0 migrated, once per instance; a failure is tried again next time. */
+  private ready(): Promise<void> {
+    this.migrated ??= migrateLegacyFile(this.path, this.dir).catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+
+  private async change(
     scope: string,
     action: SmtpSettingsAction,
     settings: SealedSmtpSettings | null,
     change: SmtpSettingsChange,
     expectedVersion: number | undefined,
   ): Promise<SmtpSettingsRecord> {
-    return this.serialize(() =>
-      this.lock.run(async () => {
+    const file = this.fileOf(scope);
+    return this.serialize(scope, async () => {
+      await this.ready();
+      return new FileLock(file, () => removeWriteLeftovers(file)).run(async () => {
         // Read under the lock: the version check and the write must see the same file.
-        const scopes = await readSettingsFile(this.path);
         const { record, history } = nextVersion(
           scope,
           action,
           settings,
           change,
-          scopes.get(scope),
+          await readTenantFile(file, scope),
           expectedVersion,
           change.historyLimit ?? this.historyLimit,
         );
-        scopes.set(scope, { ...record, history });
-        await writeSettingsFile(this.path, scopes);
+        await writeTenantFile(file, { ...record, history });
         return structuredClone(record);
-      }),
-    );
+      });
+    });
   }
 
-  /** One change at a time within the process; the lock file orders processes. */
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
+  /**
+   * One change of a tenant at a time within the process (the lock file orders processes); other
+   * tenants' changes never wait for it.
+   */
+  private serialize<T>(scope: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.queues.get(scope) ?? Promise.resolve()).then(task);
+    const tail = result.catch(() => undefined);
+    this.queues.set(scope, tail);
+    void tail.then(() => {
+      if (this.queues.get(scope) === tail) this.queues.delete(scope);
+    });
     return result;
   }
 
   private startWatching(): void {
-    if (this.unwatchFile) return;
-    this.unwatchFile = watchFile(
-      this.path,
-      () => (this.checking = this.checking.then(() => this.check())),
+    if (this.unwatch) return;
+    this.unwatch = watchDirectory(
+      this.dir,
+      (names) => (this.checking = this.checking.then(() => this.check(names))),
       (error) => {
-        this.logger.error(`Stopped following changes to ${this.path}: ${messageOf(error)}`);
+        this.logger.error(`Stopped following changes to ${this.dir}: ${messageOf(error)}`);
         this.stopWatching();
       },
     );
   }
 
   private stopWatching(): void {
-    this.unwatchFile?.();
-    this.unwatchFile = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
-  private async check(): Promise<void> {
-    if (this.listeners.size === 0) return;
-    let scopes: Scopes;
-    try {
-      scopes = await readSettingsFile(this.path);
-    } catch (error) {
-      this.logger.error(`Could not follow a change to the settings: ${messageOf(error)}`);
-      return;
-    }
-    for (const scope of this.listeners.scopes()) {
-      const version = scopes.get(scope)?.version ?? 0;
+  /** Reads the changed tenants' files; without names (rare platforms), those reported before. */
+  private async check(names: Set<string> | null): Promise<void> {
+    const scopes = names
+      ? [...names].map(scopeOfFileName).filter((scope) => scope !== undefined)
+      : [...this.seen.keys()];
+    for (const scope of new Set(scopes)) {
+      if (this.listeners.size === 0) return;
+      let version: number;
+      try {
+        version = (await readTenantFile(this.fileOf(scope), scope))?.version ?? 0;
+      } catch (error) {
+        this.logger.error(`Could not follow a change to the settings: ${messageOf(error)}`);
+        continue;
+      }
       if (this.seen.get(scope) === version) continue;
       this.seen.set(scope, version);
       this.listeners.emit(scope, version);

@@ -5,10 +5,14 @@ import type {
 } from '../../interfaces/smtp-settings-store.interface';
 
 /**
- * The data file: `{ "format": 1, "scopes": { "<scope>": { ...record, "history": [...] } } }`.
- * The README documents it; a file of another format is refused, never rewritten.
+ * The two formats the README documents; a file of any other format is refused, never rewritten.
+ * - 2, a tenant file: `{ "format": 2, "scope": "<tenant>", ...record, "history": [...] }`, one file
+ *   per tenant (tenant-files.ts names them).
+ * - 1, the single data file of 0.1.0: `{ "format": 1, "scopes": { "<scope>": { ...record,
+ *   "history": [...] } } }`, read only to migrate it (legacy-file.ts).
  */
-const FORMAT = 1;
+const TENANT_FORMAT = 2;
+const LEGACY_FORMAT = 1;
 
 export interface StoredScope extends SmtpSettingsRecord {
   history: SmtpSettingsHistoryEntry[];
@@ -17,14 +21,36 @@ export interface StoredScope extends SmtpSettingsRecord {
 /** Scopes as a Map, so that a scope named like an `Object.prototype` member stays plain data. */
 export type Scopes = Map<string, StoredScope>;
 
-export function formatSettingsFile(scopes: Scopes): string {
-  return `${JSON.stringify({ format: FORMAT, scopes: Object.fromEntries(scopes) }, null, 2)}\n`;
+export function formatTenantFile(stored: StoredScope): string {
+  const { scope, version, updatedAt, updatedBy, settings, history } = stored;
+  const file = { format: TENANT_FORMAT, scope, version, updatedAt, updatedBy, settings, history };
+  return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-/** Throws, saying what is wrong, on anything but a whole file of this format. */
-export function parseSettingsFile(text: string): Scopes {
+/**
+ * Throws, saying what is wrong, on anything but a whole tenant file of `scope`: a file copied
+ * under another tenant's name is refused too.
+ */
+export function parseTenantFile(text: string, scope: string): StoredScope {
   const data: unknown = JSON.parse(text);
-  if (!isObject(data) || data.format !== FORMAT) throw new Error(`"format" is not ${FORMAT}`);
+  if (!isObject(data) || data.format !== TENANT_FORMAT) {
+    throw new Error(`"format" is not ${TENANT_FORMAT}`);
+  }
+  if (data.scope !== scope) {
+    const held = typeof data.scope === 'string' ? `"${data.scope.slice(0, 64)}"` : 'none';
+    throw new Error(`it holds the scope ${held}, not "${scope}"`);
+  }
+  const { format: _, ...stored } = data;
+  if (!isStoredScope(scope, stored)) throw new Error(`scope "${scope}" is not a valid record`);
+  return stored;
+}
+
+/** Throws, saying what is wrong, on anything but a whole data file of 0.1.0. */
+export function parseLegacyFile(text: string): Scopes {
+  const data: unknown = JSON.parse(text);
+  if (!isObject(data) || data.format !== LEGACY_FORMAT) {
+    throw new Error(`"format" is not ${LEGACY_FORMAT}`);
+  }
   if (!isObject(data.scopes)) throw new Error('"scopes" is not an object');
   const scopes: Scopes = new Map();
   for (const [scope, stored] of Object.entries(data.scopes)) {
@@ -39,11 +65,9 @@ export function toRecord(stored: StoredScope): SmtpSettingsRecord {
   return { scope, version, updatedAt, updatedBy, settings };
 }
 
-/** Whether any scope holds a sealed secret, which only the key that sealed it can open. */
-export function holdsSealedSecrets(scopes: Scopes): boolean {
-  return [...scopes.values()].some(
-    (stored) => stored.settings !== null && Object.values(stored.settings).some(isSealedSecret),
-  );
+/** Whether the scope holds a sealed secret, which only the key that sealed it can open. */
+export function holdsSealedSecrets(stored: StoredScope): boolean {
+  return stored.settings !== null && Object.values(stored.settings).some(isSealedSecret);
 }
 
 function isStoredScope(scope: string, value: unknown): value is StoredScope {

@@ -1,4 +1,4 @@
-import { codeOf } from '../../internal/error-code';
+import { codeOf } from './error-code';
 
 /** Signal 0 only asks whether the process exists; EPERM means it does, under another user. */
 export function isAlive(pid: number): boolean {
