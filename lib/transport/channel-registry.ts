@@ -61,11 +61,6 @@ export class ChannelRegistry {
     this.slots = new ChannelSlots(Math.max(1, limits.maxOpen));
   }
 
-  /** Custom pools open now, closing ones included. */
-  get openCustomChannels(): number {
-    return this.slots.inUse;
-  }
-
   /**
    * Runs `work` with the tenant's channel held for all of it, so that no retirement closes the
    * pool under a message. A channel that closed before it could be held is looked up again.

@@ -9,10 +9,6 @@ export class ChannelSlots {
 
   constructor(private readonly max: number) {}
 
-  get inUse(): number {
-    return this.used;
-  }
-
   /** Builds waiting for a slot. */
   get waiting(): number {
     return this.waiters.length;

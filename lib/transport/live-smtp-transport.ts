@@ -113,11 +113,6 @@ export class LiveSmtpTransport
     return { route, settingsVersion: version, ...this.outcomes.of(tenant) };
   }
 
-  /** Custom pools open now, closing ones included: at most `maxOpenRoutes`. */
-  get openCustomChannels(): number {
-    return this.registry.openCustomChannels;
-  }
-
   private async deliver(mail: MailMessage): Promise<SendResult> {
     // Checked before anything else, and never echoed further than the error: an id that is not
     // valid reaches no log line, no event and no store.
