@@ -1,5 +1,6 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { createServer } from 'node:net';
+import { sep } from 'node:path';
 import { getConfigToken } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,7 +9,7 @@ import { DEFAULT_TENANT } from './admin-tokens.config';
 import { AppModule } from './app.module';
 import { DevInbox, type DevInboxAddress } from './dev-inbox/dev-inbox';
 import { DOCS_PATH, setupOpenApi } from './openapi';
-import { KNOWN_UPGRADES } from '../lib';
+import { FileSmtpSettingsStore, KNOWN_UPGRADES, SmtpSettingsStore } from '../lib';
 import { SAMPLE_CONFIG, type SampleConfig, type SampleEnv } from './sample.config';
 import { SampleConfigError } from './sample-config.error';
 import { fileStorePaths } from './settings-options';
@@ -37,8 +38,10 @@ export interface StartedSampleApp {
   urls: SampleAppUrls;
   /** The dev inbox's SMTP address, or `null` with SMTP_RELAY_URL. */
   devInbox: DevInboxAddress | null;
-  /** The file store's data file, or `null` with DATABASE_URL. */
+  /** The file store's data file (it names the store), or `null` with DATABASE_URL. */
   dataFile: string | null;
+  /** The file store's directory of tenant files, one per tenant, or `null` with DATABASE_URL. */
+  settingsDir: string | null;
 }
 
 const HOST = '127.0.0.1';
@@ -97,6 +100,8 @@ async function announce(
     ...(devInbox ? { inbox: `${base}/inbox` } : {}),
   };
   const dataFile = config.databaseUrl ? null : fileStorePaths(config).dataFile;
+  const store = app.get<SmtpSettingsStore>(SmtpSettingsStore);
+  const settingsDir = store instanceof FileSmtpSettingsStore ? store.dir : null;
 
   logger.log(`Admin page (SMTP Server Settings): ${urls.admin}`);
   logger.log(`API docs (OpenAPI): ${urls.docs} (JSON: ${base}/${DOCS_PATH}-json)`);
@@ -114,9 +119,11 @@ async function announce(
       logger.warn('SMTP_RELAY_FROM is unset: relay mail that names no sender will be refused');
     }
   }
-  if (dataFile) {
+  if (settingsDir) {
     const key = config.encryptionKey ? 'SMTP_SETTINGS_KEY' : fileStorePaths(config).keyFile;
-    logger.log(`Settings store: ${dataFile} (secrets sealed with the key in ${key})`);
+    logger.log(
+      `Settings store: ${settingsDir}${sep}, one file per tenant (secrets sealed with the key in ${key})`,
+    );
   } else {
     logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
   }
@@ -134,7 +141,7 @@ async function announce(
   } else {
     logger.log('Admin token: the one in ADMIN_TOKEN');
   }
-  return { app, urls, devInbox, dataFile };
+  return { app, urls, devInbox, dataFile, settingsDir };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSampleApp, CLEAN_ENV, CapturingLogger } from './fixtures/sample-app-harness';
@@ -52,17 +52,18 @@ describe('The sample app (dev inbox, file store)', () => {
     ...extra,
   });
 
-  it('starts on free ports and logs where the admin page, docs, inbox and data file are', () => {
-    const { urls, devInbox, dataFile } = h.started;
+  it('starts on free ports and logs where the admin page, docs, inbox and settings are', () => {
+    const { urls, devInbox, dataFile, settingsDir } = h.started;
     expect(devInbox).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
     expect(devInbox!.port).toBeGreaterThan(0);
     expect(dataFile).toBe(join(h.dataDir, 'smtp-settings.json'));
+    expect(settingsDir).toBe(join(h.dataDir, 'smtp-settings'));
     const log = h.logger.text;
     expect(log).toContain(`Admin page (SMTP Server Settings): ${urls.admin}`);
     expect(log).toContain(`API docs (OpenAPI): ${urls.docs}`);
     expect(log).toContain(`Dev inbox: ${urls.inbox}`);
     expect(log).toContain(`${devInbox!.host}:${devInbox!.port}`);
-    expect(log).toContain(`Settings store: ${dataFile}`);
+    expect(log).toContain(`Settings store: ${settingsDir}/, one file per tenant`);
     expect(log).toContain(join(h.dataDir, 'smtp-settings.key'));
     expect(log).toContain('Admin token: the one in ADMIN_TOKEN');
   });
@@ -232,8 +233,11 @@ describe('The sample app (dev inbox, file store)', () => {
     expect(JSON.stringify(await inbox())).not.toContain(PASSWORD);
   });
 
-  it('keeps the password sealed in the data file and out of every response', async () => {
-    const file = await readFile(h.started.dataFile!, 'utf8');
+  it('keeps the password sealed in the tenant file and out of every response', async () => {
+    const dir = h.started.settingsDir!;
+    const names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+    expect(names).toHaveLength(1); // the default tenant's only
+    const file = await readFile(join(dir, names[0]!), 'utf8');
     expect(file).not.toContain(PASSWORD);
     expect(file).toContain('enc:v2:');
     const state = await h.call('GET', '/smtp-settings');
@@ -423,6 +427,8 @@ describe('The sample app with DATABASE_URL', () => {
     expect(stored).not.toContain(PASSWORD);
 
     expect(h.started.dataFile).toBeNull();
+    expect(h.started.settingsDir).toBeNull();
+    expect(existsSync(join(h.dataDir, 'smtp-settings'))).toBe(false);
     expect(existsSync(join(h.dataDir, 'smtp-settings.json'))).toBe(false);
     const where = new URL(TEST_DATABASE_URL);
     expect(h.logger.text).toContain(
