@@ -24,11 +24,6 @@ export class TenantRecords {
 
   constructor(private readonly source: TenantRecordsSource) {}
 
-  /** How many tenants are loaded. */
-  get size(): number {
-    return this.records.size;
-  }
-
   /** The tenant's record, loaded on first use. */
   get(tenant: string): Promise<SmtpSettingsRecord | null> {
     if (this.records.has(tenant)) return Promise.resolve(this.records.get(tenant)!);
