@@ -213,6 +213,7 @@ async function exercise(dir, node, variant) {
     assert.equal(initial.status, 200);
     assert.equal(initial.headers.get('etag'), '"0"');
     assert.deepEqual(await initial.json(), {
+      tenant: 'default',
       source: 'relay',
       version: 0,
       updatedAt: null,
