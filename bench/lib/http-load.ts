@@ -5,12 +5,17 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { latencySummary } from './stats';
 
 export interface HttpLoadOptions {
   url: string;
   connections: number;
   durationSec: number;
   headers?: Record<string, string>;
+  /** A header whose value changes with every request, cycling through `values` (a caller each). */
+  rotate?: { header: string; values: string[] };
+  /** Also time every 2xx response to the microsecond (autocannon's percentiles are whole ms). */
+  exact?: boolean;
 }
 
 export interface HttpLoadResult {
@@ -21,6 +26,8 @@ export interface HttpLoadResult {
   non2xx: number;
   errors: number;
   bytesPerResponse: number;
+  /** With `exact`: percentiles of the 2xx responses' times, in fractional ms. */
+  exact?: { p50: number; p99: number };
 }
 
 export class HttpLoadClient {
@@ -50,24 +57,49 @@ export class HttpLoadClient {
 
 function serve(): void {
   process.on('message', (options: HttpLoadOptions) => {
-    autocannon({
-      url: options.url,
-      connections: options.connections,
-      duration: options.durationSec,
-      headers: options.headers,
-    }).then(
-      (result) =>
-        process.send!({
-          requests: result.requests.total,
-          reqPerSec: result.requests.total / result.duration,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          non2xx: result.non2xx,
-          errors: result.errors + result.timeouts,
-          bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
-        } satisfies HttpLoadResult),
-      (error: unknown) => process.send!({ error: String(error) }),
+    const { rotate } = options;
+    let next = 0;
+    const times: number[] = [];
+    const done = (error: unknown, result: autocannon.Result) => {
+      if (error) return process.send!({ error: String(error) });
+      process.send!({
+        requests: result.requests.total,
+        reqPerSec: result.requests.total / result.duration,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+        bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
+        ...(options.exact && { exact: latencySummary(times) }),
+      } satisfies HttpLoadResult);
+    };
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationSec,
+        headers: options.headers,
+        ...(rotate && {
+          requests: [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                headers: {
+                  ...req.headers,
+                  [rotate.header]: rotate.values[next++ % rotate.values.length]!,
+                },
+              }),
+            },
+          ],
+        }),
+      },
+      done,
     );
+    if (options.exact) {
+      instance.on('response', (_client, status, _bytes, time) => {
+        if (status >= 200 && status < 300) times.push(time);
+      });
+    }
   });
   process.on('disconnect', () => process.exit(0));
 }
