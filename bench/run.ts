@@ -6,7 +6,6 @@
  * prefix).
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { machine } from './lib/report';
@@ -21,9 +20,6 @@ const BENCHMARKS = [
 ] as const;
 
 async function main(): Promise<number> {
-  // lib/internal/package-version.ts reads the package.json two levels above it: in dist-bench/,
-  // that is dist-bench/package.json.
-  copyFileSync(join(__dirname, '..', '..', 'package.json'), join(__dirname, '..', 'package.json'));
   const asked = process.argv.slice(2);
   const chosen = asked.length
     ? BENCHMARKS.filter((name) => asked.some((a) => name.startsWith(a)))
