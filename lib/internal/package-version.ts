@@ -14,7 +14,10 @@ function readVersion(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === PACKAGE_NAME && manifest.version) return manifest.version;
     }
     if (dirname(dir) === dir) return '0.0.0';
