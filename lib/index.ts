@@ -22,6 +22,7 @@ export type { SmtpTlsTrustOptions } from './options/tls-options.interface';
 export type { SmtpPoolOptions } from './options/pool-options.interface';
 export type { MicrosoftOptions } from './options/microsoft-options.interface';
 export type { RateLimit } from './options/rate-limit.interface';
+export type { OutboxBackend, OutboxOptions } from './options/outbox-options.interface';
 export { assertRelayVerifiesCertificates } from './options/relay-certificate-check';
 export { parseEncryptionKey } from './crypto/secret-sealer';
 
@@ -101,6 +102,25 @@ export type {
 } from './interfaces/verify-result.interface';
 export type { MailEvent, MailerStatus } from './interfaces/mail-events.interface';
 
+// The outbox: durable sending through BullMQ, the send log, alerts
+export { OutboxService } from './outbox/outbox.service';
+export {
+  OUTBOX_STATUSES,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type OutboxAlert,
+  type OutboxError,
+  type OutboxHourlyBucket,
+  type OutboxRateLimitState,
+  type OutboxStatus,
+  type OutboxSummary,
+  type SendLogEntry,
+  type SendLogPage,
+  type SendLogQuery,
+} from './interfaces/outbox.interface';
+export type { SendLog } from './outbox/send-log.interface';
+export type { SharedRateLimiter } from './outbox/shared-rate-limiter.interface';
+
 // Errors: each has a stable `code`; SmtpSettingsExceptionFilter answers them over HTTP
 export { SmtpSettingsError } from './errors/smtp-settings.error';
 export { SmtpSettingsExceptionFilter } from './http/smtp-settings-exception.filter';
@@ -124,3 +144,8 @@ export { RecipientLimitExceededError } from './errors/recipient-limit-exceeded.e
 export { SenderRequiredError } from './errors/sender-required.error';
 export { HeaderInjectionError } from './errors/header-injection.error';
 export { TokenRequestFailedError } from './errors/token-request-failed.error';
+export { OutboxNotConfiguredError } from './errors/outbox-not-configured.error';
+export { OutboxUnavailableError } from './errors/outbox-unavailable.error';
+export { NotRetryableError } from './errors/not-retryable.error';
+export { OutboxMessageNotFoundError } from './errors/outbox-message-not-found.error';
+export { MessageNotQueueableError } from './errors/message-not-queueable.error';

@@ -6,7 +6,13 @@ import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
-import { sealerProvider, storeProvider, upgradeCenterProvider } from './smtp-settings.providers';
+import {
+  outboxProvider,
+  sealerProvider,
+  storeProvider,
+  upgradeCenterProvider,
+} from './smtp-settings.providers';
+import { OutboxService } from './outbox/outbox.service';
 import { SmtpSettingsStartupChecks } from './smtp-settings.startup-checks';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
@@ -35,6 +41,8 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     SmtpChannelFactory,
     LiveSmtpTransport,
     SmtpVerifier,
+    // null without the outbox option.
+    outboxProvider,
     MailerService,
   ],
   exports: [
@@ -43,6 +51,7 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     UpgradeCenter,
     MailerService,
     LiveSmtpTransport,
+    OutboxService,
   ],
 })
 export class SmtpSettingsModule extends ConfigurableSmtpSettingsModule {}

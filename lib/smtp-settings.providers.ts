@@ -14,6 +14,9 @@ import { fileStoreKey } from './stores/file/file-store-key';
 import { InMemorySmtpSettingsStore } from './stores/in-memory-smtp-settings.store';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { OptionsUpgradeCenter } from './upgrades/options-upgrade-center';
+import { OutboxService } from './outbox/outbox.service';
+import { SmtpSettingsService } from './settings/smtp-settings.service';
+import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 export const storeProvider: Provider = {
@@ -58,6 +61,20 @@ export const sealerProvider: Provider = {
     }
     return new SecretSealer(await defaultKeyFor(store), previous);
   },
+};
+
+/**
+ * The outbox, only with the `outbox` option; without it the token resolves to `null`, so that
+ * `MailerService.enqueue` can say what is missing.
+ */
+export const outboxProvider: Provider = {
+  provide: OutboxService,
+  inject: [SMTP_SETTINGS_MODULE_OPTIONS, LiveSmtpTransport, SmtpSettingsService],
+  useFactory: (
+    options: SmtpSettingsModuleOptions,
+    transport: LiveSmtpTransport,
+    settings: SmtpSettingsService,
+  ) => (options.outbox ? new OutboxService(options, transport, settings) : null),
 };
 
 /** Without `encryptionKey`: a key that the store's own data lives with, for the stores that have one. */

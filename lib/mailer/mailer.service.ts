@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Observable } from 'rxjs';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
@@ -10,7 +10,10 @@ import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import type { TenantMailer } from '../interfaces/tenant-mailer.interface';
 import { assertTenantId } from '../settings/tenant-id';
-import { assertNoHeaderInjection } from './header-guard';
+import { assertNoHeaderInjection } from '../transport/header-guard';
+import { OutboxService } from '../outbox/outbox.service';
+import { OutboxNotConfiguredError } from '../errors/outbox-not-configured.error';
+import type { EnqueueOptions, EnqueueResult } from '../interfaces/outbox.interface';
 
 export type { TestEmailResult } from '../interfaces/test-email-result.interface';
 export type { SendResult } from '../interfaces/send-result.interface';
@@ -28,6 +31,7 @@ export class MailerService implements OnApplicationShutdown {
   constructor(
     private readonly transport: LiveSmtpTransport,
     private readonly verifier: SmtpVerifier,
+    @Optional() private readonly outbox?: OutboxService | null,
   ) {
     this.transporter = createTransport(transport);
   }
@@ -38,6 +42,17 @@ export class MailerService implements OnApplicationShutdown {
     assertNoHeaderInjection(message);
     // nodemailer hands unknown fields to the transport as they are: the tenant travels in them.
     return this.transporter.sendMail({ ...message, tenant } as SendMailOptions);
+  }
+
+  /**
+   * Hands `message` to the durable outbox and resolves once its store has it, with
+   * `{ id, status: 'queued' }`; a worker delivers it with the tenant's settings as they are then.
+   * Refused at once, queueing nothing: header injection, no sender, the relay's `reject` policy
+   * over its limit. Without the `outbox` option it throws `OutboxNotConfiguredError`.
+   */
+  async enqueue(message: SendMailOptions, options?: EnqueueOptions): Promise<EnqueueResult> {
+    if (!this.outbox) throw new OutboxNotConfiguredError();
+    return this.outbox.enqueue(message, options);
   }
 
   /**

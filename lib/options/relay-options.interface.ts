@@ -1,4 +1,5 @@
 import type { SMTPPoolOptions } from 'nodemailer';
+import type { RateLimit } from './rate-limit.interface';
 
 /** What happens to a message with more recipients than the relay allows. */
 export type RecipientPolicy = 'reject' | 'split';
@@ -24,4 +25,11 @@ export interface SmtpRelayOptions {
    * @default 'reject'
    */
   recipientPolicy?: RecipientPolicy;
+  /**
+   * At most `limit` messages in any window of `windowMs` through the relay (Amazon SES gives one per
+   * second, such as `{ limit: 14, windowMs: 1000 }`). The outbox enforces it across every worker of
+   * every replica.
+   * @default no limit
+   */
+  rateLimit?: RateLimit;
 }

@@ -1,7 +1,9 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { SmtpSettingsStore } from '../interfaces/smtp-settings-store.interface';
 import type { UpgradeCenter } from '../interfaces/upgrade-center.interface';
+import type { OutboxAlert } from '../interfaces/outbox.interface';
 import type { MicrosoftOptions } from './microsoft-options.interface';
+import type { OutboxOptions } from './outbox-options.interface';
 import type { SmtpPoolOptions } from './pool-options.interface';
 import type { RateLimit } from './rate-limit.interface';
 import type { SmtpRelayOptions } from './relay-options.interface';
@@ -136,6 +138,17 @@ export interface SmtpSettingsModuleOptions {
    * @default 10000
    */
   verifyTimeoutMs?: number;
+  /**
+   * The durable outbox behind `MailerService.enqueue`: a BullMQ queue on Redis or PostgreSQL,
+   * shared by every replica, with a send log, retries, held messages and alerts.
+   * @default no outbox: `enqueue` throws `OutboxNotConfiguredError`; `send` is unchanged
+   */
+  outbox?: OutboxOptions;
+  /**
+   * Called with every outbox alert (also on `OutboxService.alerts$`): a tenant's mail held, a
+   * message finally failed, a backlog, delivery recovered. Alerts carry no secret.
+   */
+  onAlert?: (alert: OutboxAlert) => void;
 }
 
 /** Static options, known when the module is imported (also with `forRootAsync`). */

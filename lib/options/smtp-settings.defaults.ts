@@ -24,4 +24,15 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     maxRecipients: 50,
     recipientPolicy: 'reject',
   },
+  outbox: {
+    prefix: 'nest_smtp_settings',
+    queueName: 'smtp-outbox',
+    worker: true,
+    concurrency: 4,
+    retryWindowMs: 86_400_000,
+    backoff: { baseDelayMs: 5000, maxDelayMs: 600_000 },
+    holdRecheckMs: 600_000,
+    retention: { logTtlMs: 604_800_000, logMaxCount: 10_000 },
+    alerts: { oldestWaitingMs: 900_000 },
+  },
 } as const;

@@ -18,9 +18,10 @@ const RANKS: Readonly<Record<string, number>> = {
   stores: 5,
   microsoft: 5,
   transport: 6,
-  mailer: 7,
-  http: 8,
-  '.': 9,
+  outbox: 7,
+  mailer: 8,
+  http: 9,
+  '.': 10,
 };
 
 /** Same-rank rooms that may import each other, each with the reason. None today. */

@@ -1,0 +1,66 @@
+/** Where the outbox keeps its queue: Redis (through ioredis) or PostgreSQL (through pg). */
+export type OutboxBackend = 'redis' | 'postgres';
+
+/**
+ * The durable outbox: `MailerService.enqueue` hands a message to a BullMQ queue (Redis or
+ * PostgreSQL) shared by every replica, and workers deliver it through the live transport. `bullmq`
+ * is an optional peer, loaded only when this option is given, with `ioredis` or `pg` as the backend
+ * needs.
+ */
+export interface OutboxOptions {
+  /** The queue's store. */
+  backend: OutboxBackend;
+  /**
+   * Redis: a `redis://` URL (database index included) or ioredis options. PostgreSQL: a URL, a
+   * `pg.Pool` (which may be the settings store's) or a `pg` pool config. The outbox closes only
+   * the connections it opened itself.
+   */
+  connection: string | object;
+  /**
+   * The BullMQ key prefix (Redis) or the schema of the queue's and the send log's tables (PostgreSQL).
+   * @default 'nest_smtp_settings'
+   */
+  prefix?: string;
+  /**
+   * The name of the queue.
+   * @default 'smtp-outbox'
+   */
+  queueName?: string;
+  /**
+   * Run a worker in this app. `false` for replicas that only enqueue (an API-only replica).
+   * @default true
+   */
+  worker?: boolean;
+  /**
+   * Messages a worker delivers at once.
+   * @default 4
+   */
+  concurrency?: number;
+  /**
+   * How long transient failures are retried, since the message was enqueued, in milliseconds;
+   * after that the message fails.
+   * @default 86400000 (24 hours)
+   */
+  retryWindowMs?: number;
+  /**
+   * Exponential backoff between attempts: the base delay doubles with each attempt, up to the most.
+   * @default { baseDelayMs: 5000, maxDelayMs: 600000 }
+   */
+  backoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * A message held because of its tenant's configuration is tried again this often, in
+   * milliseconds, even without a settings change (a saved change releases it at once).
+   * @default 600000 (10 minutes)
+   */
+  holdRecheckMs?: number;
+  /**
+   * How long and how many send log entries are kept.
+   * @default { logTtlMs: 604800000 (7 days), logMaxCount: 10000 (per tenant) }
+   */
+  retention?: { logTtlMs?: number; logMaxCount?: number };
+  /**
+   * Alert thresholds: a `backlog` alert when a tenant's oldest waiting message is older than this.
+   * @default { oldestWaitingMs: 900000 (15 minutes) }
+   */
+  alerts?: { oldestWaitingMs?: number };
+}

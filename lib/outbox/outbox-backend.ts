@@ -1,0 +1,117 @@
+import type { BackoffStrategy, Processor, Queue, Worker } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { requireOptional } from '../internal/optional-require';
+import { endPool, type PostgresPool } from '../stores/postgres/postgres-pool';
+import type { ResolvedOutboxOptions } from './outbox-config';
+import type { OutboxConnection } from './outbox-connection.interface';
+import type { OutboxJobData } from './outbox-message';
+
+type Bullmq = typeof import('bullmq');
+
+/** The outbox's queue, the factory of its worker and its connection, on either backend. */
+export interface OutboxBackendHandle {
+  readonly bullmq: Bullmq;
+  readonly queue: Queue<OutboxJobData>;
+  readonly connection: OutboxConnection;
+  createWorker(
+    processor: Processor<OutboxJobData>,
+    options: { concurrency: number; backoff: BackoffStrategy },
+  ): Worker<OutboxJobData>;
+  /** Closes the queue and what the outbox opened itself; never an app's `pg.Pool`. */
+  close(): Promise<void>;
+}
+
+const NEEDED_FOR = 'The outbox option of SmtpSettingsModule';
+
+/** Loads bullmq (and ioredis or pg as the backend needs) and opens the queue. */
+export function openOutboxBackend(options: ResolvedOutboxOptions): OutboxBackendHandle {
+  const bullmq = requireOptional<Bullmq>('bullmq', NEEDED_FOR);
+  return options.backend === 'redis' ? openRedis(bullmq, options) : openPostgres(bullmq, options);
+}
+
+function openRedis(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBackendHandle {
+  const IORedis = requireOptional<typeof import('ioredis')>('ioredis', NEEDED_FOR).default;
+  const open = (extra: RedisOptions): Redis =>
+    typeof options.connection === 'string'
+      ? new IORedis(options.connection, extra)
+      : new IORedis({ ...(options.connection as RedisOptions), ...extra });
+  // The producer side fails fast while Redis is down: enqueue rejects, it never waits or drops.
+  const client = open({ maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  client.on('error', () => undefined);
+  let workerClient: Redis | undefined;
+  const queue = new bullmq.Queue<OutboxJobData>(options.queueName, {
+    connection: client,
+    prefix: options.prefix,
+  });
+  queue.on('error', () => undefined);
+  return {
+    bullmq,
+    queue,
+    connection: { backend: 'redis', prefix: options.prefix, redis: client },
+    createWorker(processor, { concurrency, backoff }) {
+      // Workers block on Redis and wait out an outage: BullMQ requires no retry limit on theirs.
+      workerClient ??= open({ maxRetriesPerRequest: null });
+      workerClient.on('error', () => undefined);
+      return new bullmq.Worker<OutboxJobData>(options.queueName, processor, {
+        connection: workerClient,
+        prefix: options.prefix,
+        concurrency,
+        settings: { backoffStrategy: backoff },
+      });
+    },
+    async close() {
+      await queue.close().catch(() => undefined);
+      for (const redis of [client, workerClient]) {
+        if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
+      }
+    },
+  };
+}
+
+function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBackendHandle {
+  const given = isPool(options.connection) ? options.connection : null;
+  // BullMQ reads the schema from a config object only: a given pool lends its config (BullMQ then
+  // opens pools of its own, which it closes), and the send log uses the pool itself.
+  const config = {
+    ...(given
+      ? (given.options as object)
+      : typeof options.connection === 'string'
+        ? { connectionString: options.connection }
+        : (options.connection as object)),
+    schema: options.prefix,
+  };
+  const pg = requireOptional<typeof import('pg')>('pg', NEEDED_FOR);
+  const { schema: _schema, ...poolConfig } = config as { schema: string };
+  void _schema;
+  const pool: PostgresPool = given ?? (new pg.Pool(poolConfig) as unknown as PostgresPool);
+  if (!given) pool.on('error', () => undefined);
+  const { Queue, Worker } = bullmq.withBackend(bullmq.createPostgresBackend);
+  const queue = new Queue<OutboxJobData>(options.queueName, { connection: config });
+  queue.on('error', () => undefined);
+  return {
+    bullmq,
+    queue: queue as unknown as Queue<OutboxJobData>,
+    connection: { backend: 'postgres', schema: options.prefix, pool },
+    createWorker(processor, { concurrency, backoff }) {
+      const worker = new Worker<OutboxJobData>(options.queueName, processor as never, {
+        connection: config,
+        concurrency,
+        settings: { backoffStrategy: backoff },
+      });
+      return worker as unknown as Worker<OutboxJobData>;
+    },
+    async close() {
+      await queue.close().catch(() => undefined);
+      if (!given) await endPool(pool);
+    },
+  };
+}
+
+/** A `pg.Pool` (or a pool like it): the app's own, never closed here. */
+function isPool(connection: string | object): connection is PostgresPool {
+  return (
+    typeof connection === 'object' &&
+    typeof (connection as Partial<PostgresPool>).connect === 'function' &&
+    typeof (connection as Partial<PostgresPool>).query === 'function'
+  );
+}

@@ -1,0 +1,15 @@
+/**
+ * A sliding-window limit shared by every worker of every replica (in the outbox's Redis or
+ * PostgreSQL): the Microsoft 365 budget per mailbox, the relay's `rateLimit`.
+ */
+export interface SharedRateLimiter {
+  /**
+   * Takes one slot of `key`'s window when there is one: resolves 0 (granted now), else the
+   * milliseconds until a slot frees up (nothing is taken then).
+   */
+  acquire(key: string, limit: number, windowMs: number): Promise<number>;
+  /** How many slots of `key` the current window holds, for the outbox summary. */
+  used?(key: string, windowMs: number): Promise<number>;
+  /** Closes only the connections the limiter opened itself. */
+  close?(): Promise<void>;
+}
