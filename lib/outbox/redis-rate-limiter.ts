@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { assertWindow } from './rate-window';
+import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+
+/**
+ * What the limiter needs of an ioredis client (an ioredis `Redis` is one). Declared here so that
+ * the package's types do not depend on `ioredis`.
+ */
+export interface RedisScriptClient {
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  quit(): Promise<unknown>;
+}
+
+export interface RedisRateLimiterOptions {
+  client: RedisScriptClient;
+  /** Keys are `<prefix>:ratelimit:<key>`. */
+  prefix: string;
+  /** Quit the client on `close()`: only when the limiter opened it. */
+  ownsClient?: boolean;
+}
+
+/*
+ * One sorted set per key: a member per grant, scored by the time it was granted. Everything happens
+ * in one script, which Redis runs atomically, with Redis's own clock, so that replicas whose clocks
+ * differ still share one window. A grant at t leaves the window at t + window (the same boundary as
+ * the in-process SlidingWindowLimiter).
+ */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+const ACQUIRE = `${NOW}
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)`;
+
+const USED = `${NOW}
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')`;
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+const script = (source: string): Script => ({
+  source,
+  sha: createHash('sha1').update(source).digest('hex'),
+});
+const SCRIPTS = { acquire: script(ACQUIRE), used: script(USED) };
+
+/** The shared sliding window in Redis: a sorted set per key and a Lua script. */
+export class RedisRateLimiter implements SharedRateLimiter {
+  private readonly client: RedisScriptClient;
+  private readonly prefix: string;
+  private readonly ownsClient: boolean;
+
+  constructor(options: RedisRateLimiterOptions) {
+    this.client = options.client;
+    this.prefix = options.prefix;
+    this.ownsClient = options.ownsClient ?? false;
+  }
+
+  async acquire(key: string, limit: number, windowMs: number): Promise<number> {
+    assertWindow(limit, windowMs);
+    const member = randomBytes(8).toString('hex');
+    return Number(await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member));
+  }
+
+  async used(key: string, windowMs: number): Promise<number> {
+    return Number(await this.run(SCRIPTS.used, this.keyOf(key), windowMs));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit().catch(() => undefined);
+  }
+
+  private keyOf(key: string): string {
+    return `${this.prefix}:ratelimit:${key}`;
+  }
+
+  /** EVALSHA, and EVAL once when the server does not have the script yet (or lost it). */
+  private async run(s: Script, key: string, ...args: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.client.evalsha(s.sha, 1, key, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
+      return this.client.eval(s.source, 1, key, ...args);
+    }
+  }
+}
