@@ -127,6 +127,7 @@ async function announce(
   } else {
     logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
   }
+  logger.log(outboxLine(config));
   const tokens = app.get(AdminToken);
   announceUpgrades(logger, app.get(SampleUpgradeCenter), tokens.tenants, config);
   if (tokens.generated) {
@@ -177,6 +178,19 @@ function announceUpgrades(
         `are kept in ${file}. Delete that file to start from INSTALLED_UPGRADES again.`,
     );
   }
+}
+
+/** Where notifications go: the outbox (its store, without credentials) or straight to SMTP. */
+function outboxLine(config: SampleConfig): string {
+  const outbox = config.outbox;
+  if (!outbox) {
+    return 'Outbox: off; POST /notifications sends at once (set REDIS_URL, or OUTBOX=postgres with DATABASE_URL, to queue)';
+  }
+  const where =
+    outbox.backend === 'redis'
+      ? `Redis at ${redactUrl(outbox.url)} (REDIS_URL), key prefix ${outbox.prefix}`
+      : `PostgreSQL at ${redactUrl(outbox.url)} (DATABASE_URL), schema ${outbox.prefix}`;
+  return `Outbox: ${where}; POST /notifications enqueues, and the admin page shows the send log`;
 }
 
 /** A busy HTTP port, said as the dev inbox says it: which variable to change. */

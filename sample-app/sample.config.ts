@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { assertRelayVerifiesCertificates, parseEncryptionKey } from '../lib';
 import { parseAdminTokens, type AdminTokenEntry } from './admin-tokens.config';
+import { parseOutbox, type SampleOutboxConfig } from './outbox/outbox.config';
 import { SampleConfigError } from './sample-config.error';
 
 /** Environment values as strings; `undefined` (or an empty string) means unset. */
@@ -30,6 +31,11 @@ export interface SampleConfig {
   installedUpgrades: string[];
   /** MICROSOFT_AUTHORITY_HOST: the Entra ID sign-in host, for sovereign clouds. */
   microsoftAuthorityHost?: string;
+  /**
+   * REDIS_URL, or OUTBOX=postgres with DATABASE_URL (and OUTBOX_PREFIX): notifications are enqueued
+   * in the durable outbox. Unset: they are sent directly.
+   */
+  outbox?: SampleOutboxConfig;
 }
 
 export const SAMPLE_CONFIG = 'sample';
@@ -101,6 +107,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
       .map((id) => id.trim())
       .filter(Boolean),
     microsoftAuthorityHost: authorityHost,
+    outbox: parseOutbox(value, databaseUrl, problems),
   };
   if (problems.length > 0) {
     throw new SampleConfigError(`The sample app cannot start:\n- ${problems.join('\n- ')}`);

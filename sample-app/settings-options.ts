@@ -8,6 +8,7 @@ import {
 import type { SampleAdmin } from './admin-token';
 import { AdminTokenGuard } from './admin-token.guard';
 import type { DevInbox } from './dev-inbox/dev-inbox';
+import { logAlert } from './outbox/outbox-alerts';
 import type { SampleConfig } from './sample.config';
 
 /** The sender of relay mail that names none, while the dev inbox is the relay. */
@@ -54,7 +55,20 @@ export async function smtpSettingsOptions(
     ...(config.microsoftAuthorityHost
       ? { microsoft: { authorityHost: config.microsoftAuthorityHost } }
       : {}),
+    ...outboxOptions(config),
   };
+}
+
+/**
+ * REDIS_URL or OUTBOX=postgres: the durable outbox behind `MailerService.enqueue`, with its alerts
+ * logged. The outbox opens its own connections from the URL and closes them on shutdown.
+ */
+function outboxOptions(
+  config: SampleConfig,
+): Pick<SmtpSettingsModuleOptions, 'outbox' | 'onAlert'> {
+  if (!config.outbox) return {};
+  const { backend, url, prefix } = config.outbox;
+  return { outbox: { backend, connection: url, prefix }, onAlert: logAlert };
 }
 
 function storeOptions(config: SampleConfig): Pick<SmtpSettingsModuleOptions, 'store' | 'dataFile'> {

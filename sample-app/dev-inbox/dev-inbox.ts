@@ -16,6 +16,8 @@ export interface InboxMessage {
   cc: string;
   replyTo: string;
   subject: string;
+  /** The Message-ID header: the outbox sets it at enqueue, and the send log shows the same one. */
+  messageId: string | null;
   text: string;
   html: string | null;
   /** The username the client authenticated with, if it did (the password is never kept). */
@@ -124,6 +126,7 @@ export class DevInbox implements OnApplicationShutdown {
               cc: addresses(parsed.cc),
               replyTo: addresses(parsed.replyTo),
               subject: parsed.subject ?? '',
+              messageId: parsed.messageId ?? null,
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : null,
               authenticatedAs: typeof session.user === 'string' ? session.user : null,

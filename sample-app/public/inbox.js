@@ -42,6 +42,7 @@
       ['Reply-To', message.replyTo],
       ['Envelope', message.envelope.to.join(', ')],
       ['Signed in as', message.authenticatedAs],
+      ['Message-ID', message.messageId],
     ];
     for (const [name, value] of rows) {
       if (!value) continue;
