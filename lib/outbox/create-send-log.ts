@@ -1,12 +1,30 @@
 import type { ResolvedOutboxOptions } from './outbox-config';
 import type { OutboxConnection } from './outbox-connection.interface';
+import { PostgresSendLog } from './postgres-send-log';
+import { RedisSendLog } from './redis-send-log';
 import type { SendLog } from './send-log.interface';
 
-/** The send log of the outbox's backend, on the outbox's connection. */
+/**
+ * The send log of the outbox's backend, on the outbox's connection (which the log never closes):
+ * keys under `<prefix>:log…` in Redis, the tables `<schema>.outbox_log*` and
+ * `<schema>.outbox_idempotency` in PostgreSQL.
+ */
 export function createSendLog(
   options: ResolvedOutboxOptions,
   connection: OutboxConnection,
 ): SendLog {
-  void options;
-  throw new Error(`The ${connection.backend} send log is not implemented yet`);
+  const { logTtlMs, logMaxCount } = options.retention;
+  return connection.backend === 'redis'
+    ? new RedisSendLog({
+        client: connection.redis,
+        prefix: connection.prefix,
+        logTtlMs,
+        logMaxCount,
+      })
+    : new PostgresSendLog({
+        pool: connection.pool,
+        schema: connection.schema,
+        logTtlMs,
+        logMaxCount,
+      });
 }

@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
+import { SmtpSettingsError } from '../errors/smtp-settings.error';
+import { messageOf } from '../internal/message-of';
+import type {
+  OutboxStatus,
+  OutboxSummary,
+  SendLogEntry,
+  SendLogPage,
+  SendLogQuery,
+} from '../interfaces/outbox.interface';
+import type { PostgresPool } from '../stores/postgres/postgres-pool';
+import type { SendLog } from './send-log.interface';
+import {
+  cursorAfter,
+  emptyBucket,
+  hourOf,
+  HOURLY_KEEP_MS,
+  isOutboxStatus,
+  last24Hours,
+  changesOf,
+  parseCursor,
+  timeOf,
+  zeroCounts,
+} from './send-log-entries';
+import * as sql from './postgres-send-log.sql';
+
+export interface PostgresSendLogOptions {
+  /** The outbox's pool: never ended by the log. */
+  pool: PostgresPool;
+  /** The outbox's schema, where the log's tables go beside the queue's. */
+  schema: string;
+  logTtlMs: number;
+  logMaxCount: number;
+}
+
+const CLAIM_ATTEMPTS = 5;
+
+/**
+ * The send log in PostgreSQL, in the outbox's schema: `outbox_log` holds one row per message (the
+ * entry as jsonb, with its tenant, id, times and status as columns for the indexes),
+ * `outbox_log_hourly` counts each hour's sent, failed and held messages, `outbox_idempotency` holds
+ * idempotency keys (their SHA-256) until they expire. The tables are created on first use.
+ */
+export class PostgresSendLog implements SendLog {
+  private readonly pool: PostgresPool;
+  private readonly tables: sql.SendLogTables;
+  private ready?: Promise<void>;
+
+  constructor(private readonly options: PostgresSendLogOptions) {
+    this.pool = options.pool;
+    this.tables = sql.sendLogTables(options.schema);
+  }
+
+  /** Creates the tables when they are missing; every operation waits for it. */
+  init(): Promise<void> {
+    this.ready ??= this.createTables().catch((error: unknown) => {
+      this.ready = undefined;
+      throw unavailable('the send log could not create its tables', error);
+    });
+    return this.ready;
+  }
+
+  async add(entry: SendLogEntry): Promise<void> {
+    const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
+    timeOf(entry.createdAt, 'createdAt');
+    await this.query('the send log could not take the entry', sql.insertEntry(this.tables), [
+      entry.tenant,
+      entry.id,
+      entry.createdAt,
+      entry.updatedAt,
+      entry.status,
+      JSON.stringify(entry),
+      new Date(hourOf(updatedMs)).toISOString(),
+    ]);
+  }
+
+  async update(
+    tenant: string,
+    id: string,
+    patch: Partial<SendLogEntry>,
+  ): Promise<SendLogEntry | null> {
+    const changes = changesOf(patch);
+    const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
+    const rows = await this.query<{ entry: string }>(
+      'the send log could not be updated',
+      sql.updateEntry(this.tables),
+      [tenant, id, JSON.stringify(changes), new Date(hourOf(updatedMs)).toISOString()],
+    );
+    return rows[0] ? (JSON.parse(rows[0].entry) as SendLogEntry) : null;
+  }
+
+  async get(tenant: string, id: string): Promise<SendLogEntry | null> {
+    const rows = await this.query<{ entry: string }>(
+      'the send log could not be read',
+      sql.selectEntry(this.tables),
+      [tenant, id],
+    );
+    return rows[0] ? (JSON.parse(rows[0].entry) as SendLogEntry) : null;
+  }
+
+  async list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage> {
+    const after = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+    const values: unknown[] = [tenant, query.limit + 1];
+    if (query.status) values.push(query.status);
+    if (after) values.push(new Date(after.createdMs).toISOString(), after.id);
+    const rows = await this.query<{ entry: string }>(
+      'the send log could not be read',
+      sql.selectPage(this.tables, query.status !== undefined, after !== undefined),
+      values,
+    );
+    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.entry) as SendLogEntry);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > query.limit && last ? cursorAfter(last) : null };
+  }
+
+  async heldIds(tenant: string): Promise<string[]> {
+    const rows = await this.query<{ id: string }>(
+      'the send log could not be read',
+      sql.selectHeldIds(this.tables),
+      [tenant],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>> {
+    const hours = last24Hours(now);
+    const [countRows, hourRows] = await Promise.all([
+      this.query<{ status: string; count: number; oldest: string | null }>(
+        'the send log could not be read',
+        sql.selectCounts(this.tables),
+        [tenant],
+      ),
+      this.query<{ hour: string; sent: number; failed: number; held: number }>(
+        'the send log could not be read',
+        sql.selectHours(this.tables),
+        [tenant, new Date(hours[0]!).toISOString()],
+      ),
+    ]);
+    const counts = zeroCounts();
+    let oldest: number | null = null;
+    for (const row of countRows) {
+      if (!isOutboxStatus(row.status)) continue;
+      counts[row.status as OutboxStatus] = Number(row.count);
+      if (row.oldest !== null) oldest = Math.min(oldest ?? Infinity, Number(row.oldest));
+    }
+    const byHour = new Map(hourRows.map((row) => [Number(row.hour), row]));
+    const hourly = hours.map((hour) => {
+      const row = byHour.get(hour);
+      const bucket = emptyBucket(hour);
+      if (row) Object.assign(bucket, { sent: row.sent, failed: row.failed, held: row.held });
+      return bucket;
+    });
+    return {
+      tenant,
+      counts,
+      oldestWaitingAt: oldest === null ? null : new Date(oldest).toISOString(),
+      oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
+      hourly,
+    };
+  }
+
+  async claimIdempotencyKey(
+    tenant: string,
+    key: string,
+    id: string,
+    ttlMs: number,
+  ): Promise<string> {
+    const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+    const what = 'the idempotency key could not be claimed';
+    // The owner's key can expire between the two statements: then claim again.
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const claimed = await this.query<{ id: string }>(what, sql.claimKey(this.tables), [
+        tenant,
+        hash,
+        id,
+        Math.max(1, Math.round(ttlMs)),
+      ]);
+      if (claimed[0]) return claimed[0].id;
+      const owner = await this.query<{ id: string }>(what, sql.selectKeyOwner(this.tables), [
+        tenant,
+        hash,
+      ]);
+      if (owner[0]) return owner[0].id;
+    }
+    throw new OutboxUnavailableError(`${what}: it kept changing hands`);
+  }
+
+  async prune(now: number): Promise<void> {
+    const what = 'the send log could not be pruned';
+    await this.query(what, sql.deleteExpired(this.tables), [
+      new Date(now - this.options.logTtlMs).toISOString(),
+    ]);
+    const over = await this.query<{ tenant: string; over: number }>(
+      what,
+      sql.selectOverCount(this.tables),
+      [this.options.logMaxCount],
+    );
+    for (const { tenant, over: count } of over) {
+      await this.query(what, sql.deleteOldestSettled(this.tables), [tenant, count]);
+    }
+    await this.query(what, sql.deleteOldHours(this.tables), [
+      new Date(hourOf(now - HOURLY_KEEP_MS)).toISOString(),
+    ]);
+    await this.query(what, sql.deleteExpiredKeys(this.tables));
+  }
+
+  async tenants(): Promise<string[]> {
+    const rows = await this.query<{ tenant: string }>(
+      'the send log could not be read',
+      sql.selectWaitingTenants(this.tables),
+    );
+    return rows.map((row) => row.tenant);
+  }
+
+  /** The pool is the outbox's: nothing of the log's own to close. */
+  async close(): Promise<void> {
+    await this.ready?.catch(() => undefined);
+  }
+
+  private async query<R extends object>(
+    what: string,
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]> {
+    await this.init();
+    try {
+      return (await this.pool.query(text, values)).rows as R[];
+    } catch (error) {
+      throw unavailable(what, error);
+    }
+  }
+
+  private async createTables(): Promise<void> {
+    const { rows } = await this.pool.query(sql.TABLES_READY, [
+      this.tables.log,
+      this.tables.hourly,
+      this.tables.idempotency,
+    ]);
+    // Already there: no DDL, so a role without CREATE privilege can use tables made for it.
+    if ((rows[0] as { ready?: boolean } | undefined)?.ready) return;
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        sql.SCHEMA_LOCK,
+      ]);
+      for (const statement of sql.createTables(this.tables)) await client.query(statement);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+function unavailable(what: string, error: unknown): unknown {
+  if (error instanceof SmtpSettingsError) return error;
+  return new OutboxUnavailableError(`${what}: ${messageOf(error)}`, error);
+}

@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
+import { SmtpSettingsError } from '../errors/smtp-settings.error';
+import { messageOf } from '../internal/message-of';
+import {
+  OUTBOX_STATUSES,
+  type OutboxStatus,
+  type OutboxSummary,
+  type SendLogEntry,
+  type SendLogPage,
+  type SendLogQuery,
+} from '../interfaces/outbox.interface';
+import type { SendLog } from './send-log.interface';
+import {
+  cursorAfter,
+  emptyBucket,
+  hourlyStatusOf,
+  hourOf,
+  HOURLY_KEEP_MS,
+  isSettled,
+  last24Hours,
+  mergeEntry,
+  orderKey,
+  parseCursor,
+  parseOrderKey,
+  timeOf,
+  WAITING_STATUSES,
+} from './send-log-entries';
+import { ADD, CLAIM, PRUNE, RedisLogKeys, UPDATE } from './redis-send-log.scripts';
+
+export interface RedisSendLogOptions {
+  /** The outbox's ioredis client: never closed by the log. */
+  client: Redis;
+  /** Keys start with `<prefix>:`. */
+  prefix: string;
+  logTtlMs: number;
+  logMaxCount: number;
+}
+
+const PRUNE_BATCH = 1000;
+const UPDATE_ATTEMPTS = 20;
+
+/**
+ * The send log in Redis, beside the queue, under the outbox's prefix:
+ * `<prefix>:log:<tenant>:<id>` holds an entry (JSON); `<prefix>:logidx:<tenant>:all` and
+ * `…:status:<status>` order a tenant's entries by creation (newest-first pages, counts),
+ * `…:settled` orders settled entries by their last change (pruning); `<prefix>:loghour:<tenant>:<ms>`
+ * counts an hour's sent, failed and held messages (expires after 25 hours);
+ * `<prefix>:idem:<tenant>:<sha-256 of the key>` holds an idempotency key's message id.
+ */
+export class RedisSendLog implements SendLog {
+  private readonly redis: Redis;
+  private readonly keys: RedisLogKeys;
+
+  constructor(private readonly options: RedisSendLogOptions) {
+    this.redis = options.client;
+    this.keys = new RedisLogKeys(options.prefix);
+  }
+
+  async add(entry: SendLogEntry): Promise<void> {
+    const createdMs = timeOf(entry.createdAt, 'createdAt');
+    const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
+    const hourly = hourlyStatusOf(entry.status);
+    await this.run('the send log could not take the entry', () =>
+      this.redis.eval(
+        ADD,
+        6,
+        this.keys.entry(entry.tenant, entry.id),
+        this.keys.index(entry.tenant, 'all'),
+        this.keys.status(entry.tenant, entry.status),
+        this.keys.index(entry.tenant, 'settled'),
+        this.keys.tenants(),
+        this.keys.hour(entry.tenant, hourOf(updatedMs)),
+        JSON.stringify(entry),
+        orderKey(createdMs, entry.id),
+        entry.tenant,
+        isSettled(entry.status) ? '1' : '0',
+        updatedMs,
+        hourly ?? '',
+        HOURLY_KEEP_MS,
+      ),
+    );
+  }
+
+  async update(
+    tenant: string,
+    id: string,
+    patch: Partial<SendLogEntry>,
+  ): Promise<SendLogEntry | null> {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const read = await this.run('the send log could not be read', () =>
+        this.redis.get(this.keys.entry(tenant, id)),
+      );
+      if (read === null) return null;
+      const before = JSON.parse(read) as SendLogEntry;
+      const after = mergeEntry(before, patch);
+      const updatedMs = timeOf(after.updatedAt, 'updatedAt');
+      const changed = after.status !== before.status;
+      const written = await this.run('the send log could not be updated', () =>
+        this.redis.eval(
+          UPDATE,
+          5,
+          this.keys.entry(tenant, id),
+          this.keys.status(tenant, before.status),
+          this.keys.status(tenant, after.status),
+          this.keys.index(tenant, 'settled'),
+          this.keys.hour(tenant, hourOf(updatedMs)),
+          read,
+          JSON.stringify(after),
+          orderKey(timeOf(before.createdAt, 'createdAt'), id),
+          changed ? '1' : '0',
+          isSettled(after.status) ? '1' : '0',
+          updatedMs,
+          changed ? (hourlyStatusOf(after.status) ?? '') : '',
+          HOURLY_KEEP_MS,
+        ),
+      );
+      if (written === 1) return after;
+    }
+    throw new OutboxUnavailableError(
+      `the send log entry ${id} kept changing while it was being updated`,
+    );
+  }
+
+  async get(tenant: string, id: string): Promise<SendLogEntry | null> {
+    const read = await this.run('the send log could not be read', () =>
+      this.redis.get(this.keys.entry(tenant, id)),
+    );
+    return read === null ? null : (JSON.parse(read) as SendLogEntry);
+  }
+
+  async list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage> {
+    const after = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+    const key = query.status
+      ? this.keys.status(tenant, query.status)
+      : this.keys.index(tenant, 'all');
+    const max = after ? `(${orderKey(after.createdMs, after.id)}` : '+';
+    const items: SendLogEntry[] = [];
+    let from = max;
+    // Entries pruned between reading the index and the entries are skipped; read on to fill the page.
+    for (;;) {
+      const want = query.limit - items.length;
+      const members = await this.run('the send log could not be read', () =>
+        this.redis.zrevrangebylex(key, from, '-', 'LIMIT', 0, want + 1),
+      );
+      const page = members.slice(0, want);
+      if (page.length > 0) {
+        const ids = page.map((member) => parseOrderKey(member).id);
+        const reads = await this.run('the send log could not be read', () =>
+          this.redis.mget(ids.map((id) => this.keys.entry(tenant, id))),
+        );
+        for (const read of reads) if (read !== null) items.push(JSON.parse(read) as SendLogEntry);
+      }
+      const more = members.length > want;
+      if (!more || items.length >= query.limit) {
+        const last = items[items.length - 1];
+        return { items, nextCursor: more && last ? cursorAfter(last) : null };
+      }
+      from = `(${page[page.length - 1]!}`;
+    }
+  }
+
+  async heldIds(tenant: string): Promise<string[]> {
+    const members = await this.run('the send log could not be read', () =>
+      this.redis.zrange(this.keys.status(tenant, 'held'), 0, -1),
+    );
+    return members.map((member) => parseOrderKey(member).id);
+  }
+
+  async summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>> {
+    const hours = last24Hours(now);
+    const pipeline = this.redis.pipeline();
+    for (const status of OUTBOX_STATUSES) pipeline.zcard(this.keys.status(tenant, status));
+    for (const status of WAITING_STATUSES) pipeline.zrange(this.keys.status(tenant, status), 0, 0);
+    for (const hour of hours) pipeline.hgetall(this.keys.hour(tenant, hour));
+    const results = await this.exec(pipeline);
+    const counts = Object.fromEntries(
+      OUTBOX_STATUSES.map((status, i) => [status, Number(results[i])]),
+    ) as Record<OutboxStatus, number>;
+    const firsts = results
+      .slice(OUTBOX_STATUSES.length, OUTBOX_STATUSES.length + WAITING_STATUSES.length)
+      .flatMap((members) => (members as string[]).map((m) => parseOrderKey(m).createdMs));
+    const oldest = firsts.length > 0 ? Math.min(...firsts) : null;
+    const hourly = hours.map((hour, i) => {
+      const fields = results[OUTBOX_STATUSES.length + WAITING_STATUSES.length + i] as Record<
+        string,
+        string
+      >;
+      const bucket = emptyBucket(hour);
+      bucket.sent = Number(fields.sent ?? 0);
+      bucket.failed = Number(fields.failed ?? 0);
+      bucket.held = Number(fields.held ?? 0);
+      return bucket;
+    });
+    return {
+      tenant,
+      counts,
+      oldestWaitingAt: oldest === null ? null : new Date(oldest).toISOString(),
+      oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
+      hourly,
+    };
+  }
+
+  async claimIdempotencyKey(
+    tenant: string,
+    key: string,
+    id: string,
+    ttlMs: number,
+  ): Promise<string> {
+    const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+    const owner = await this.run('the idempotency key could not be claimed', () =>
+      this.redis.eval(CLAIM, 1, this.keys.idempotency(tenant, hash), id, Math.max(1, ttlMs)),
+    );
+    return String(owner);
+  }
+
+  async prune(now: number): Promise<void> {
+    const tenants = await this.run('the send log could not be read', () =>
+      this.redis.smembers(this.keys.tenants()),
+    );
+    const cutoff = now - this.options.logTtlMs;
+    for (const tenant of tenants) {
+      let removed: number;
+      do {
+        removed = Number(
+          await this.run('the send log could not be pruned', () =>
+            this.redis.eval(
+              PRUNE,
+              3,
+              this.keys.index(tenant, 'all'),
+              this.keys.index(tenant, 'settled'),
+              this.keys.tenants(),
+              cutoff,
+              this.options.logMaxCount,
+              tenant,
+              this.keys.entry(tenant, ''),
+              this.keys.statusPrefix(tenant),
+              PRUNE_BATCH,
+            ),
+          ),
+        );
+      } while (removed >= PRUNE_BATCH);
+    }
+  }
+
+  async tenants(): Promise<string[]> {
+    const tenants = await this.run('the send log could not be read', () =>
+      this.redis.smembers(this.keys.tenants()),
+    );
+    const pipeline = this.redis.pipeline();
+    for (const tenant of tenants) {
+      for (const status of WAITING_STATUSES) pipeline.zcard(this.keys.status(tenant, status));
+    }
+    const results = (await this.exec(pipeline)).map(Number);
+    const size = WAITING_STATUSES.length;
+    return tenants
+      .filter((_, i) => results.slice(i * size, (i + 1) * size).some((count) => count > 0))
+      .sort();
+  }
+
+  /** The client is the outbox's: nothing of the log's own to close. */
+  async close(): Promise<void> {}
+
+  private exec(pipeline: ChainableCommander): Promise<unknown[]> {
+    return this.run('the send log could not be read', async () =>
+      ((await pipeline.exec()) ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      }),
+    );
+  }
+
+  /** Redis failures become `OutboxUnavailableError`, naming what failed. */
+  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SmtpSettingsError) throw error;
+      throw new OutboxUnavailableError(`${what}: ${messageOf(error)}`, error);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { RequestValidationError } from '../errors/request-validation.error';
+import {
+  OUTBOX_STATUSES,
+  type OutboxHourlyBucket,
+  type OutboxStatus,
+  type SendLogEntry,
+} from '../interfaces/outbox.interface';
+
+/*
+ * What the Redis and the PostgreSQL send logs share, so that both keep the same rules:
+ *
+ * - An entry is settled once it is `sent`, `failed` or `uncertain`: its message left the queue.
+ *   Settled entries are pruned `logTtlMs` after their last change, and the oldest settled ones go
+ *   first when a tenant holds more than `logMaxCount` entries. Waiting entries (`queued`, `sending`,
+ *   `held`) are never pruned: their message is still in the queue.
+ * - The hourly buckets count transitions: a message counts as held in the hour it became held, and
+ *   as sent (or failed) in the hour it was sent (or failed), so a held message later sent shows in
+ *   both.
+ * - Listing is newest first by creation time, then by id; the cursor names the last entry of a page.
+ */
+
+export const SETTLED_STATUSES: readonly OutboxStatus[] = ['sent', 'failed', 'uncertain'];
+export const WAITING_STATUSES: readonly OutboxStatus[] = ['queued', 'sending', 'held'];
+/** The statuses that the hourly buckets count. */
+export const HOURLY_STATUSES = ['sent', 'failed', 'held'] as const;
+export type HourlyStatus = (typeof HOURLY_STATUSES)[number];
+
+export const HOUR_MS = 3_600_000;
+/** 24 buckets, and one more hour so that the oldest bucket is whole until the next one starts. */
+export const HOURLY_KEEP_MS = 25 * HOUR_MS;
+
+export function isSettled(status: OutboxStatus): boolean {
+  return SETTLED_STATUSES.includes(status);
+}
+
+export function isOutboxStatus(value: unknown): value is OutboxStatus {
+  return typeof value === 'string' && (OUTBOX_STATUSES as readonly string[]).includes(value);
+}
+
+export function hourlyStatusOf(status: OutboxStatus): HourlyStatus | null {
+  return (HOURLY_STATUSES as readonly string[]).includes(status) ? (status as HourlyStatus) : null;
+}
+
+/**
+ * What `patch` changes: its defined fields but the id, tenant and creation time (which never
+ * change), and `updatedAt`, now unless the patch gives one.
+ */
+export function changesOf(
+  patch: Partial<SendLogEntry>,
+  now = new Date(),
+): Partial<SendLogEntry> & { updatedAt: string } {
+  const changes = Object.fromEntries(
+    Object.entries(patch).filter(
+      ([key, value]) =>
+        value !== undefined && key !== 'id' && key !== 'tenant' && key !== 'createdAt',
+    ),
+  ) as Partial<SendLogEntry>;
+  return { ...changes, updatedAt: changes.updatedAt ?? now.toISOString() };
+}
+
+/** The entry after `patch`. */
+export function mergeEntry(before: SendLogEntry, patch: Partial<SendLogEntry>): SendLogEntry {
+  return { ...before, ...changesOf(patch) };
+}
+
+/** Milliseconds since the epoch of an entry's ISO 8601 timestamp; refuses anything else. */
+export function timeOf(iso: string, field: string): number {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new Error(`send log: ${field} is not a date: ${iso}`);
+  return ms;
+}
+
+/**
+ * The entries' order as one string: the creation time (15 digits) then the id, so that sorting
+ * these strings sorts by creation time, then id.
+ */
+export function orderKey(createdMs: number, id: string): string {
+  return `${String(createdMs).padStart(15, '0')}:${id}`;
+}
+
+export function parseOrderKey(key: string): { createdMs: number; id: string } {
+  const at = key.indexOf(':');
+  return { createdMs: Number(key.slice(0, at)), id: key.slice(at + 1) };
+}
+
+const CURSOR = /^(\d{1,15}):(.{1,200})$/s;
+
+/** The cursor after `entry`: opaque to callers, the same on both backends. */
+export function cursorAfter(entry: Pick<SendLogEntry, 'createdAt' | 'id'>): string {
+  const createdMs = timeOf(entry.createdAt, 'createdAt');
+  return Buffer.from(`${createdMs}:${entry.id}`, 'utf8').toString('base64url');
+}
+
+/** The entry a cursor names; a cursor that no page gave is `RequestValidationError` on `cursor`. */
+export function parseCursor(cursor: string): { createdMs: number; id: string } {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor)
+    ? Buffer.from(cursor, 'base64url').toString('utf8')
+    : '';
+  const match = CURSOR.exec(decoded);
+  if (!match) {
+    throw new RequestValidationError([
+      { field: 'cursor', message: 'cursor must be the nextCursor of an earlier page' },
+    ]);
+  }
+  return { createdMs: Number(match[1]), id: match[2]! };
+}
+
+/** The start of the hour that holds `ms`. */
+export function hourOf(ms: number): number {
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+}
+
+/** The starts of the last 24 hours, oldest first, the current one last. */
+export function last24Hours(now: number): number[] {
+  const current = hourOf(now);
+  return Array.from({ length: 24 }, (_, i) => current - (23 - i) * HOUR_MS);
+}
+
+export function emptyBucket(hour: number): OutboxHourlyBucket {
+  return { hour: new Date(hour).toISOString(), sent: 0, failed: 0, held: 0 };
+}
+
+export function zeroCounts(): Record<OutboxStatus, number> {
+  return Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+}

@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import type { OutboxStatus, SendLogEntry } from '../lib/interfaces/outbox.interface';
+import { OutboxUnavailableError } from '../lib/errors/outbox-unavailable.error';
+import { RequestValidationError } from '../lib/errors/request-validation.error';
+import { PostgresSendLog } from '../lib/outbox/postgres-send-log';
+import { RedisSendLog } from '../lib/outbox/redis-send-log';
+import type { SendLog } from '../lib/outbox/send-log.interface';
+import type { PostgresPool } from '../lib/stores/postgres/postgres-pool';
+import { outboxPlace, TEST_REDIS_URL, type OutboxBackendName } from './fixtures/outbox-kit';
+import { TEST_DATABASE_URL } from './fixtures/postgres';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Both logs also name the tenants with waiting messages. */
+type Log = SendLog & { tenants(): Promise<string[]> };
+
+interface Harness {
+  open(retention?: { logTtlMs?: number; logMaxCount?: number }): Log;
+  /** A log whose store cannot be reached. */
+  unreachable(): Log;
+  close(): Promise<void>;
+}
+
+function harness(backend: OutboxBackendName): Harness {
+  const place = outboxPlace(backend, 'log');
+  const closers: Array<() => Promise<unknown>> = [];
+  const retention = (r: { logTtlMs?: number; logMaxCount?: number } = {}) => ({
+    logTtlMs: r.logTtlMs ?? 7 * DAY,
+    logMaxCount: r.logMaxCount ?? 10_000,
+  });
+  if (backend === 'redis') {
+    const client = new Redis(TEST_REDIS_URL);
+    closers.push(() => client.quit());
+    return {
+      open: (r) => new RedisSendLog({ client, prefix: place.prefix, ...retention(r) }),
+      unreachable() {
+        const down = new Redis('redis://127.0.0.1:1', {
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          retryStrategy: () => null,
+        });
+        down.on('error', () => undefined);
+        closers.push(async () => down.disconnect());
+        return new RedisSendLog({ client: down, prefix: place.prefix, ...retention() });
+      },
+      close: async () => {
+        for (const close of closers) await close();
+        await place.drop();
+      },
+    };
+  }
+  const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 6 });
+  pool.on('error', () => undefined);
+  closers.push(() => pool.end());
+  return {
+    open: (r) =>
+      new PostgresSendLog({
+        pool: pool as unknown as PostgresPool,
+        schema: place.prefix,
+        ...retention(r),
+      }),
+    unreachable() {
+      const down = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
+      down.on('error', () => undefined);
+      closers.push(() => down.end());
+      const schema = place.prefix;
+      return new PostgresSendLog({ pool: down as unknown as PostgresPool, schema, ...retention() });
+    },
+    close: async () => {
+      for (const close of closers) await close();
+      await place.drop();
+    },
+  };
+}
+
+let clock = Date.parse('2030-01-01T12:00:00.000Z');
+
+function entry(tenant: string, over: Partial<SendLogEntry> = {}): SendLogEntry {
+  clock += 1000;
+  const at = new Date(clock).toISOString();
+  const id = randomUUID();
+  return {
+    id,
+    tenant,
+    createdAt: at,
+    updatedAt: at,
+    status: 'queued',
+    recipientCount: 2,
+    recipients: ['a@example.test', 'b@example.test'],
+    subject: 'Payslip',
+    attempts: 0,
+    lastError: null,
+    route: null,
+    settingsVersion: null,
+    messageId: `<${id}@example.test>`,
+    response: null,
+    heldReason: null,
+    ...over,
+  };
+}
+
+async function addAll(log: SendLog, entries: SendLogEntry[]): Promise<SendLogEntry[]> {
+  for (const e of entries) await log.add(e);
+  return entries;
+}
+
+async function allPages(log: SendLog, tenant: string, limit: number, status?: OutboxStatus) {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await log.list(tenant, { limit, cursor, status });
+    pages.push(page.items.map((e) => e.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return pages;
+}
+
+describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
+  let h: Harness;
+  let log: Log;
+  const tenant = () => `t-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(() => {
+    h = harness(backend);
+    log = h.open();
+  });
+  afterAll(async () => {
+    await log.close();
+    await h.close();
+  });
+
+  it('gives back an entry as it was added, and only to its tenant', async () => {
+    const [a, b] = [tenant(), tenant()];
+    const added = entry(a, { lastError: { code: 'ECONNREFUSED', message: 'down', at: 'x' } });
+    await log.add(added);
+    expect(await log.get(a, added.id)).toEqual(added);
+    expect(await log.get(b, added.id)).toBeNull();
+    expect(await log.get(a, randomUUID())).toBeNull();
+  });
+
+  it('keeps the first entry when an id is added twice', async () => {
+    const a = tenant();
+    const first = entry(a);
+    await log.add(first);
+    await log.add({ ...first, subject: 'Second', status: 'sent' });
+    expect(await log.get(a, first.id)).toEqual(first);
+    expect((await log.summary(a, clock)).counts).toMatchObject({ queued: 1, sent: 0 });
+  });
+
+  it('merges an update, stamps updatedAt, and never changes the id, tenant or creation time', async () => {
+    const [a, b] = [tenant(), tenant()];
+    const original = entry(a);
+    await log.add(original);
+    const before = Date.now();
+    const updated = await log.update(a, original.id, {
+      status: 'sent',
+      attempts: 1,
+      response: '250 OK',
+      route: 'relay',
+      settingsVersion: 3,
+      id: 'other',
+      tenant: b,
+      createdAt: '2000-01-01T00:00:00.000Z',
+      subject: undefined,
+    });
+    expect(updated).toEqual({
+      ...original,
+      status: 'sent',
+      attempts: 1,
+      response: '250 OK',
+      route: 'relay',
+      settingsVersion: 3,
+      updatedAt: expect.any(String),
+    });
+    expect(Date.parse(updated!.updatedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await log.get(a, original.id)).toEqual(updated);
+    expect(await log.update(b, original.id, { status: 'failed' })).toBeNull();
+    expect(await log.update(a, randomUUID(), { status: 'failed' })).toBeNull();
+    expect((await log.get(a, original.id))!.status).toBe('sent');
+  });
+
+  it('lists newest first in pages that a cursor joins, with nothing missed or repeated', async () => {
+    const a = tenant();
+    const entries = await addAll(
+      log,
+      Array.from({ length: 7 }, () => entry(a)),
+    );
+    // Two more created in the same millisecond: the id orders them.
+    const same = new Date(++clock).toISOString();
+    const twins = await addAll(log, [
+      entry(a, { createdAt: same, updatedAt: same }),
+      entry(a, { createdAt: same, updatedAt: same }),
+    ]);
+    const newestFirst = [
+      ...twins.map((t) => t.id).sort((x, y) => (x < y ? 1 : -1)),
+      ...entries.map((e) => e.id).reverse(),
+    ];
+    const pages = await allPages(log, a, 4);
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 1]);
+    expect(pages.flat()).toEqual(newestFirst);
+    const whole = await log.list(a, { limit: 9 });
+    expect(whole.nextCursor).toBeNull();
+    expect(whole.items.map((e) => e.id)).toEqual(newestFirst);
+  });
+
+  it('filters by status, following each update', async () => {
+    const a = tenant();
+    const [e1, e2, e3] = await addAll(log, [entry(a), entry(a), entry(a)]);
+    await log.update(a, e1!.id, { status: 'held', heldReason: 'EAUTH' });
+    await log.update(a, e3!.id, { status: 'held', heldReason: 'EAUTH' });
+    expect((await allPages(log, a, 1, 'held')).flat()).toEqual([e3!.id, e1!.id]);
+    expect((await log.list(a, { limit: 10, status: 'queued' })).items.map((e) => e.id)).toEqual([
+      e2!.id,
+    ]);
+    expect(await log.heldIds(a)).toEqual([e1!.id, e3!.id]);
+    await log.update(a, e1!.id, { status: 'queued', heldReason: null });
+    expect(await log.heldIds(a)).toEqual([e3!.id]);
+    expect((await log.list(a, { limit: 10, status: 'sent' })).items).toEqual([]);
+  });
+
+  it('keeps tenants apart in lists, held ids, summaries and idempotency keys', async () => {
+    const [a, b] = [tenant(), tenant()];
+    await addAll(log, [entry(a, { status: 'held' }), entry(a)]);
+    expect((await log.list(b, { limit: 50 })).items).toEqual([]);
+    expect(await log.heldIds(b)).toEqual([]);
+    const summary = await log.summary(b, clock);
+    expect(Object.values(summary.counts).every((n) => n === 0)).toBe(true);
+    expect(summary.oldestWaitingAt).toBeNull();
+    expect(summary.hourly.every((h) => h.sent + h.failed + h.held === 0)).toBe(true);
+    expect(await log.claimIdempotencyKey(a, 'k', 'id-a', 60_000)).toBe('id-a');
+    expect(await log.claimIdempotencyKey(b, 'k', 'id-b', 60_000)).toBe('id-b');
+  });
+
+  it('refuses a cursor that no page gave, naming the cursor', async () => {
+    for (const cursor of ['nope!', Buffer.from('x:y').toString('base64url'), '']) {
+      const refused = await log.list(tenant(), { limit: 5, cursor }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RequestValidationError);
+      expect((refused as RequestValidationError).problems[0]!.field).toBe('cursor');
+    }
+  });
+
+  it('gives an idempotency key to the first message until it expires', async () => {
+    const a = tenant();
+    expect(await log.claimIdempotencyKey(a, 'payslip-42', 'first', 400)).toBe('first');
+    expect(await log.claimIdempotencyKey(a, 'payslip-42', 'second', 400)).toBe('first');
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => log.claimIdempotencyKey(a, 'race', `r${i}`, 60_000)),
+    );
+    expect(new Set(racers).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await log.claimIdempotencyKey(a, 'payslip-42', 'third', 400)).toBe('third');
+  });
+
+  it('summarises counts, the oldest waiting message and 24 hourly buckets of transitions', async () => {
+    const a = tenant();
+    const now = Date.parse('2030-02-01T10:30:00.000Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    const old = entry(a, { createdAt: at(now - 5 * HOUR), updatedAt: at(now - 5 * HOUR) });
+    const [e1, e2, e3, e4] = await addAll(log, [
+      old,
+      ...Array.from({ length: 3 }, () =>
+        entry(a, { createdAt: at(now - 2 * HOUR), updatedAt: at(now - 2 * HOUR) }),
+      ),
+    ]);
+    await log.update(a, e1!.id, { status: 'held', updatedAt: at(now - 3 * HOUR) });
+    await log.update(a, e1!.id, { status: 'held', updatedAt: at(now - 3 * HOUR + 1) });
+    await log.update(a, e2!.id, { status: 'held', updatedAt: at(now - 90 * 60_000) });
+    await log.update(a, e2!.id, { status: 'sending', updatedAt: at(now - 60 * 60_000) });
+    await log.update(a, e2!.id, { status: 'sent', updatedAt: at(now - 60 * 60_000) });
+    await log.update(a, e3!.id, { status: 'failed', updatedAt: at(now - 60_000) });
+    await log.update(a, e4!.id, { status: 'uncertain', updatedAt: at(now - 60_000) });
+    await log.add(entry(a, { status: 'sent', createdAt: at(now), updatedAt: at(now) }));
+    await log.add(entry(a, { status: 'sent', createdAt: at(now - DAY), updatedAt: at(now - DAY) }));
+
+    const summary = await log.summary(a, now);
+    expect(summary.tenant).toBe(a);
+    expect(summary.counts).toEqual({
+      queued: 0,
+      sending: 0,
+      held: 1,
+      sent: 3,
+      failed: 1,
+      uncertain: 1,
+    });
+    expect(summary.oldestWaitingAt).toBe(old.createdAt);
+    expect(summary.oldestWaitingAgeMs).toBe(5 * HOUR);
+    expect(summary.hourly).toHaveLength(24);
+    expect(summary.hourly[0]!.hour).toBe('2030-01-31T11:00:00.000Z');
+    expect(summary.hourly[23]!.hour).toBe('2030-02-01T10:00:00.000Z');
+    const busy = summary.hourly.filter((b) => b.sent + b.failed + b.held > 0);
+    expect(busy).toEqual([
+      { hour: '2030-02-01T07:00:00.000Z', sent: 0, failed: 0, held: 1 },
+      { hour: '2030-02-01T09:00:00.000Z', sent: 1, failed: 0, held: 1 },
+      { hour: '2030-02-01T10:00:00.000Z', sent: 1, failed: 1, held: 0 },
+    ]);
+  });
+
+  it('prunes settled entries older than the retention, never a waiting one', async () => {
+    const pruning = h.open({ logTtlMs: DAY });
+    const a = tenant();
+    const now = Date.parse('2030-03-01T00:00:00.000Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    const stale = (status: OutboxStatus) =>
+      entry(a, { status, createdAt: at(now - 3 * DAY), updatedAt: at(now - 2 * DAY) });
+    const [sent, failed, uncertain, held, queued] = await addAll(pruning, [
+      stale('sent'),
+      stale('failed'),
+      stale('uncertain'),
+      stale('held'),
+      stale('queued'),
+    ]);
+    const fresh = await addAll(pruning, [
+      entry(a, { status: 'sent', createdAt: at(now - 3 * DAY), updatedAt: at(now - HOUR) }),
+    ]);
+    await pruning.prune(now);
+    for (const gone of [sent, failed, uncertain]) expect(await pruning.get(a, gone!.id)).toBeNull();
+    const left = (await pruning.list(a, { limit: 50 })).items.map((e) => e.id).sort();
+    expect(left).toEqual([held!.id, queued!.id, fresh[0]!.id].sort());
+    expect((await pruning.summary(a, now)).counts).toMatchObject({
+      sent: 1,
+      failed: 0,
+      uncertain: 0,
+      held: 1,
+      queued: 1,
+    });
+    await pruning.close();
+  });
+
+  it('prunes a tenant down to the most entries, the least recently settled first', async () => {
+    const pruning = h.open({ logMaxCount: 3 });
+    const [a, b] = [tenant(), tenant()];
+    const settled = await addAll(
+      pruning,
+      Array.from({ length: 5 }, () => entry(a, { status: 'sent' })),
+    );
+    const waiting = await addAll(pruning, [entry(a), entry(a, { status: 'held' })]);
+    const other = await addAll(pruning, [
+      entry(b, { status: 'sent' }),
+      entry(b, { status: 'sent' }),
+    ]);
+    // The oldest-created one settled last: it stays.
+    await pruning.update(a, settled[0]!.id, {
+      status: 'failed',
+      updatedAt: new Date((clock += 1000)).toISOString(),
+    });
+    await pruning.prune(clock);
+    const left = (await pruning.list(a, { limit: 50 })).items.map((e) => e.id).sort();
+    expect(left).toEqual([settled[0]!.id, ...waiting.map((e) => e.id)].sort());
+    expect((await pruning.list(b, { limit: 50 })).items).toHaveLength(other.length);
+    await pruning.close();
+  });
+
+  it('names the tenants with waiting messages', async () => {
+    const [a, b, c] = [tenant(), tenant(), tenant()];
+    await addAll(log, [entry(a, { status: 'held' }), entry(b, { status: 'sent' }), entry(c)]);
+    const tenants = await log.tenants();
+    expect(tenants).toEqual(expect.arrayContaining([a, c]));
+    expect(tenants).not.toContain(b);
+  });
+
+  it('keeps counts exact under concurrent updates', async () => {
+    const a = tenant();
+    const entries = await addAll(
+      log,
+      Array.from({ length: 10 }, () => entry(a)),
+    );
+    const steps: OutboxStatus[] = ['sending', 'held', 'queued', 'sending', 'sent'];
+    await Promise.all(
+      entries.flatMap((e) =>
+        steps.map((status, i) => log.update(a, e.id, { status, attempts: i })),
+      ),
+    );
+    const { counts } = await log.summary(a, clock);
+    expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(10);
+    const statuses = await Promise.all(entries.map((e) => log.get(a, e.id)));
+    for (const status of ['queued', 'sending', 'held', 'sent'] as const) {
+      expect(counts[status]).toBe(statuses.filter((e) => e!.status === status).length);
+    }
+  });
+
+  it('rejects with OutboxUnavailableError while its store is down', async () => {
+    const down = h.unreachable();
+    await expect(down.add(entry(tenant()))).rejects.toBeInstanceOf(OutboxUnavailableError);
+    await expect(down.list(tenant(), { limit: 5 })).rejects.toBeInstanceOf(OutboxUnavailableError);
+    await down.close();
+  });
+});
