@@ -2,17 +2,27 @@ import { Logger } from '@nestjs/common';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { FileSmtpSettingsStore, MailerService, SmtpSettingsService } from '../../lib';
+import {
+  FileSmtpSettingsStore,
+  MailerService,
+  OutboxService,
+  SmtpSettingsService,
+} from '../../lib';
 import { SecretSealer } from '../../lib/crypto/secret-sealer';
 import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.provider';
-import type { Artifact } from './leak-scanner';
+import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
+import { RedisSendLog } from '../../lib/outbox/redis-send-log';
+import { findLeaks, type Artifact } from './leak-scanner';
 
 /*
  * Loaded before every test file (jest `setupFilesAfterEach`). It records what the suite produces,
  * and every secret the library handles, so that the global teardown can scan one against the other:
  * - secrets: everything SecretSealer seals, its keys, and every access token MSAL returns;
  * - artifacts: HTTP response bodies, log lines (also with `logger: false`), errors of MailerService,
- *   records and files written by the stores, and the history.
+ *   records and files written by the stores, and the history;
+ * - the outbox's send log entries (as written, and as OutboxService returns them) and its alerts,
+ *   which must hold neither a secret nor a body or attachment of a message enqueued (checked here,
+ *   when the file ends: bodies are not secrets anywhere else).
  */
 const dir = process.env.LEAK_SCAN_DIR;
 if (dir) {
@@ -148,10 +158,106 @@ if (dir) {
       } as ServerResponse['write'],
   );
 
+  // The outbox: what its send log keeps, what OutboxService answers, every alert; and the bodies
+  // and attachments of the messages enqueued, which none of these may hold.
+  const bodies = new Set<string>();
+  const outboxArtifacts: Artifact[] = [];
+  const outboxArtifact = (artifact: Artifact) => {
+    artifacts.push(artifact);
+    outboxArtifacts.push(artifact);
+  };
+  const alertSubscriptions: Array<{ unsubscribe(): void }> = [];
+  wrap(
+    OutboxService.prototype,
+    'enqueue',
+    (enqueue) =>
+      function (this: OutboxService, ...args: Parameters<OutboxService['enqueue']>) {
+        for (const body of bodiesOf(args[0])) bodies.add(body);
+        return enqueue.apply(this, args);
+      },
+  );
+  for (const method of ['get', 'list', 'summary', 'retry'] as const) {
+    wrap(
+      OutboxService.prototype,
+      method,
+      (original) =>
+        async function (this: OutboxService, ...args: unknown[]) {
+          const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(
+            this,
+            args,
+          );
+          outboxArtifact({
+            kind: 'send-log',
+            where: `OutboxService.${method}`,
+            text: text(result),
+          });
+          return result;
+        } as OutboxService[typeof method],
+    );
+  }
+  wrap(
+    OutboxService.prototype,
+    'onModuleInit',
+    (init) =>
+      function (this: OutboxService) {
+        alertSubscriptions.push(
+          this.alerts$.subscribe((alert) =>
+            outboxArtifact({ kind: 'alert', where: `alert ${alert.type}`, text: text(alert) }),
+          ),
+        );
+        return init?.apply(this);
+      },
+  );
+  for (const Log of [RedisSendLog, PostgresSendLog]) {
+    for (const method of ['add', 'update'] as const) {
+      wrap(
+        Log.prototype,
+        method,
+        (original) =>
+          async function (this: unknown, ...args: unknown[]) {
+            const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(
+              this,
+              args,
+            );
+            outboxArtifact({
+              kind: 'send-log',
+              where: `${Log.name}.${method}`,
+              text: text({ written: args, result }),
+            });
+            return result;
+          } as never,
+      );
+    }
+  }
+
   afterAll(() => {
     for (const undo of restore.reverse()) undo();
+    for (const subscription of alertSubscriptions) subscription.unsubscribe();
+    const outboxResponses = artifacts.filter(
+      (a) => a.kind === 'response' && /\/(messages|outbox)\b/.test(a.where),
+    );
+    const bodyLeaks = findLeaks(bodies, [...outboxArtifacts, ...outboxResponses]);
+    if (bodyLeaks.length > 0) {
+      const where = bodyLeaks.map((leak) => `${leak.kind} ${leak.where} (${leak.form})`);
+      throw new Error(`Leak scan: a message body or attachment in the outbox's output: ${where}`);
+    }
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${testPath.replace(/[^a-z0-9]+/gi, '_')}.json`);
     writeFileSync(file, JSON.stringify({ testPath, secrets: [...secrets], artifacts }));
   });
+}
+
+/** The text parts and attachment contents of a message, as strings, for the body scan. */
+function bodiesOf(message: unknown): string[] {
+  const { text, html, attachments } = (message ?? {}) as {
+    text?: unknown;
+    html?: unknown;
+    attachments?: Array<{ content?: unknown }>;
+  };
+  const found: string[] = [];
+  for (const part of [text, html, ...(attachments ?? []).map((a) => a?.content)]) {
+    if (typeof part === 'string') found.push(part);
+    else if (Buffer.isBuffer(part)) found.push(part.toString('utf8'), part.toString('base64'));
+  }
+  return found;
 }

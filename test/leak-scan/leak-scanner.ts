@@ -1,6 +1,9 @@
-/** One piece of output the suite produced: a response body, a log line, an error, a store file. */
+/**
+ * One piece of output the suite produced: a response body, a log line, an error, a store file, a
+ * send log entry or an outbox alert.
+ */
 export interface Artifact {
-  kind: 'response' | 'log' | 'error' | 'store' | 'history';
+  kind: 'response' | 'log' | 'error' | 'store' | 'history' | 'send-log' | 'alert';
   where: string;
   text: string;
 }
