@@ -72,6 +72,12 @@
     $('#signin').hidden = false;
     $('#signin-error').textContent = message || '';
     field('token').focus();
+    announce('admin:signed-out');
+  }
+
+  /** Other parts of the page (admin-outbox.js) follow these events; they share `api`. */
+  function announce(name) {
+    document.dispatchEvent(new CustomEvent(name, { detail: { api, SignedOut } }));
   }
 
   class SignedOut extends Error {}
@@ -121,6 +127,7 @@
     applyState(state.data, state.etag);
     renderCapabilities();
     renderHistory(history.data);
+    announce('admin:ready');
   }
 
   function applyState(state, etag) {
@@ -464,6 +471,7 @@
         'success',
         `Saved. Mail now goes through ${res.data.settings.hostname}:${res.data.settings.port}.`,
       );
+      announce('admin:settings-changed');
       await refreshHistory();
     });
   }
@@ -504,6 +512,7 @@
       const state = await api('GET', API);
       applyState(state.data, state.etag);
       showStatus('#form-status', 'success', 'Reverted: mail goes through the default relay again.');
+      announce('admin:settings-changed');
       await refreshHistory();
     });
   }
