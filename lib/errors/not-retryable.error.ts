@@ -9,10 +9,9 @@ export class NotRetryableError extends SmtpSettingsError {
   constructor(
     readonly id: string,
     readonly outboxStatus: OutboxStatus,
+    reason = 'only a failed, uncertain or held message can be retried',
   ) {
-    super(
-      `Message ${id} is ${outboxStatus}: only a failed, uncertain or held message can be retried`,
-    );
+    super(`Message ${id} is ${outboxStatus}: ${reason}`);
   }
 
   override toResponse(): Record<string, unknown> {

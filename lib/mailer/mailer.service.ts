@@ -1,4 +1,4 @@
-import { Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Observable } from 'rxjs';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
@@ -31,7 +31,8 @@ export class MailerService implements OnApplicationShutdown {
   constructor(
     private readonly transport: LiveSmtpTransport,
     private readonly verifier: SmtpVerifier,
-    @Optional() private readonly outbox?: OutboxService | null,
+    // null or absent without the outbox option (a union type needs the explicit token).
+    @Optional() @Inject(OutboxService) private readonly outbox?: OutboxService | null,
   ) {
     this.transporter = createTransport(transport);
   }

@@ -79,10 +79,13 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
         ? { connectionString: options.connection }
         : (options.connection as object)),
     schema: options.prefix,
+    // The queue's tables are created (or brought up to date) under BullMQ's advisory lock.
+    migrate: true,
   };
   const pg = requireOptional<typeof import('pg')>('pg', NEEDED_FOR);
-  const { schema: _schema, ...poolConfig } = config as { schema: string };
+  const { schema: _schema, migrate: _migrate, ...poolConfig } = config;
   void _schema;
+  void _migrate;
   const pool: PostgresPool = given ?? (new pg.Pool(poolConfig) as unknown as PostgresPool);
   if (!given) pool.on('error', () => undefined);
   const { Queue, Worker } = bullmq.withBackend(bullmq.createPostgresBackend);

@@ -2,10 +2,13 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { SendMailOptions } from 'nodemailer';
-import { Subject, type Observable } from 'rxjs';
+import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { NotRetryableError } from '../errors/not-retryable.error';
+import { OutboxMessageNotFoundError } from '../errors/outbox-message-not-found.error';
 import type {
   EnqueueOptions,
   EnqueueResult,
@@ -15,10 +18,28 @@ import type {
   SendLogPage,
   SendLogQuery,
 } from '../interfaces/outbox.interface';
+import type { SendResult } from '../interfaces/send-result.interface';
+import { messageOf } from '../internal/message-of';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { assertTenantId } from '../settings/tenant-id';
 import { LiveSmtpTransport } from '../transport/live-smtp-transport';
+import { createSendLog } from './create-send-log';
+import { createSharedRateLimiter } from './create-shared-rate-limiter';
+import { OutboxAlerts } from './outbox-alerts';
+import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
+import { prepareMessage } from './outbox-enqueue';
+import { deserializeMessage, type OutboxJobData } from './outbox-message';
+import { guardStore } from './outbox-store-guard';
+import { outboxBackoff, outboxProcessor } from './outbox-worker';
+import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
+import type { SendLog } from './send-log.interface';
+import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+
+const RETRYABLE = new Set(['failed', 'uncertain', 'held']);
+/** Transient failures are retried until the window closes, not until a count runs out. */
+const UNLIMITED_ATTEMPTS = 100_000;
 
 /**
  * The durable outbox: `enqueue` puts a message in a BullMQ queue (Redis or PostgreSQL) shared by
@@ -26,27 +47,93 @@ import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-confi
  * as they are then. Provided only when the module has the `outbox` option; `MailerService.enqueue`
  * delegates to it.
  */
-export class OutboxService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxService
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger('SmtpSettingsOutbox');
   private readonly alerts = new Subject<OutboxAlert>();
   private readonly config: ResolvedOutboxOptions;
+  private readonly transporter: Transporter<SendResult>;
+  private readonly alertState = new OutboxAlerts((alert) => this.emit(alert));
+  private backend?: OutboxBackendHandle;
+  private sendLog?: SendLog;
+  private limiter?: SharedRateLimiter;
+  private worker?: { close(): Promise<void> };
+  private subscription?: Subscription;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   /** Every alert of every tenant: held, failed, backlog, recovered. No secret in any. */
   readonly alerts$: Observable<OutboxAlert> = this.alerts.asObservable();
 
   constructor(
     private readonly options: SmtpSettingsModuleOptions,
-    private readonly transport: LiveSmtpTransport,
+    transport: LiveSmtpTransport,
     private readonly settings: SmtpSettingsService,
   ) {
     this.config = resolveOutboxOptions(options.outbox!);
+    this.transporter = createTransport(transport);
   }
 
-  async onModuleInit(): Promise<void> {}
+  /** Opens the queue, the send log and the limiter; a store that cannot be reached stops the start. */
+  async onModuleInit(): Promise<void> {
+    this.backend = openOutboxBackend(this.config);
+    this.sendLog = createSendLog(this.config, this.backend.connection);
+    this.limiter = createSharedRateLimiter(this.config, this.backend.connection);
+    await guardStore('the outbox could not start', () => this.backend!.queue.waitUntilReady());
+    // A change saved on any replica releases the tenant's held messages at once.
+    this.subscription = this.settings.changes$.subscribe(({ tenant }) => {
+      this.release(tenant).catch((error: unknown) =>
+        this.logger.error(
+          `Could not release the held mail of tenant ${tenant}: ${messageOf(error)}`,
+        ),
+      );
+    });
+  }
 
-  async onApplicationBootstrap(): Promise<void> {}
+  /** Starts the worker (unless `outbox.worker` is false) and the periodic backlog and prune work. */
+  async onApplicationBootstrap(): Promise<void> {
+    const backend = this.backend!;
+    if (this.config.worker) {
+      const worker = backend.createWorker(
+        outboxProcessor({
+          config: this.config,
+          log: this.sendLog!,
+          limiter: this.limiter!,
+          DelayedError: backend.bullmq.DelayedError,
+          UnrecoverableError: backend.bullmq.UnrecoverableError,
+          deliver: (data) => this.deliver(data),
+          rateLimitOf: (tenant) => this.rateLimitOf(tenant),
+          transitions: this.alertState,
+        }),
+        { concurrency: this.config.concurrency, backoff: outboxBackoff(this.config) },
+      );
+      worker.on('error', (error) => this.logger.warn(`Outbox worker: ${messageOf(error)}`));
+      this.worker = worker;
+      this.every(Math.min(3_600_000, this.config.retention.logTtlMs), () =>
+        this.sendLog!.prune(Date.now()),
+      );
+    }
+    const threshold = this.config.alerts.oldestWaitingMs;
+    this.every(Math.max(50, Math.min(60_000, Math.floor(threshold / 2))), () =>
+      this.alertState.checkBacklog(
+        async (tenant) => (await this.sendLog!.summary(tenant, Date.now())).oldestWaitingAgeMs,
+        threshold,
+      ),
+    );
+  }
+
+  /** Stops taking jobs and lets the active ones finish while the transport still runs. */
+  async onModuleDestroy(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    this.subscription?.unsubscribe();
+    await this.worker?.close();
+  }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.sendLog?.close().catch(() => undefined);
+    await this.limiter?.close?.().catch(() => undefined);
+    await this.backend?.close();
+    this.transporter.close();
     this.alerts.complete();
   }
 
@@ -54,47 +141,143 @@ export class OutboxService implements OnModuleInit, OnApplicationBootstrap, OnAp
    * Puts the message in the queue and resolves once the queue's store has it. Refused at once,
    * queueing nothing: header injection, no sender, the relay's `reject` policy over its limit, a
    * message that cannot be stored (a stream). An outage of the store rejects with
-   * `OutboxUnavailableError`.
+   * `OutboxUnavailableError`: the message was not queued.
    */
-  async enqueue(message: SendMailOptions, options?: EnqueueOptions): Promise<EnqueueResult> {
-    void message;
-    void options;
-    throw new Error('not implemented');
+  async enqueue(message: SendMailOptions, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const tenant = this.tenantOf(options.tenant, 'the tenant option');
+    const delay = options.delay ?? 0;
+    if (!Number.isFinite(delay) || delay < 0) {
+      throw new RangeError('enqueue(): delay must be a number of milliseconds, 0 or more');
+    }
+    const state = await this.settings.get(tenant);
+    const { data, entry } = prepareMessage(message, tenant, state, this.options.relay);
+    const log = this.sendLog!;
+    const queue = this.backend!.queue;
+    return guardStore('the message was not queued', async () => {
+      if (options.idempotencyKey !== undefined) {
+        const owner = await log.claimIdempotencyKey(
+          tenant,
+          String(options.idempotencyKey),
+          data.id,
+          this.config.retention.logTtlMs,
+        );
+        if (owner !== data.id) return { id: owner, status: 'queued' as const };
+      }
+      await log.add(entry);
+      await queue.add('send', data, {
+        jobId: data.id,
+        delay,
+        attempts: UNLIMITED_ATTEMPTS,
+        backoff: { type: 'outbox' },
+        // Bodies leave the store once sent; a failed one stays for a retry from the log while
+        // its entry is kept.
+        removeOnComplete: true,
+        removeOnFail: { age: Math.ceil(this.config.retention.logTtlMs / 1000) },
+      });
+      this.alertState.tenants.add(tenant);
+      return { id: data.id, status: 'queued' as const };
+    });
   }
 
   /** The send log entry of a message; `null` when the tenant has none with that id. */
   async get(id: string, tenant?: string): Promise<SendLogEntry | null> {
-    void id;
-    void tenant;
-    throw new Error('not implemented');
+    return this.sendLog!.get(this.tenantOf(tenant), id);
   }
 
-  /** The tenant's send log, newest first. */
+  /** The tenant's send log, newest first (50 entries unless `limit` says otherwise). */
   async list(tenant: string | undefined, query: SendLogQuery = {}): Promise<SendLogPage> {
-    void tenant;
-    void query;
-    throw new Error('not implemented');
+    return this.sendLog!.list(this.tenantOf(tenant), { ...query, limit: query.limit ?? 50 });
   }
 
   /**
-   * Queues a failed, uncertain or held message again, with its same Message-ID. Anything else
-   * throws `NotRetryableError` (409); an unknown id `OutboxMessageNotFoundError` (404).
+   * Queues a failed, uncertain or held message again, with its same Message-ID and a new retry
+   * window. Anything else throws `NotRetryableError` (409); an unknown id
+   * `OutboxMessageNotFoundError` (404).
    */
   async retry(id: string, tenant?: string): Promise<EnqueueResult> {
-    void id;
-    void tenant;
-    throw new Error('not implemented');
+    const owner = this.tenantOf(tenant);
+    const entry = await this.sendLog!.get(owner, id);
+    if (!entry) throw new OutboxMessageNotFoundError(id);
+    if (!RETRYABLE.has(entry.status)) throw new NotRetryableError(id, entry.status);
+    const job = await this.backend!.queue.getJob(id);
+    if (!job || job.data.tenant !== owner) {
+      throw new NotRetryableError(id, entry.status, 'its message is no longer kept');
+    }
+    const state = await job.getState();
+    if (state === 'failed') {
+      await job.updateData({ ...job.data, windowStart: Date.now() });
+      await job.retry('failed', { resetAttemptsMade: true });
+    } else if (state === 'delayed') {
+      await job.promote();
+    }
+    await this.sendLog!.update(owner, id, { status: 'queued', heldReason: null });
+    return { id, status: 'queued' };
   }
 
   /** Counts by status, the oldest waiting message, the rate limit, the last 24 hours. */
   async summary(tenant?: string): Promise<OutboxSummary> {
-    void tenant;
-    throw new Error('not implemented');
+    const owner = this.tenantOf(tenant);
+    const base = await this.sendLog!.summary(owner, Date.now());
+    const limit = await this.rateLimitOf(owner);
+    if (!limit) return { ...base, rateLimit: null };
+    const used = await this.limiter!.used?.(limit.key, limit.windowMs);
+    const state = { limit: limit.limit, windowMs: limit.windowMs };
+    return { ...base, rateLimit: used === undefined ? state : { ...state, used } };
   }
 
-  /** Tries the tenant's held messages now (a settings change does it on every replica). */
+  /**
+   * Tries the tenant's held messages now; resolves with how many were released. A settings change
+   * for the tenant, saved on any replica, does it on its own.
+   */
   async release(tenant: string): Promise<number> {
-    void tenant;
-    throw new Error('not implemented');
+    const owner = this.tenantOf(tenant);
+    let released = 0;
+    for (const id of await this.sendLog!.heldIds(owner)) {
+      const job = await this.backend!.queue.getJob(id);
+      if (!job || job.data.tenant !== owner || !(await job.isDelayed())) continue;
+      // Another replica may promote it first: that one counts it.
+      const promoted = await job.promote().then(
+        () => true,
+        () => false,
+      );
+      if (!promoted) continue;
+      released++;
+      await this.sendLog!.update(owner, id, { status: 'queued', heldReason: null });
+    }
+    return released;
+  }
+
+  private async deliver(data: OutboxJobData): Promise<SendResult> {
+    const message = deserializeMessage(data.message);
+    return this.transporter.sendMail({
+      ...message,
+      messageId: data.messageId,
+      tenant: data.tenant,
+    } as SendMailOptions);
+  }
+
+  private async rateLimitOf(tenant: string): Promise<RouteRateLimit | null> {
+    return routeRateLimit(tenant, await this.settings.get(tenant), this.options);
+  }
+
+  private emit(alert: OutboxAlert): void {
+    this.alerts.next(alert);
+    try {
+      this.options.onAlert?.(alert);
+    } catch (error) {
+      this.logger.error(`onAlert threw for a ${alert.type} alert: ${messageOf(error)}`);
+    }
+  }
+
+  private every(ms: number, task: () => Promise<unknown>): void {
+    const timer = setInterval(() => {
+      task().catch((error: unknown) => this.logger.warn(`Outbox: ${messageOf(error)}`));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private tenantOf(tenant: string | undefined, source = 'the tenant'): string {
+    return assertTenantId(tenant ?? this.settings.defaultTenant, source);
   }
 }

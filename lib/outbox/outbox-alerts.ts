@@ -1,0 +1,62 @@
+import type { OutboxAlert, OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
+import type { OutboxTransitions } from './outbox-worker';
+
+/**
+ * Turns the worker's transitions into alerts: `held` once per episode of a tenant (until one of its
+ * messages goes out again: `recovered`), `failed` for each message that finally failed (or ended
+ * uncertain), `backlog` once while a tenant's oldest waiting message is older than the threshold.
+ * Episodes are this process's view. No alert carries a secret: only the module's own messages.
+ */
+export class OutboxAlerts implements OutboxTransitions {
+  private readonly heldTenants = new Set<string>();
+  private readonly backlogged = new Set<string>();
+  /** The tenants this process enqueued or delivered for: the ones the backlog check looks at. */
+  readonly tenants = new Set<string>();
+
+  constructor(private readonly emit: (alert: OutboxAlert) => void) {}
+
+  held(tenant: string, reason: string): void {
+    this.tenants.add(tenant);
+    if (this.heldTenants.has(tenant)) return;
+    this.heldTenants.add(tenant);
+    this.emit({ type: 'held', tenant, reason, at: now() });
+  }
+
+  failed(entry: SendLogEntry, error: OutboxError): void {
+    this.emit({
+      type: 'failed',
+      tenant: entry.tenant,
+      id: entry.id,
+      messageId: entry.messageId,
+      code: error.code,
+      message: error.message,
+      at: now(),
+    });
+  }
+
+  sent(tenant: string): void {
+    this.tenants.add(tenant);
+    if (this.heldTenants.delete(tenant)) this.emit({ type: 'recovered', tenant, at: now() });
+  }
+
+  /** One `backlog` alert per tenant while its oldest waiting message is older than `thresholdMs`. */
+  async checkBacklog(
+    oldestWaitingAgeMs: (tenant: string) => Promise<number | null>,
+    thresholdMs: number,
+  ): Promise<void> {
+    for (const tenant of this.tenants) {
+      const age = await oldestWaitingAgeMs(tenant);
+      if (age === null || age < thresholdMs) {
+        this.backlogged.delete(tenant);
+        if (age === null && !this.heldTenants.has(tenant)) this.tenants.delete(tenant);
+      } else if (!this.backlogged.has(tenant)) {
+        this.backlogged.add(tenant);
+        this.emit({ type: 'backlog', tenant, oldestWaitingAgeMs: age, at: now() });
+      }
+    }
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

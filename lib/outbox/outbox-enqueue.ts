@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Address, SendMailOptions } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
+import { SenderRequiredError } from '../errors/sender-required.error';
+import type { SendLogEntry } from '../interfaces/outbox.interface';
+import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+import type { SmtpRelayOptions } from '../options/relay-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
+import { assertNoHeaderInjection } from '../transport/header-guard';
+import { uniqueRecipients } from '../transport/recipient-policy';
+import { formatSender } from '../transport/sender';
+import { serializeMessage, type OutboxJobData } from './outbox-message';
+
+/** A message checked and ready for the queue: the job's data and its first send log entry. */
+export interface PreparedMessage {
+  data: OutboxJobData;
+  entry: SendLogEntry;
+}
+
+/**
+ * Everything `enqueue` refuses at once, queueing nothing: header injection, a message that cannot
+ * be stored, no sender on the tenant's current route, the relay's `reject` policy over its limit.
+ * Gives the message its Message-ID (`<uuid@sender-domain>`), which every attempt then carries.
+ */
+export function prepareMessage(
+  message: SendMailOptions,
+  tenant: string,
+  state: SmtpSettingsState,
+  relay: SmtpRelayOptions | undefined,
+  now: Date = new Date(),
+): PreparedMessage {
+  assertNoHeaderInjection(message);
+  const onRelay = state.source !== 'custom';
+  const sender: unknown =
+    message.from ??
+    (state.source === 'custom' && state.settings ? formatSender(state.settings) : relay?.from);
+  // With no route at all, the message is held until one is configured, which may bring a sender.
+  if (!sender && (!onRelay || relay)) throw new SenderRequiredError();
+  const recipients = envelopeRecipients(message);
+  if (onRelay && relay && (relay.recipientPolicy ?? DEFAULTS.relay.recipientPolicy) === 'reject') {
+    const limit = relay.maxRecipients ?? DEFAULTS.relay.maxRecipients;
+    if (recipients.length > limit) throw new RecipientLimitExceededError(recipients.length, limit);
+  }
+  const id = randomUUID();
+  const messageId =
+    typeof message.messageId === 'string' && message.messageId
+      ? message.messageId
+      : `<${id}@${domainOf(sender)}>`;
+  const stored = serializeMessage({ ...message, messageId });
+  const at = now.toISOString();
+  return {
+    data: {
+      id,
+      tenant,
+      messageId,
+      createdAt: now.getTime(),
+      windowStart: now.getTime(),
+      message: stored,
+    },
+    entry: {
+      id,
+      tenant,
+      createdAt: at,
+      updatedAt: at,
+      status: 'queued',
+      recipientCount: recipients.length,
+      recipients,
+      subject: typeof message.subject === 'string' ? message.subject : null,
+      attempts: 0,
+      lastError: null,
+      route: null,
+      settingsVersion: null,
+      messageId,
+      response: null,
+      heldReason: null,
+    },
+  };
+}
+
+/** The envelope's unique recipients: to, cc and bcc (or the explicit envelope), as the relay counts them. */
+function envelopeRecipients(message: SendMailOptions): string[] {
+  const { to, cc, bcc, envelope } = message;
+  const envelopeOnly = { from: 'outbox@localhost', to, cc, bcc, envelope };
+  return uniqueRecipients(new MailComposer(envelopeOnly).compile().getEnvelope().to);
+}
+
+function domainOf(sender: unknown): string {
+  const first = Array.isArray(sender) ? (sender[0] as unknown) : sender;
+  const text =
+    typeof first === 'string'
+      ? first
+      : String((first as Partial<Address> | undefined)?.address ?? '');
+  const address = /<([^>]*)>/.exec(text)?.[1] ?? text;
+  const domain = address.split('@').pop()?.trim() ?? '';
+  return /^[a-z0-9.-]+$/i.test(domain) && address.includes('@') ? domain : 'localhost';
+}

@@ -1,0 +1,114 @@
+import type { Job } from 'bullmq';
+import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
+import type { SendResult } from '../interfaces/send-result.interface';
+import { classifyFailure, heldReason } from './delivery-outcome';
+import type { ResolvedOutboxOptions } from './outbox-config';
+import type { OutboxJobData } from './outbox-message';
+import type { RouteRateLimit } from './route-rate-limit';
+import type { SendLog } from './send-log.interface';
+import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+
+/** The state changes the alerts follow. */
+export interface OutboxTransitions {
+  held(tenant: string, reason: string): void;
+  failed(entry: SendLogEntry, error: OutboxError): void;
+  sent(tenant: string): void;
+}
+
+/** What the worker's processor needs; BullMQ's error classes come from the loaded package. */
+export interface OutboxWorkerContext {
+  config: ResolvedOutboxOptions;
+  log: SendLog;
+  limiter: SharedRateLimiter;
+  DelayedError: new (message?: string) => Error;
+  UnrecoverableError: new (message?: string) => Error;
+  deliver(data: OutboxJobData): Promise<SendResult>;
+  rateLimitOf(tenant: string): Promise<RouteRateLimit | null>;
+  transitions: OutboxTransitions;
+}
+
+/**
+ * Delivers one job: waits out the shared rate limit (the job goes back to delayed, nothing
+ * fails), sends through the live transport with the job's Message-ID, and records the outcome.
+ * Transient failures are thrown for BullMQ to retry with backoff until the retry window closes;
+ * held messages go back to delayed until their tenant's settings change or `holdRecheckMs` passes;
+ * permanent and uncertain ones fail at once (UnrecoverableError: never retried on their own).
+ */
+export function outboxProcessor(ctx: OutboxWorkerContext) {
+  return async (job: Job<OutboxJobData>, token?: string): Promise<void> => {
+    const data = job.data;
+    const { tenant, id } = data;
+    const before = await ctx.log.get(tenant, id);
+    // A worker that died after the send but before the job completed: never send it twice.
+    if (before?.status === 'sent') return;
+    const limit = await ctx.rateLimitOf(tenant);
+    if (limit) {
+      const waitMs = await ctx.limiter.acquire(limit.key, limit.limit, limit.windowMs);
+      if (waitMs > 0) {
+        if (before && before.status !== 'queued' && before.status !== 'held') {
+          await ctx.log.update(tenant, id, { status: 'queued' });
+        }
+        await job.moveToDelayed(Date.now() + waitMs, token);
+        throw new ctx.DelayedError();
+      }
+    }
+    const attempts = (before?.attempts ?? 0) + 1;
+    await ctx.log.update(tenant, id, { status: 'sending', attempts });
+    let result: SendResult;
+    try {
+      result = await ctx.deliver(data);
+    } catch (error) {
+      return afterFailure(ctx, job, token, error);
+    }
+    await ctx.log.update(tenant, id, {
+      status: 'sent',
+      route: result.route,
+      settingsVersion: result.settingsVersion,
+      response: result.response ?? null,
+      heldReason: null,
+    });
+    ctx.transitions.sent(tenant);
+  };
+}
+
+async function afterFailure(
+  ctx: OutboxWorkerContext,
+  job: Job<OutboxJobData>,
+  token: string | undefined,
+  thrown: unknown,
+): Promise<never> {
+  const { tenant, id, windowStart } = job.data;
+  const { kind, error } = classifyFailure(thrown);
+  if (kind === 'held') {
+    const reason = heldReason(error);
+    await ctx.log.update(tenant, id, { status: 'held', heldReason: reason, lastError: error });
+    ctx.transitions.held(tenant, reason);
+    await job.moveToDelayed(Date.now() + ctx.config.holdRecheckMs, token);
+    throw new ctx.DelayedError();
+  }
+  const windowClosed = Date.now() >= windowStart + ctx.config.retryWindowMs;
+  if (kind === 'transient' && !windowClosed) {
+    await ctx.log.update(tenant, id, { status: 'queued', lastError: error, heldReason: null });
+    throw thrown instanceof Error ? thrown : new Error(error.message);
+  }
+  const status = kind === 'uncertain' ? 'uncertain' : 'failed';
+  const entry = await ctx.log.update(tenant, id, { status, lastError: error, heldReason: null });
+  if (entry) ctx.transitions.failed(entry, error);
+  throw new ctx.UnrecoverableError(error.message);
+}
+
+/**
+ * BullMQ's custom backoff: the base delay doubling with each attempt, up to the most, with up to
+ * 20 % jitter so that replicas do not retry in lockstep; never past the end of the retry window,
+ * so that the last attempt falls on it.
+ */
+export function outboxBackoff(config: ResolvedOutboxOptions) {
+  return (attemptsMade: number, _type?: string, _error?: Error, job?: { data?: unknown }) => {
+    const { baseDelayMs, maxDelayMs } = config.backoff;
+    const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+    const delay = Math.round(exponential * (1 + Math.random() * 0.2));
+    const windowStart = (job?.data as Partial<OutboxJobData> | undefined)?.windowStart;
+    if (typeof windowStart !== 'number') return delay;
+    return Math.max(0, Math.min(delay, windowStart + config.retryWindowMs - Date.now()));
+  };
+}
