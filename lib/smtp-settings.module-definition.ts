@@ -4,6 +4,7 @@ import type {
   SmtpSettingsModuleOptions,
 } from './options/smtp-settings-options.interface';
 import { createSmtpSettingsController } from './http/smtp-settings.controller';
+import { createOutboxController } from './http/outbox.controller';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from './options/smtp-settings.constants';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from './options/smtp-settings.defaults';
 
@@ -22,10 +23,14 @@ export const { ConfigurableModuleClass: ConfigurableSmtpSettingsModule } =
         ...definition,
         global: extras.isGlobal,
         // Routes are registered before any options factory runs, so what shapes them is static.
+        // The send log routes too: without the outbox option they answer 404 OUTBOX_NOT_CONFIGURED.
         controllers:
           extras.routes === false
             ? []
-            : [createSmtpSettingsController(extras.path ?? DEFAULT_PATH)],
+            : [
+                createSmtpSettingsController(extras.path ?? DEFAULT_PATH),
+                createOutboxController(extras.path ?? DEFAULT_PATH),
+              ],
       }),
     )
     .build();

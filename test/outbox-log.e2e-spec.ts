@@ -8,8 +8,9 @@ import { PostgresSendLog } from '../lib/outbox/postgres-send-log';
 import { RedisSendLog } from '../lib/outbox/redis-send-log';
 import type { SendLog } from '../lib/outbox/send-log.interface';
 import type { PostgresPool } from '../lib/stores/postgres/postgres-pool';
-import { outboxPlace, TEST_REDIS_URL, type OutboxBackendName } from './fixtures/outbox-kit';
-import { TEST_DATABASE_URL } from './fixtures/postgres';
+import { TEST_DATABASE_URL, testSchema, uniqueName } from './fixtures/postgres';
+
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,18 +25,31 @@ interface Harness {
   close(): Promise<void>;
 }
 
-function harness(backend: OutboxBackendName): Harness {
-  const place = outboxPlace(backend, 'log');
+/** Deletes every key under `prefix:`. */
+async function dropKeys(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function harness(backend: 'redis' | 'postgres'): Harness {
   const closers: Array<() => Promise<unknown>> = [];
   const retention = (r: { logTtlMs?: number; logMaxCount?: number } = {}) => ({
     logTtlMs: r.logTtlMs ?? 7 * DAY,
     logMaxCount: r.logMaxCount ?? 10_000,
   });
   if (backend === 'redis') {
+    const prefix = uniqueName('t_log');
     const client = new Redis(TEST_REDIS_URL);
-    closers.push(() => client.quit());
+    closers.push(async () => {
+      await dropKeys(client, prefix);
+      await client.quit();
+    });
     return {
-      open: (r) => new RedisSendLog({ client, prefix: place.prefix, ...retention(r) }),
+      open: (r) => new RedisSendLog({ client, prefix, ...retention(r) }),
       unreachable() {
         const down = new Redis('redis://127.0.0.1:1', {
           maxRetriesPerRequest: 0,
@@ -44,14 +58,15 @@ function harness(backend: OutboxBackendName): Harness {
         });
         down.on('error', () => undefined);
         closers.push(async () => down.disconnect());
-        return new RedisSendLog({ client: down, prefix: place.prefix, ...retention() });
+        return new RedisSendLog({ client: down, prefix, ...retention() });
       },
       close: async () => {
         for (const close of closers) await close();
-        await place.drop();
       },
     };
   }
+  const place = testSchema('t_log');
+  const schema = place.name;
   const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 6 });
   pool.on('error', () => undefined);
   closers.push(() => pool.end());
@@ -59,14 +74,13 @@ function harness(backend: OutboxBackendName): Harness {
     open: (r) =>
       new PostgresSendLog({
         pool: pool as unknown as PostgresPool,
-        schema: place.prefix,
+        schema,
         ...retention(r),
       }),
     unreachable() {
       const down = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
       down.on('error', () => undefined);
       closers.push(() => down.end());
-      const schema = place.prefix;
       return new PostgresSendLog({ pool: down as unknown as PostgresPool, schema, ...retention() });
     },
     close: async () => {

@@ -16,6 +16,7 @@ interface SwaggerDecorators {
   ApiPropertyOptional(options?: OpenApiOptions): PropertyDecorator;
   ApiBody(options: OpenApiOptions): MethodDecorator;
   ApiOperation(options: OpenApiOptions): MethodDecorator;
+  ApiQuery(options: OpenApiOptions): MethodDecorator;
   ApiResponse(options: OpenApiOptions): ClassOrMethodDecorator;
   ApiTags(...tags: string[]): ClassOrMethodDecorator;
   ApiExtraModels(...models: Function[]): ClassOrMethodDecorator;
@@ -45,6 +46,10 @@ export function ApiBody(options: OpenApiOptions): MethodDecorator {
 
 export function ApiOperation(options: OpenApiOptions): MethodDecorator {
   return optionalSwagger()?.ApiOperation(options) ?? noop;
+}
+
+export function ApiQuery(options: OpenApiOptions): MethodDecorator {
+  return optionalSwagger()?.ApiQuery(options) ?? noop;
 }
 
 export function ApiResponse(options: OpenApiOptions): ClassOrMethodDecorator {

@@ -1,4 +1,5 @@
 import { RequestValidationError } from '../errors/request-validation.error';
+import type { FieldProblem } from '../interfaces/field-problem.interface';
 import {
   OUTBOX_STATUSES,
   type OutboxHourlyBucket,
@@ -85,6 +86,12 @@ export function parseOrderKey(key: string): { createdMs: number; id: string } {
 
 const CURSOR = /^(\d{1,15}):(.{1,200})$/s;
 
+/** What is wrong with a cursor that no page gave. */
+export const CURSOR_PROBLEM: FieldProblem = {
+  field: 'cursor',
+  message: 'cursor must be the nextCursor of an earlier page',
+};
+
 /** The cursor after `entry`: opaque to callers, the same on both backends. */
 export function cursorAfter(entry: Pick<SendLogEntry, 'createdAt' | 'id'>): string {
   const createdMs = timeOf(entry.createdAt, 'createdAt');
@@ -97,11 +104,7 @@ export function parseCursor(cursor: string): { createdMs: number; id: string } {
     ? Buffer.from(cursor, 'base64url').toString('utf8')
     : '';
   const match = CURSOR.exec(decoded);
-  if (!match) {
-    throw new RequestValidationError([
-      { field: 'cursor', message: 'cursor must be the nextCursor of an earlier page' },
-    ]);
-  }
+  if (!match) throw new RequestValidationError([CURSOR_PROBLEM]);
   return { createdMs: Number(match[1]), id: match[2]! };
 }
 
