@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import {
@@ -275,5 +276,36 @@ describe('Send log routes without the outbox option', () => {
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('OUTBOX_NOT_CONFIGURED');
     }
+  });
+
+  it('documents the four routes in OpenAPI: parameters, answers and their schemas', () => {
+    const doc = SwaggerModule.createDocument(app, new DocumentBuilder().build());
+    const list = doc.paths['/smtp-settings/messages']!.get!;
+    expect(list.parameters!.map((p) => ('name' in p ? p.name : ''))).toEqual(
+      expect.arrayContaining(['status', 'limit', 'cursor']),
+    );
+    expect(Object.keys(list.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '503']),
+    );
+    const detail = doc.paths['/smtp-settings/messages/{id}']!.get!;
+    const entry = (
+      detail.responses['200'] as { content: Record<string, { schema: { properties: object } }> }
+    ).content['application/json']!.schema;
+    for (const body of ['text', 'html', 'attachments'])
+      expect(entry.properties).not.toHaveProperty(body);
+    expect(Object.keys(entry.properties)).toEqual(
+      expect.arrayContaining([
+        'status',
+        'recipients',
+        'subject',
+        'lastError',
+        'messageId',
+        'heldReason',
+      ]),
+    );
+    const retry = doc.paths['/smtp-settings/messages/{id}/retry']!.post!;
+    expect(Object.keys(retry.responses)).toEqual(expect.arrayContaining(['202', '404', '409']));
+    const summary = doc.paths['/smtp-settings/outbox']!.get!;
+    expect(JSON.stringify(summary.responses['200'])).toContain('hourly');
   });
 });
