@@ -73,11 +73,13 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
   // BullMQ reads the schema from a config object only: a given pool lends its config (BullMQ then
   // opens pools of its own, which it closes), and the send log uses the pool itself.
   const config = {
-    ...(given
-      ? (given.options as object)
-      : typeof options.connection === 'string'
-        ? { connectionString: options.connection }
-        : (options.connection as object)),
+    ...optionsOutOfUrl(
+      given
+        ? (given.options as object)
+        : typeof options.connection === 'string'
+          ? { connectionString: options.connection }
+          : (options.connection as object),
+    ),
     schema: options.prefix,
     // The queue's tables are created (or brought up to date) under BullMQ's advisory lock.
     migrate: true,
@@ -108,6 +110,27 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
       if (!given) await endPool(pool);
     },
   };
+}
+
+/**
+ * pg lets the `options` of a connection string (`?options=-c search_path=app`) win over the config's
+ * `options`, where BullMQ appends its schema's search_path: moved out of the URL into `options`, the
+ * URL's settings still apply and BullMQ's search_path comes last, so its functions are found.
+ */
+function optionsOutOfUrl(config: object): object {
+  const { connectionString, options } = config as { connectionString?: unknown; options?: unknown };
+  if (typeof connectionString !== 'string') return config;
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    return config;
+  }
+  const fromUrl = url.searchParams.get('options');
+  if (fromUrl === null) return config;
+  url.searchParams.delete('options');
+  const merged = [fromUrl, typeof options === 'string' ? options : ''].filter(Boolean).join(' ');
+  return { ...config, connectionString: url.toString(), options: merged };
 }
 
 /** A `pg.Pool` (or a pool like it): the app's own, never closed here. */
