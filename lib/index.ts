@@ -34,10 +34,16 @@ export {
 export { assertTenantId } from './settings/tenant-id';
 export type {
   BasicSmtpSettings,
+  BearerSettings,
   BearerSmtpSettings,
   CommonSmtpSettings,
+  GoogleSmtpSettings,
   MailProvider,
+  MicrosoftBearerSettings,
+  MicrosoftGraphSettings,
+  SenderSettings,
   SmtpAuthType,
+  SmtpServerSettings,
   SmtpSettings,
   SmtpSettingsState,
   SmtpSettingsView,

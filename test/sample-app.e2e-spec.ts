@@ -117,20 +117,15 @@ describe('The sample app (dev inbox, file store)', () => {
     expect(init.text).toContain('"validatorUrl": null');
   });
 
-  it('documents both authentication types as a union discriminated on type', async () => {
+  it('documents the authentication types and Bearer providers as a union', async () => {
     const { body: doc } = await h.call('GET', '/docs-json', undefined, null);
     const union = {
       oneOf: [
         { $ref: '#/components/schemas/BasicSmtpSettingsDto' },
         { $ref: '#/components/schemas/BearerSmtpSettingsDto' },
+        { $ref: '#/components/schemas/MicrosoftGraphSettingsDto' },
+        { $ref: '#/components/schemas/GoogleSmtpSettingsDto' },
       ],
-      discriminator: {
-        propertyName: 'type',
-        mapping: {
-          basic: '#/components/schemas/BasicSmtpSettingsDto',
-          bearer: '#/components/schemas/BearerSmtpSettingsDto',
-        },
-      },
     };
     const put = doc.paths['/smtp-settings'].put;
     expect(put.requestBody.content['application/json'].schema).toEqual(union);
@@ -347,6 +342,7 @@ describe('The sample app with SMTP_RELAY_URL', () => {
       SMTP_RELAY_FROM: 'ops@acme.example',
       INSTALLED_UPGRADES: 'smtp-oauth',
       MICROSOFT_AUTHORITY_HOST: 'https://login.microsoftonline.us',
+      MICROSOFT_GRAPH_HOST: 'https://graph.microsoft.us',
     });
   });
   afterAll(async () => {
@@ -380,9 +376,12 @@ describe('The sample app with SMTP_RELAY_URL', () => {
     expect(caps.body.authTypes).toEqual(['basic', 'bearer']);
   });
 
-  it('signs in to Microsoft at MICROSOFT_AUTHORITY_HOST', () => {
+  it('signs in to Microsoft at MICROSOFT_AUTHORITY_HOST and reaches Graph at MICROSOFT_GRAPH_HOST', () => {
     const options = h.started.app.get<SmtpSettingsModuleOptions>(SMTP_SETTINGS_MODULE_OPTIONS);
-    expect(options.microsoft).toEqual({ authorityHost: 'https://login.microsoftonline.us' });
+    expect(options.microsoft).toEqual({
+      authorityHost: 'https://login.microsoftonline.us',
+      graphHost: 'https://graph.microsoft.us',
+    });
   });
 });
 

@@ -301,10 +301,10 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
 
       it.each([
         [
-          'a provider other than microsoft',
-          { provider: 'google' },
+          'an unknown provider',
+          { provider: 'yahoo' },
           'provider',
-          'provider must be microsoft',
+          'provider must be microsoft, microsoft-graph or google',
         ],
         [
           'a username that is not an email address',

@@ -31,6 +31,7 @@ import {
   FORBIDDEN_RESPONSE,
   HISTORY_SCHEMA,
   RATE_LIMITED_RESPONSE,
+  SMTP_SETTINGS_BODY_MODELS,
   SMTP_SETTINGS_BODY_SCHEMA,
   SMTP_SETTINGS_STATE_SCHEMA,
   TEST_EMAIL_RESULT_SCHEMA,
@@ -60,10 +61,6 @@ import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { RequestTenant } from './request-tenant';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
-import {
-  BasicSmtpSettingsDto,
-  BearerSmtpSettingsDto,
-} from '../settings/validation/smtp-settings.dto';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 
@@ -82,7 +79,7 @@ interface HeaderSink {
 @ApiTags('SMTP settings')
 @ApiResponse(UNAUTHORIZED_RESPONSE)
 @ApiResponse(FORBIDDEN_RESPONSE)
-@ApiExtraModels(BasicSmtpSettingsDto, BearerSmtpSettingsDto)
+@ApiExtraModels(...SMTP_SETTINGS_BODY_MODELS)
 export class SmtpSettingsController {
   constructor(
     private readonly settings: SmtpSettingsService,

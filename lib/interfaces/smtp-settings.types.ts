@@ -1,16 +1,26 @@
 export type SmtpAuthType = 'basic' | 'bearer';
 export type SmtpTlsMode = 'starttls' | 'implicit';
-export type MailProvider = 'microsoft';
+/**
+ * Who issues the tokens of Bearer settings, and how mail leaves: `microsoft` is Microsoft 365 SMTP
+ * with XOAUTH2, `microsoft-graph` Microsoft 365 through Graph sendMail (no SMTP server), `google`
+ * Google Workspace SMTP with XOAUTH2 as a service account with domain-wide delegation.
+ */
+export type MailProvider = 'microsoft' | 'microsoft-graph' | 'google';
 
-export interface CommonSmtpSettings {
-  hostname: string;
+/** The mailbox and what a message says about its sender: every kind of settings has them. */
+export interface SenderSettings {
   username: string;
-  port: number;
   senderEmail: string;
-  useTls: boolean;
   senderName?: string;
   /** The sender mailbox cannot receive mail, so replies need somewhere else to go. */
   replyTo?: string;
+}
+
+/** Where an SMTP server is, and how TLS is used with it. */
+export interface CommonSmtpSettings extends SenderSettings {
+  hostname: string;
+  port: number;
+  useTls: boolean;
   /** Defaults to `implicit` on port 465 and `starttls` elsewhere. */
   tlsMode?: SmtpTlsMode;
 }
@@ -20,19 +30,54 @@ export interface BasicSmtpSettings extends CommonSmtpSettings {
   password: string;
 }
 
+/** Microsoft 365 SMTP AUTH with XOAUTH2 (client credentials from Entra ID). */
 export interface BearerSmtpSettings extends CommonSmtpSettings {
   type: 'bearer';
-  provider: MailProvider;
+  provider: 'microsoft';
   clientId: string;
   clientSecret: string;
   tenantId: string;
 }
 
-/** Settings with their secrets in plaintext: they exist only in memory, never in a store or a response. */
-export type SmtpSettings = BasicSmtpSettings | BearerSmtpSettings;
+/**
+ * Microsoft 365 through Microsoft Graph `sendMail` (client credentials from Entra ID): HTTPS
+ * always, so no server, port or TLS. `senderEmail` is the mailbox (`username`).
+ */
+export interface MicrosoftGraphSettings extends SenderSettings {
+  type: 'bearer';
+  provider: 'microsoft-graph';
+  clientId: string;
+  clientSecret: string;
+  tenantId: string;
+}
 
-/** The field that holds the secret of each type. */
-export type SecretField = 'password' | 'clientSecret';
+/**
+ * Google Workspace SMTP with XOAUTH2, as a service account with domain-wide delegation that signs
+ * in as the mailbox (`username`, the JWT's `sub`).
+ */
+export interface GoogleSmtpSettings extends CommonSmtpSettings {
+  type: 'bearer';
+  provider: 'google';
+  /** The service account's `client_email`. */
+  serviceAccountEmail: string;
+  /** The service account's `private_key` (PEM, line breaks included). */
+  privateKey: string;
+}
+
+/** Bearer settings of every provider, told apart by `provider`. */
+export type BearerSettings = BearerSmtpSettings | MicrosoftGraphSettings | GoogleSmtpSettings;
+
+/** Settings whose tokens come from Microsoft Entra ID. */
+export type MicrosoftBearerSettings = BearerSmtpSettings | MicrosoftGraphSettings;
+
+/** Settings that sign in at an SMTP server (every kind but Microsoft Graph). */
+export type SmtpServerSettings = BasicSmtpSettings | BearerSmtpSettings | GoogleSmtpSettings;
+
+/** Settings with their secrets in plaintext: they exist only in memory, never in a store or a response. */
+export type SmtpSettings = BasicSmtpSettings | BearerSettings;
+
+/** The field that holds the secret of each kind of settings. */
+export type SecretField = 'password' | 'clientSecret' | 'privateKey';
 
 /**
  * A secret sealed with AES-256-GCM: `enc:v2:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts),
@@ -41,9 +86,14 @@ export type SecretField = 'password' | 'clientSecret';
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
+/** `S` with its secret field `F` holding `V` instead. */
+type WithSecret<S, F extends SecretField, V> = Omit<S, F> & { [K in F]: V };
+
 export type SealedSmtpSettings =
-  | (Omit<BasicSmtpSettings, 'password'> & { password: SealedSecret })
-  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecret: SealedSecret });
+  | WithSecret<BasicSmtpSettings, 'password', SealedSecret>
+  | WithSecret<BearerSmtpSettings, 'clientSecret', SealedSecret>
+  | WithSecret<MicrosoftGraphSettings, 'clientSecret', SealedSecret>
+  | WithSecret<GoogleSmtpSettings, 'privateKey', SealedSecret>;
 
 /**
  * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means
@@ -51,7 +101,9 @@ export type SealedSmtpSettings =
  */
 export type SmtpSettingsView =
   | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: boolean })
-  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: boolean });
+  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: boolean })
+  | (Omit<MicrosoftGraphSettings, 'clientSecret'> & { clientSecretSet: boolean })
+  | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKeySet: boolean });
 
 export interface SmtpSettingsState {
   source: 'relay' | 'custom';

@@ -8,11 +8,13 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /**
  * Checks an untrusted JSON body against a DTO class and returns the problems, one per field.
  * Nothing is coerced: a port sent as "587" is an error, not a number. Line breaks are refused in
- * every string, since any of them may end up in an SMTP header.
+ * every string, since any of them may end up in an SMTP header, except in the fields named in
+ * `multiline` (a PEM key, which never goes into a message).
  */
 export function checkDto<T extends object>(
   cls: new () => T,
   body: unknown,
+  multiline: readonly string[] = [],
 ): { dto: T; problems: FieldProblem[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     const problems = [{ field: 'body', message: 'the body must be a JSON object' }];
@@ -22,7 +24,7 @@ export function checkDto<T extends object>(
   for (const [key, value] of Object.entries(body)) {
     if (FORBIDDEN_KEYS.has(key))
       problems.push({ field: key, message: `property ${key} is not allowed` });
-    else if (typeof value === 'string' && /[\r\n]/.test(value)) {
+    else if (typeof value === 'string' && /[\r\n]/.test(value) && !multiline.includes(key)) {
       problems.push({ field: key, message: `${key} must not contain line breaks` });
     }
   }

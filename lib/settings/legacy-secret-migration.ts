@@ -45,7 +45,7 @@ export async function migrateLegacySecret(
     const record = migration.current();
     const settings = record?.settings;
     if (!record || !settings || !isLegacySealedSecret(secretOf(settings))) return undefined;
-    const field = secretFieldOf(settings.type);
+    const field = secretFieldOf(settings);
     let migrated: SealedSmtpSettings;
     try {
       migrated = migration.reseal(settings);

@@ -6,8 +6,8 @@ import { secretFieldOf, secretOf } from './secret-field';
 
 /**
  * The problem with an omitted secret, listed with the body's other problems. An omitted secret
- * reuses the stored one only when it would go where it was approved to go: the same type, server,
- * account, TLS and application. Otherwise the admin must enter it again, so that a stored secret
+ * reuses the stored one only when it would go where it was approved to go: the same type, provider,
+ * server, account, TLS and application (or service account). Otherwise the admin must enter it again, so that a stored secret
  * is never sent to a server, or over a connection, that the admin did not approve it for.
  *
  * `others` are the body's other problems: a destination field with a problem cannot be compared.
@@ -17,9 +17,9 @@ export function secretProblems(
   stored: SealedSmtpSettings | null,
   others: readonly FieldProblem[],
 ): FieldProblem[] {
-  const field = secretFieldOf(dto.type);
+  const field = secretFieldOf(dto);
   if (secretOf(dto) !== undefined || others.some((p) => p.field === field)) return [];
-  if (stored === null || stored.type !== dto.type) {
+  if (stored === null || secretFieldOf(stored) !== field) {
     return [{ field, message: `${field} is required` }];
   }
   if (others.some((p) => DESTINATION_FIELDS.includes(p.field))) return [];

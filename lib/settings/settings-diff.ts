@@ -1,6 +1,6 @@
 import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 
-const SECRETS = new Set(['password', 'clientSecret']);
+const SECRETS = new Set(['password', 'clientSecret', 'privateKey']);
 
 /**
  * The names of the fields that differ, never their values. Secrets are not opened to compare them:

@@ -12,6 +12,10 @@ export function toSettingsView(
     const { password: _password, ...rest } = settings;
     return { ...rest, passwordSet: secretUsable };
   }
+  if (settings.provider === 'google') {
+    const { privateKey: _privateKey, ...rest } = settings;
+    return { ...rest, privateKeySet: secretUsable };
+  }
   const { clientSecret: _clientSecret, ...rest } = settings;
   return { ...rest, clientSecretSet: secretUsable };
 }

@@ -229,7 +229,7 @@ export class SmtpSettingsService implements OnModuleInit, OnApplicationShutdown 
   ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
     const dto = validateSmtpSettings(input, stored);
     await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication', 'request', tenant);
-    const field = secretFieldOf(dto.type);
+    const field = secretFieldOf(dto);
     const given = secretOf(dto);
     if (given !== undefined) {
       return {

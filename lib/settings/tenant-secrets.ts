@@ -24,7 +24,7 @@ export class TenantSecrets {
       try {
         result = {
           ...settings,
-          [secretFieldOf(settings.type)]: this.open(tenant, settings),
+          [secretFieldOf(settings)]: this.open(tenant, settings),
         } as SmtpSettings;
       } catch (error) {
         if (!(error instanceof SecretUnsealError)) throw error;
@@ -36,7 +36,7 @@ export class TenantSecrets {
   }
 
   seal(tenant: string, settings: SmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings.type);
+    const field = secretFieldOf(settings);
     const sealed = this.sealer.seal(secretOf(settings)!, bindingOf(tenant, settings));
     return { ...settings, [field]: sealed } as SealedSmtpSettings;
   }
@@ -48,7 +48,7 @@ export class TenantSecrets {
 
   /** Opens a 0.1.0 secret and seals it again as v2, bound to the tenant; throws `SecretUnsealError`. */
   reseal(tenant: string, settings: SealedSmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings.type);
+    const field = secretFieldOf(settings);
     const plaintext = this.sealer.openLegacy(secretOf(settings) ?? '', field);
     return this.seal(tenant, { ...settings, [field]: plaintext } as SmtpSettings);
   }
@@ -57,7 +57,7 @@ export class TenantSecrets {
 function bindingOf(tenant: string, settings: SmtpSettings | SealedSmtpSettings) {
   return {
     scope: tenant,
-    field: secretFieldOf(settings.type),
+    field: secretFieldOf(settings),
     destination: destinationOf(settings),
   };
 }

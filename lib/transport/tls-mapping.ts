@@ -1,6 +1,6 @@
 import type { SMTPPoolOptions } from 'nodemailer';
 import { effectiveTlsMode } from '../settings/tls-mode';
-import type { SmtpSettings } from '../interfaces/smtp-settings.types';
+import type { CommonSmtpSettings } from '../interfaces/smtp-settings.types';
 import type { SmtpTlsTrustOptions } from '../options/tls-options.interface';
 import { trustedCas } from '../options/trusted-cas';
 
@@ -10,7 +10,7 @@ import { trustedCas } from '../options/trusted-cas';
  * sends in the clear when a server (or an attacker) does not offer STARTTLS.
  */
 export function tlsOptionsFor(
-  settings: Pick<SmtpSettings, 'port' | 'useTls' | 'tlsMode'>,
+  settings: Pick<CommonSmtpSettings, 'port' | 'useTls' | 'tlsMode'>,
   trust: SmtpTlsTrustOptions = {},
 ): Pick<SMTPPoolOptions, 'secure' | 'requireTLS' | 'ignoreTLS' | 'tls'> {
   // nodemailer sets the SNI name from the host itself; verification stays on whatever the caller passes.

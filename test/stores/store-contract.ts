@@ -221,9 +221,11 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       settings.hostname = 'changed-input.example.com';
       change.changed.push('changed-input');
       put.version = 99;
-      if (put.settings) put.settings.hostname = 'changed-result.example.com';
+      if (put.settings)
+        (put.settings as { hostname: string }).hostname = 'changed-result.example.com';
       const got = await store.get('default');
-      if (got?.settings) got.settings.hostname = 'changed-get.example.com';
+      if (got?.settings)
+        (got.settings as { hostname: string }).hostname = 'changed-get.example.com';
       const history = await store.history('default');
       history[0]?.changed.push('changed-history');
 

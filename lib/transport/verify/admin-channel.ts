@@ -1,10 +1,10 @@
-import type { Address, SMTPTransportOptions } from 'nodemailer';
-import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
-import type { ChannelKind } from '../../interfaces/send-result.interface';
-import type { TokenSource } from '../../microsoft/microsoft-token.provider';
-import { formatSender } from '../sender';
-import type { SmtpChannelFactory } from '../smtp-channel.factory';
-import type { ExplainTarget } from './explain-target.interface';
+import type { Address, SMTPTransportOptions } from "nodemailer";
+import type { SmtpServerSettings } from "../../interfaces/smtp-settings.types";
+import type { ChannelKind } from "../../interfaces/send-result.interface";
+import type { TokenSource } from "../../microsoft/microsoft-token.provider";
+import { formatSender } from "../sender";
+import type { SmtpChannelFactory } from "../smtp-channel.factory";
+import type { ExplainTarget } from "./explain-target.interface";
 
 /**
  * The channel an admin action (verify, test-email) checks: a connection of its own, never the pool,
@@ -28,15 +28,18 @@ export interface AdminChannel {
 export function customAdminChannel(
   channels: SmtpChannelFactory,
   version: number,
-  settings: SmtpSettings,
+  settings: SmtpServerSettings,
   tokens: TokenSource | undefined,
   timeoutMs: number,
 ): AdminChannel {
   return {
-    kind: 'custom',
+    kind: "custom",
     version,
     target: settings,
-    options: withAdminTimeouts(channels.customTransportOptions(settings, false, tokens), timeoutMs),
+    options: withAdminTimeouts(
+      channels.customTransportOptions(settings, false, tokens),
+      timeoutMs,
+    ),
     deadlineMs: timeoutMs * 3,
     from: formatSender(settings),
     replyTo: settings.replyTo,
@@ -53,7 +56,7 @@ export function relayAdminChannel(
   const options = channels.relayTransportOptions();
   const url = options.url ? new URL(options.url) : undefined;
   return {
-    kind: 'relay',
+    kind: "relay",
     version,
     target: {
       ...channels.relayTarget(),
@@ -67,7 +70,10 @@ export function relayAdminChannel(
 }
 
 /** One connection, no pool, and every wait (DNS, connect, greeting, TLS, each reply) bounded. */
-function withAdminTimeouts(options: SMTPTransportOptions, timeoutMs: number): SMTPTransportOptions {
+function withAdminTimeouts(
+  options: SMTPTransportOptions,
+  timeoutMs: number,
+): SMTPTransportOptions {
   return {
     ...options,
     pool: false,

@@ -1,7 +1,7 @@
-import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
+import type { CommonSmtpSettings, SmtpSettings } from '../../interfaces/smtp-settings.types';
 
 /** The server a failure happened at, as the admin configured it (or the relay). */
-export type ExplainTarget = Pick<SmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
+export type ExplainTarget = Pick<CommonSmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
   /** Custom settings' kind; absent for the relay. */
   type?: SmtpSettings['type'];
   /** Whether the channel signs in; defaults to true for custom settings, false for the relay. */

@@ -9,6 +9,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defau
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
 import { ChannelMissingError } from '../../errors/channel-missing.error';
+import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../../upgrades/require-upgrade';
@@ -114,7 +115,14 @@ export class SmtpVerifier {
   }
 
   private customChannel(version: number, settings: SmtpSettings): AdminChannel {
-    const tokens = settings.type === 'bearer' ? this.tokens.oneOffTokens(settings) : undefined;
+    if (settings.type === 'bearer' && settings.provider === 'microsoft-graph') {
+      throw new DeliveryUnavailableError(
+        'provider-unavailable',
+        'Microsoft Graph settings cannot be checked by this version of the module',
+      );
+    }
+    const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
+    const tokens = microsoft ? this.tokens.oneOffTokens(settings) : undefined;
     return customAdminChannel(this.channels, version, settings, tokens, this.timeoutMs);
   }
 
