@@ -103,7 +103,7 @@
     $('#outbox-counts').replaceChildren(
       ...STATUSES.map((status) => {
         const item = document.createElement('li');
-        item.className = 'count ' + status;
+        item.className = 'count ' + status + (summary.counts[status] > 0 ? ' nonzero' : '');
         item.dataset.status = status;
         item.append(strong(String(summary.counts[status] || 0)), ' ' + LABEL[status]);
         return item;
@@ -155,14 +155,25 @@
     }
     tr.append(
       text('td', new Date(entry.createdAt).toLocaleString()),
-      wrap('td', badge, entry.heldReason ? text('div', entry.heldReason, 'muted small') : ''),
+      // The reason under a held badge, unless the last error already says it.
+      wrap('td', badge, heldNote(entry)),
       text('td', recipients(entry)),
       subject,
       text('td', String(entry.attempts)),
-      text('td', error ? `${error.message} (${error.code})` : '—'),
+      text('td', errorText(error) || '—'),
       action,
     );
     return tr;
+  }
+
+  function errorText(error) {
+    return error ? `${error.message} (${error.code})` : '';
+  }
+
+  function heldNote(entry) {
+    const reason = entry.status === 'held' && entry.heldReason;
+    if (!reason || reason === errorText(entry.lastError)) return '';
+    return text('div', reason, 'muted small');
   }
 
   function recipients(entry) {

@@ -1,0 +1,248 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { dropRedisKeys, TEST_REDIS_URL } from '../fixtures/outbox-kit';
+import { testSchema, TEST_DATABASE_URL, uniqueName, type TestSchema } from '../fixtures/postgres';
+import { startSampleApp, type SampleAppHarness } from '../fixtures/sample-app-harness';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
+import { launchChromium } from './chromium';
+
+const TOKEN = 'browser-outbox-token-5a3f';
+const RIGHT_PASSWORD = 'browser-outbox-right-7c21';
+const WRONG_PASSWORD = 'browser-outbox-wrong-93be';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+
+/** The outbox's env for the sample app, in a prefix or schemas of this file's own. */
+async function outboxEnv(
+  backend: 'redis' | 'postgres',
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const prefix = uniqueName('browser_outbox');
+  if (backend === 'redis') {
+    return {
+      env: { REDIS_URL: TEST_REDIS_URL, OUTBOX_PREFIX: prefix },
+      drop: () => dropRedisKeys(`${prefix}:*`),
+    };
+  }
+  const settings: TestSchema = testSchema('browser_settings');
+  await settings.pool.query(`CREATE SCHEMA "${settings.name}"`);
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${settings.name}`);
+  return {
+    env: {
+      DATABASE_URL: url.toString(),
+      SMTP_SETTINGS_KEY: Buffer.alloc(32, 7).toString('base64'),
+      OUTBOX: 'postgres',
+      OUTBOX_PREFIX: prefix,
+    },
+    async drop() {
+      await settings.pool.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+      await settings.drop();
+    },
+  };
+}
+
+describe('The admin page without the outbox, in Chromium', () => {
+  let h: SampleAppHarness;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    h = await startSampleApp({}, TOKEN);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('shows no outbox card and no held banner', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${h.started.urls.base}/?token=${TOKEN}`);
+      await page.locator('#app').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.locator('#outbox-card').isHidden()).toBe(true);
+      expect(await page.locator('#outbox-held').isHidden()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe.each(['redis', 'postgres'] as const)(
+  'The admin page with the outbox (%s), in Chromium',
+  (backend) => {
+    let h: SampleAppHarness;
+    let peer: SmtpPeer;
+    let browser: Browser;
+    let drop: () => Promise<void>;
+
+    beforeAll(async () => {
+      await mkdir(ARTIFACTS, { recursive: true });
+      const place = await outboxEnv(backend);
+      drop = place.drop;
+      peer = await startSmtpPeer({
+        users: { 'page-user': RIGHT_PASSWORD },
+        serverOptions: { allowInsecureAuth: true },
+        rejectRecipients: (address) => (address.startsWith('nobody@') ? 550 : undefined),
+      });
+      h = await startSampleApp(place.env, TOKEN);
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await h?.close();
+      await peer?.close();
+      await drop?.();
+    });
+
+    async function signedIn(): Promise<Page> {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      page.on('dialog', (dialog) => void dialog.accept());
+      await page.goto(`${h.started.urls.base}/?token=${TOKEN}`);
+      await page.locator('#outbox-card').waitFor();
+      return page;
+    }
+
+    const notify = (to: string, subject: string) =>
+      h.call('POST', '/notifications', { to, subject, text: 'Body that the page never shows' });
+
+    /** The row of the log with this subject, once the page shows it with `status`. */
+    const row = (page: Page, subject: string, status: string) =>
+      page.locator(`#outbox-log tbody tr[data-status="${status}"]`, { hasText: subject });
+
+    /** Waits until the filtered log shows only rows of `status`. */
+    const onlyStatus = (page: Page, status: string) =>
+      page
+        .locator(`#outbox-log tbody tr:not([data-status="${status}"])`)
+        .first()
+        .waitFor({ state: 'detached' });
+
+    async function saveSettings(page: Page, password: string): Promise<void> {
+      await page.locator('#hostname').fill(peer.host);
+      await page.locator('#port').fill(String(peer.port));
+      await page.locator('#useTls').setChecked(false);
+      await page.locator('#username').fill('page-user');
+      await page.locator('#password').fill(password);
+      await page.locator('#senderEmail').fill('noreply@acme.example');
+      await page.locator('#save').click();
+      await page.locator('#form-status').getByText('Saved.').waitFor();
+    }
+
+    it('shows the send log and a chart of the last 24 hours, drawn as inline SVG', async () => {
+      for (const subject of ['Report 1', 'Report 2', 'Report 3']) {
+        expect((await notify('ada@example.com', subject)).status).toBe(202);
+      }
+      const page = await signedIn();
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      try {
+        await page.reload();
+        for (const subject of ['Report 1', 'Report 2', 'Report 3']) {
+          await row(page, subject, 'sent').waitFor();
+        }
+        const sent = row(page, 'Report 1', 'sent');
+        expect(await sent.locator('td').nth(2).innerText()).toBe('ada@example.com');
+        expect(await sent.innerText()).toMatch(/<[^>]+@example\.com>/);
+        expect(await sent.locator('button.retry').count()).toBe(0);
+        expect(await page.locator('#outbox-card').innerText()).not.toContain('never shows');
+
+        expect(Number(await page.locator('.count.sent strong').innerText())).toBeGreaterThanOrEqual(
+          3,
+        );
+        const hours = page.locator('#outbox-chart svg g.hour');
+        expect(await hours.count()).toBe(24);
+        expect(Number(await hours.last().getAttribute('data-sent'))).toBeGreaterThanOrEqual(3);
+        expect(await hours.last().locator('rect.bar.sent').count()).toBe(1);
+        expect(await page.locator('#outbox-chart svg').getAttribute('aria-label')).toMatch(
+          /^Last 24 hours: \d+ sent, \d+ failed, \d+ held$/,
+        );
+        expect(await page.locator('#outbox-held').isHidden()).toBe(true);
+        // The chart is the page's own drawing: nothing came from another host.
+        expect(requested.filter((url) => !url.startsWith(h.started.urls.base))).toEqual([]);
+        await page.locator('#outbox-card').screenshot({
+          path: join(ARTIFACTS, `admin-page-outbox-${backend}.png`),
+        });
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    it('shows a banner while mail is held, with the reason, and the held mail goes out once the password is saved', async () => {
+      const page = await signedIn();
+      try {
+        await saveSettings(page, WRONG_PASSWORD);
+        expect((await notify('ada@example.com', 'Payslip 1')).status).toBe(202);
+        expect((await notify('ada@example.com', 'Payslip 2')).status).toBe(202);
+
+        const banner = page.locator('#outbox-held');
+        await banner.getByText('Mail is held: 2 messages are waiting.').waitFor();
+        expect(await banner.innerText()).toContain('fix the settings below and save');
+        // The reason, from the newest held message: the server refused the login.
+        expect(await banner.innerText()).toMatch(/\(EAUTH\)|535/);
+        const held = row(page, 'Payslip 1', 'held');
+        await held.waitFor();
+        expect(await held.locator('button.retry').count()).toBe(1);
+        await page.locator('#outbox-filter').selectOption('held');
+        await onlyStatus(page, 'held');
+        expect(await page.locator('#outbox-log tbody tr').count()).toBe(2);
+        await page.screenshot({
+          path: join(ARTIFACTS, `admin-page-outbox-held-${backend}.png`),
+          fullPage: true,
+        });
+        const text = await page.locator('body').innerText();
+        for (const secret of [WRONG_PASSWORD, RIGHT_PASSWORD, TOKEN]) {
+          expect(text).not.toContain(secret);
+        }
+
+        await saveSettings(page, RIGHT_PASSWORD);
+        await banner.waitFor({ state: 'hidden' });
+        await page.locator('#outbox-filter').selectOption('sent');
+        await row(page, 'Payslip 1', 'sent').waitFor();
+        await row(page, 'Payslip 2', 'sent').waitFor();
+        expect(peer.messages.map((m) => m.headers.subject).sort()).toEqual([
+          'Payslip 1',
+          'Payslip 2',
+        ]);
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    it('filters the log by status and queues a failed message again with Retry', async () => {
+      expect((await notify('nobody@example.com', 'Bounced invoice')).status).toBe(202);
+      const page = await signedIn();
+      try {
+        await page.locator('#outbox-filter').selectOption('failed');
+        const failed = row(page, 'Bounced invoice', 'failed');
+        await failed.waitFor();
+        await onlyStatus(page, 'failed');
+        expect(await failed.locator('td').nth(5).innerText()).not.toBe('—');
+
+        const id = (await failed.getAttribute('data-id'))!;
+        const before = (await h.call('GET', `/smtp-settings/messages/${id}`)).body;
+        expect(before).toMatchObject({ status: 'failed', subject: 'Bounced invoice' });
+
+        await failed.locator('button.retry').click();
+        await page
+          .locator('#outbox-message.success')
+          .getByText('Queued again: "Bounced invoice", with its same Message-ID.')
+          .waitFor();
+        // Tried again, with its same Message-ID, and refused for good again: failed once more.
+        const deadline = Date.now() + 15_000;
+        let after = before;
+        while (Date.now() < deadline) {
+          after = (await h.call('GET', `/smtp-settings/messages/${id}`)).body;
+          if (after.status === 'failed' && after.updatedAt !== before.updatedAt) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(after).toMatchObject({ status: 'failed', messageId: before.messageId });
+        expect(after.updatedAt).not.toBe(before.updatedAt);
+        await row(page, 'Bounced invoice', 'failed').waitFor();
+      } finally {
+        await page.context().close();
+      }
+    });
+  },
+);
