@@ -31,6 +31,8 @@ export interface SampleConfig {
   installedUpgrades: string[];
   /** MICROSOFT_AUTHORITY_HOST: the Entra ID sign-in host, for sovereign clouds. */
   microsoftAuthorityHost?: string;
+  /** MICROSOFT_GRAPH_HOST: the Microsoft Graph host, for sovereign clouds. */
+  microsoftGraphHost?: string;
   /**
    * REDIS_URL, or OUTBOX=postgres with DATABASE_URL (and OUTBOX_PREFIX): notifications are enqueued
    * in the durable outbox. Unset: they are sent directly.
@@ -94,6 +96,13 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     );
   }
 
+  const graphHost = value('MICROSOFT_GRAPH_HOST');
+  if (graphHost !== undefined && !/^https:\/\/[^/\s]+\/?$/i.test(graphHost)) {
+    problems.push(
+      'MICROSOFT_GRAPH_HOST must be an https:// host such as https://graph.microsoft.us',
+    );
+  }
+
   const config: SampleConfig = {
     port: port('PORT', 3000),
     adminTokens: parseAdminTokens(value('ADMIN_TOKEN'), value('ADMIN_TOKENS'), problems),
@@ -107,6 +116,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
       .map((id) => id.trim())
       .filter(Boolean),
     microsoftAuthorityHost: authorityHost,
+    microsoftGraphHost: graphHost,
     outbox: parseOutbox(value, databaseUrl, problems),
   };
   if (problems.length > 0) {

@@ -52,8 +52,15 @@ export async function smtpSettingsOptions(
     // parameter that the caller picks.
     tenant: (req) => (req.user as SampleAdmin | undefined)?.tenantId,
     relay: await relayOptions(config, inbox),
-    ...(config.microsoftAuthorityHost
-      ? { microsoft: { authorityHost: config.microsoftAuthorityHost } }
+    ...(config.microsoftAuthorityHost || config.microsoftGraphHost
+      ? {
+          microsoft: {
+            ...(config.microsoftAuthorityHost
+              ? { authorityHost: config.microsoftAuthorityHost }
+              : {}),
+            ...(config.microsoftGraphHost ? { graphHost: config.microsoftGraphHost } : {}),
+          },
+        }
       : {}),
     ...outboxOptions(config),
   };

@@ -2,10 +2,11 @@ import type { ChannelKind } from './send-result.interface';
 
 /**
  * Where a connection check or a test email stopped. `token` is the Microsoft sign-in before SMTP
- * AUTH; `sender` is MAIL FROM, `recipients` is RCPT TO, `message` is the message data.
+ * AUTH; `sender` is MAIL FROM, `recipients` is RCPT TO, `message` is the message data. `mailbox` is
+ * Microsoft Graph's: whether the app may send as the mailbox.
  */
 export type VerifyStage =
-  'dns' | 'connect' | 'tls' | 'auth' | 'token' | 'sender' | 'recipients' | 'message';
+  'dns' | 'connect' | 'tls' | 'auth' | 'token' | 'mailbox' | 'sender' | 'recipients' | 'message';
 
 /** One recipient the server refused, and why. */
 export interface RecipientRefusal {
@@ -25,6 +26,8 @@ export interface VerifyResult {
   code: string | null;
   /** What the admin should do next. */
   message: string;
+  /** The settings field to fix, when one is to blame. */
+  field?: string;
   durationMs: number;
   /** The channel that was checked. */
   route: ChannelKind;
@@ -35,6 +38,8 @@ export interface Explanation {
   stage: VerifyStage;
   code: string | null;
   message: string;
+  /** The settings field to fix, when one is to blame. */
+  field?: string;
   /** Every recipient the server refused, and why: when the failure is at the recipients. */
   refused?: RecipientRefusal[];
 }

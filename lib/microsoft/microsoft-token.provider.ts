@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { trustedCas } from '../options/trusted-cas';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
-import type { BearerSmtpSettings } from '../interfaces/smtp-settings.types';
+import type { MicrosoftBearerSettings } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { authorityMetadata } from './authority-metadata';
 import { toMicrosoftTokenError } from './entra-errors';
@@ -28,6 +28,8 @@ const RENEWAL_MARGIN_MS = 5 * 60_000;
 
 interface Client {
   app: ConfidentialClientApplication;
+  /** SMTP's scope, or Graph's for provider `microsoft-graph`. */
+  scope: string;
   token?: AccessToken & { obtainedAt: number };
   pending?: Promise<AccessToken>;
   /** The channels sending with this client; it is dropped, secret and token, when none does. */
@@ -42,9 +44,10 @@ export interface TokenLease {
 }
 
 /**
- * Client-credentials tokens for Microsoft 365 SMTP (XOAUTH2). One MSAL client per tenant and
- * settings version, kept while a channel sends with it; concurrent connections share one request,
- * and the endpoint is asked again only near expiry or when the server refused the newest token.
+ * Client-credentials tokens for Microsoft 365, SMTP (XOAUTH2) or Graph, each for its own scope. One
+ * MSAL client per tenant and settings version, kept while a channel sends with it; concurrent
+ * connections share one request, and the endpoint is asked again only near expiry or when the
+ * server refused the newest token.
  */
 @Injectable()
 export class MicrosoftTokenProvider {
@@ -67,7 +70,7 @@ export class MicrosoftTokenProvider {
   token(
     tenant: string,
     version: number,
-    settings: BearerSmtpSettings,
+    settings: MicrosoftBearerSettings,
     renew = false,
     rejected?: string,
   ): Promise<AccessToken> {
@@ -76,7 +79,7 @@ export class MicrosoftTokenProvider {
   }
 
   /** The tokens of the tenant's saved settings of `version`, for the channel that sends with them. */
-  lease(tenant: string, version: number, settings: BearerSmtpSettings): TokenLease {
+  lease(tenant: string, version: number, settings: MicrosoftBearerSettings): TokenLease {
     const key = keyOf(tenant, version);
     const client = this.clients.get(key) ?? this.newClient(settings);
     this.clients.set(key, client);
@@ -96,14 +99,24 @@ export class MicrosoftTokenProvider {
    * Tokens for an admin check (verify, test-email): a client of its own, cached nowhere else, so a
    * new client secret is tried for real. Its first token is kept for the check's connection.
    */
-  oneOffTokens(settings: BearerSmtpSettings): TokenSource {
+  oneOffTokens(settings: MicrosoftBearerSettings): TokenSource {
     let token: Promise<AccessToken> | undefined;
     return (renew) =>
       (!renew && token) || (token = this.fromClient(this.newClient(settings), true));
   }
 
-  private newClient(settings: BearerSmtpSettings): Client {
-    return { app: this.createClient(settings), channels: 0 };
+  private newClient(settings: MicrosoftBearerSettings): Client {
+    return { app: this.createClient(settings), scope: this.scopeFor(settings), channels: 0 };
+  }
+
+  /** Graph tokens are for the Graph host (`<graphHost>/.default`); SMTP's for Exchange Online. */
+  private scopeFor(settings: MicrosoftBearerSettings): string {
+    const microsoft = this.options.microsoft;
+    if (settings.provider === 'microsoft-graph') {
+      const host = microsoft?.graphHost ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.graphHost;
+      return `${host.replace(/\/+$/, '')}/.default`;
+    }
+    return microsoft?.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.scope;
   }
 
   private fromClient(client: Client, renew: boolean, rejected?: string): Promise<AccessToken> {
@@ -114,7 +127,7 @@ export class MicrosoftTokenProvider {
     // Every connection that needs a new token now shares one request, renewals included: the
     // request skips MSAL's cache, so what it brings is never the token that was refused.
     if (client.pending) return client.pending;
-    const pending = this.request(client.app).then((issued) => {
+    const pending = this.request(client.app, client.scope).then((issued) => {
       client.token = { ...issued, obtainedAt: Date.now() };
       return issued;
     });
@@ -127,8 +140,7 @@ export class MicrosoftTokenProvider {
   }
 
   /** Always from the endpoint: this provider's own cache decides when a token is due. */
-  private async request(app: ConfidentialClientApplication): Promise<AccessToken> {
-    const scope = this.options.microsoft?.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.scope;
+  private async request(app: ConfidentialClientApplication, scope: string): Promise<AccessToken> {
     let result;
     try {
       result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
@@ -147,7 +159,7 @@ export class MicrosoftTokenProvider {
     };
   }
 
-  private createClient(settings: BearerSmtpSettings): ConfidentialClientApplication {
+  private createClient(settings: MicrosoftBearerSettings): ConfidentialClientApplication {
     const msal = loadMsal();
     const host = (
       this.options.microsoft?.authorityHost ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.authorityHost

@@ -8,10 +8,18 @@ export interface MicrosoftOptions {
    */
   authorityHost?: string;
   /**
-   * The scope requested with the client credentials grant.
+   * The scope requested with the client credentials grant for SMTP (provider `microsoft`).
    * @default 'https://outlook.office365.com/.default'
    */
   scope?: string;
+  /**
+   * Microsoft Graph, for provider `microsoft-graph`: messages go to
+   * `<graphHost>/v1.0/users/{mailbox}/sendMail`, with tokens for the scope `<graphHost>/.default`.
+   * National clouds have their own, such as `https://graph.microsoft.us`. HTTPS only; the
+   * certificate is always verified (`tls.ca` is trusted too).
+   * @default 'https://graph.microsoft.com'
+   */
+  graphHost?: string;
   /**
    * Exchange Online accepts 30 messages a minute per mailbox: Bearer transports queue messages to stay
    * under it instead of having them rejected. `false` turns the limit off.

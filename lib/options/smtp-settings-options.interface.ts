@@ -124,7 +124,7 @@ export interface SmtpSettingsModuleOptions {
   pool?: SmtpPoolOptions;
   /**
    * Microsoft 365 (Bearer) options: the authority host for sovereign clouds, the scope, the rate limit.
-   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', rateLimit: { limit: 30, windowMs: 60000 } }
+   * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', graphHost: 'https://graph.microsoft.com', rateLimit: { limit: 30, windowMs: 60000 } }
    */
   microsoft?: MicrosoftOptions;
   /**

@@ -16,6 +16,7 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
   microsoft: {
     authorityHost: 'https://login.microsoftonline.com',
     scope: 'https://outlook.office365.com/.default',
+    graphHost: 'https://graph.microsoft.com',
     /** Exchange Online accepts 30 messages a minute per mailbox. */
     rateLimit: { limit: 30, windowMs: 60_000 },
   },

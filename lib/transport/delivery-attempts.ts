@@ -5,7 +5,7 @@ import { DeliveryFailedError } from '../errors/delivery-failed.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
-import { isAuthFailure, isTransient, retryDelay } from './retry-policy';
+import { isAuthFailure, isTransient, retryAfterOf, retryDelay } from './retry-policy';
 import { explainSmtpFailure, type ExplainTarget } from './verify/explain-smtp-failure';
 
 /** One message on its way: how it may be stopped, and how many attempts it took. */
@@ -55,7 +55,11 @@ export async function sendWithRetry(
       }
       const failure = explained(error, plan.target);
       if (n >= attempts || !isTransient(error)) throw failure;
-      const delay = retryDelay(n, plan.retry);
+      // A server that named its wait gets it, or none when it is longer than any retry waits.
+      const asked = retryAfterOf(error);
+      if (asked !== undefined && asked > (plan.retry?.maxDelayMs ?? DEFAULTS.retry.maxDelayMs))
+        throw failure;
+      const delay = asked ?? retryDelay(n, plan.retry);
       logger.debug(
         `Send attempt ${n} failed (${failure.code}: ${failure.message}); retrying in ${delay} ms`,
       );

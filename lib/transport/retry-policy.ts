@@ -1,3 +1,4 @@
+import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 
@@ -6,6 +7,12 @@ interface SmtpFailure {
   responseCode?: number;
   message?: string;
   timeoutType?: string;
+  /** Set by channels that know better than a reply code (Microsoft Graph: 429, 503). */
+  transient?: boolean;
+  /** How long the server asked to wait before the next attempt (`Retry-After`). */
+  retryAfterMs?: number;
+  /** The server refused the token (Microsoft Graph: 401): a new one may pass. */
+  tokenRefused?: boolean;
 }
 
 const TRANSIENT_CODES = new Set([
@@ -22,7 +29,8 @@ const TRANSIENT_REPLIES = new Set([421, 450, 451, 452]);
  * A connection that opens but never greets is a TLS-mode mismatch, not a passing fault.
  */
 export function isTransient(error: unknown): boolean {
-  const { code, responseCode } = (error ?? {}) as SmtpFailure;
+  const { code, responseCode, transient } = (error ?? {}) as SmtpFailure;
+  if (typeof transient === 'boolean') return transient;
   if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'ETLS') return false;
   if (isGreetingTimeout(error)) return false;
   if (responseCode !== undefined) return TRANSIENT_REPLIES.has(responseCode);
@@ -40,12 +48,20 @@ export function isGreetingTimeout(error: unknown): boolean {
  * one (a timeout, a dropped connection) may follow a message the server already accepted.
  */
 export function isUncertainAfterData(error: unknown): boolean {
+  // The module's own errors (a Graph channel's) already say whether the message may have gone.
+  if (error instanceof SmtpSettingsError) return false;
   return (error as SmtpFailure | undefined)?.responseCode === undefined;
 }
 
+/** The wait the server asked for before the next attempt, if it named one. */
+export function retryAfterOf(error: unknown): number | undefined {
+  const wait = (error as SmtpFailure | undefined)?.retryAfterMs;
+  return typeof wait === 'number' && wait >= 0 ? wait : undefined;
+}
+
 export function isAuthFailure(error: unknown): boolean {
-  const { code } = (error ?? {}) as SmtpFailure;
-  return code === 'EAUTH' || code === 'ENOAUTH';
+  const { code, tokenRefused } = (error ?? {}) as SmtpFailure;
+  return code === 'EAUTH' || code === 'ENOAUTH' || tokenRefused === true;
 }
 
 /** Exponential backoff with up to 50 % jitter, so that replicas do not retry in lockstep. */

@@ -1,36 +1,35 @@
-import { Inject, Injectable } from "@nestjs/common";
-import { createTransport, type SMTPPoolOptions } from "nodemailer";
-import type { SmtpSettingsModuleOptions } from "../options/smtp-settings-options.interface";
-import {
-  MicrosoftTokenProvider,
-  type TokenSource,
-} from "../microsoft/microsoft-token.provider";
-import { xoauth2Auth } from "../microsoft/xoauth2-auth";
-import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from "../options/smtp-settings.defaults";
+import { Inject, Injectable } from '@nestjs/common';
+import { createTransport, type SMTPPoolOptions } from 'nodemailer';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
+import { MicrosoftTokenProvider, type TokenSource } from '../microsoft/microsoft-token.provider';
+import { xoauth2Auth } from '../microsoft/xoauth2-auth';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import type {
   BearerSmtpSettings,
   SmtpServerSettings,
   SmtpSettings,
-} from "../interfaces/smtp-settings.types";
-import { SMTP_SETTINGS_MODULE_OPTIONS } from "../options/smtp-settings.constants";
-import { formatSender } from "./sender";
-import { MailboxLimiters, type LimiterLease } from "./mailbox-limiters";
-import { SmtpChannel, type ChannelTarget } from "./smtp-channel";
-import { tlsOptionsFor } from "./tls-mapping";
-import { trustedCas } from "../options/trusted-cas";
-import { DeliveryUnavailableError } from "../errors/delivery-unavailable.error";
+} from '../interfaces/smtp-settings.types';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { formatSender } from './sender';
+import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
+import { SmtpChannel, type ChannelTarget } from './smtp-channel';
+import { tlsOptionsFor } from './tls-mapping';
+import { trustedCas } from '../options/trusted-cas';
+import { GraphChannels } from './graph/graph-channels';
 
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
 export class SmtpChannelFactory {
   /** One per tenant's mailbox, kept across settings versions: saving must not reset its budget. */
   private readonly limiters?: MailboxLimiters;
+  /** Channels and admin transports for Microsoft Graph settings. */
+  readonly graph: GraphChannels;
 
   constructor(
-    @Inject(SMTP_SETTINGS_MODULE_OPTIONS)
-    private readonly options: SmtpSettingsModuleOptions,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly tokens: MicrosoftTokenProvider,
   ) {
+    this.graph = new GraphChannels(options, tokens);
     const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
     if (limit) this.limiters = new MailboxLimiters(limit.limit, limit.windowMs);
   }
@@ -43,7 +42,7 @@ export class SmtpChannelFactory {
   relay(): SmtpChannel {
     const relay = this.options.relay!;
     return new SmtpChannel({
-      kind: "relay",
+      kind: 'relay',
       version: 0,
       target: this.relayTarget(),
       transporter: createTransport(this.relayTransportOptions()),
@@ -58,36 +57,22 @@ export class SmtpChannelFactory {
 
   /** A tenant's channel; its tokens and its mailbox budget are let go when it closes. */
   custom(tenant: string, version: number, settings: SmtpSettings): SmtpChannel {
-    if (settings.type === "bearer" && settings.provider === "microsoft-graph") {
-      throw new DeliveryUnavailableError(
-        "provider-unavailable",
-        "Microsoft Graph settings cannot send through this version of the module",
-      );
+    if (settings.type === 'bearer' && settings.provider === 'microsoft-graph') {
+      return this.graph.channel(tenant, version, settings);
     }
     return this.smtp(tenant, version, settings);
   }
 
   /** A channel to the tenant's SMTP server. */
-  private smtp(
-    tenant: string,
-    version: number,
-    settings: SmtpServerSettings,
-  ): SmtpChannel {
-    const microsoft =
-      settings.type === "bearer" && settings.provider === "microsoft";
-    const tokens = microsoft
-      ? this.tokens.lease(tenant, version, settings)
-      : null;
-    const limiter = microsoft
-      ? this.bearerLimiter(tenant, settings)
-      : undefined;
+  private smtp(tenant: string, version: number, settings: SmtpServerSettings): SmtpChannel {
+    const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
+    const tokens = microsoft ? this.tokens.lease(tenant, version, settings) : null;
+    const limiter = microsoft ? this.bearerLimiter(tenant, settings) : undefined;
     const channel = new SmtpChannel({
-      kind: "custom",
+      kind: 'custom',
       version,
       target: settings,
-      transporter: createTransport(
-        this.customTransportOptions(settings, true, tokens?.tokens),
-      ),
+      transporter: createTransport(this.customTransportOptions(settings, true, tokens?.tokens)),
       defaults: { from: formatSender(settings), replyTo: settings.replyTo },
       authType: settings.type,
       tokens: tokens?.tokens,
@@ -104,8 +89,7 @@ export class SmtpChannelFactory {
   /** The relay's options; a private CA from the module options applies to it too. */
   relayTransportOptions(): SMTPPoolOptions {
     const transport = this.options.relay!.transport;
-    const base: SMTPPoolOptions =
-      typeof transport === "string" ? { url: transport } : transport;
+    const base: SMTPPoolOptions = typeof transport === 'string' ? { url: transport } : transport;
     const ca = trustedCas(this.options.tls);
     return {
       ...this.poolDefaults(),
@@ -119,12 +103,12 @@ export class SmtpChannelFactory {
   relayTarget(): ChannelTarget {
     const options = this.relayTransportOptions();
     const url = options.url ? new URL(options.url) : undefined;
-    const useTls = url ? url.protocol === "smtps:" : options.secure === true;
+    const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
     return {
-      hostname: url?.hostname || options.host || "localhost",
+      hostname: url?.hostname || options.host || 'localhost',
       port: Number(url?.port || options.port || (useTls ? 465 : 587)),
       useTls,
-      ...(useTls ? { tlsMode: "implicit" as const } : {}),
+      ...(useTls ? { tlsMode: 'implicit' as const } : {}),
     };
   }
 
@@ -143,7 +127,7 @@ export class SmtpChannelFactory {
       port: settings.port,
       ...tlsOptionsFor(settings, this.options.tls),
       auth:
-        settings.type === "basic"
+        settings.type === 'basic'
           ? { user: settings.username, pass: settings.password }
           : xoauth2Auth(settings.username, tokens!),
       // Credentials are configured: a server that offers no AUTH must fail, not go unauthenticated.
@@ -156,18 +140,13 @@ export class SmtpChannelFactory {
    * Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. Keyed by
    * the tenant too, so that a tenant naming another's mailbox cannot spend that tenant's budget.
    */
-  private bearerLimiter(
-    tenant: string,
-    settings: BearerSmtpSettings,
-  ): LimiterLease | undefined {
+  private bearerLimiter(tenant: string, settings: BearerSmtpSettings): LimiterLease | undefined {
     const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
     return this.limiters?.lease(`${tenant} ${mailbox}`);
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {
     const pool = this.options.pool ?? {};
-    return Object.fromEntries(
-      Object.entries(pool).filter(([, v]) => v !== undefined),
-    );
+    return Object.fromEntries(Object.entries(pool).filter(([, v]) => v !== undefined));
   }
 }

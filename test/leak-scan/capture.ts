@@ -17,7 +17,8 @@ import { findLeaks, type Artifact } from './leak-scanner';
 /*
  * Loaded before every test file (jest `setupFilesAfterEach`). It records what the suite produces,
  * and every secret the library handles, so that the global teardown can scan one against the other:
- * - secrets: everything SecretSealer seals, its keys, and every access token MSAL returns;
+ * - secrets: everything SecretSealer seals, its keys, and every access token MSAL returns (SMTP
+ *   and Graph, cached or one-off);
  * - artifacts: HTTP response bodies, log lines (also with `logger: false`), errors of MailerService,
  *   records and files written by the stores, and the history;
  * - the outbox's send log entries (as written, and as OutboxService returns them) and its alerts,
@@ -54,15 +55,14 @@ if (dir) {
         return seal.apply(this, args);
       },
   );
+  // Every token Entra ID issues, for SMTP and for Graph, cached or one-off (verify, test-email).
+  type TokenRequest = { request: (...args: unknown[]) => Promise<{ accessToken: string }> };
   wrap(
-    MicrosoftTokenProvider.prototype,
-    'token',
-    (token) =>
-      async function (
-        this: MicrosoftTokenProvider,
-        ...args: Parameters<MicrosoftTokenProvider['token']>
-      ) {
-        const result = await token.apply(this, args);
+    MicrosoftTokenProvider.prototype as unknown as TokenRequest,
+    'request',
+    (request) =>
+      async function (this: unknown, ...args: unknown[]) {
+        const result = await request.apply(this, args);
         secrets.add(result.accessToken);
         return result;
       },

@@ -3,8 +3,8 @@ import {
   BearerSmtpSettingsDto,
   GoogleSmtpSettingsDto,
   MicrosoftGraphSettingsDto,
-} from "../../settings/validation/smtp-settings.dto";
-import { schemaRef, type OpenApiOptions } from "../../internal/api-property";
+} from '../../settings/validation/smtp-settings.dto';
+import { schemaRef, type OpenApiOptions } from '../../internal/api-property';
 
 /*
  * The OpenAPI shapes of the settings routes. Bodies come from the DTOs; responses are interfaces,
@@ -27,108 +27,89 @@ export const SMTP_SETTINGS_BODY_SCHEMA: OpenApiOptions = {
   oneOf: SMTP_SETTINGS_BODY_MODELS.map((model) => schemaRef(model)),
 };
 
-const nullableString = { type: "string", nullable: true };
+const nullableString = { type: 'string', nullable: true };
 
 export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
-  type: "object",
+  type: 'object',
   required: [
-    "tenant",
-    "source",
-    "version",
-    "updatedAt",
-    "updatedBy",
-    "settings",
-    "warnings",
-    "delivery",
+    'tenant',
+    'source',
+    'version',
+    'updatedAt',
+    'updatedBy',
+    'settings',
+    'warnings',
+    'delivery',
   ],
   properties: {
     tenant: {
-      type: "string",
+      type: 'string',
       description:
-        "The tenant these settings belong to: the one the tenant option found for the caller, else the default tenant",
-      example: "default",
+        'The tenant these settings belong to: the one the tenant option found for the caller, else the default tenant',
+      example: 'default',
     },
     source: {
-      type: "string",
-      enum: ["relay", "custom"],
-      description:
-        "relay: no settings saved, mail goes through the default relay",
+      type: 'string',
+      enum: ['relay', 'custom'],
+      description: 'relay: no settings saved, mail goes through the default relay',
     },
-    version: {
-      type: "integer",
-      description: "Also sent as the ETag; send it back in If-Match",
-    },
-    updatedAt: { ...nullableString, format: "date-time" },
+    version: { type: 'integer', description: 'Also sent as the ETag; send it back in If-Match' },
+    updatedAt: { ...nullableString, format: 'date-time' },
     updatedBy: nullableString,
     settings: {
-      type: "object",
+      type: 'object',
       nullable: true,
       description:
-        "The saved settings without their secret: passwordSet, clientSecretSet or privateKeySet says that one is stored",
+        'The saved settings without their secret: passwordSet, clientSecretSet or privateKeySet says that one is stored',
       additionalProperties: true,
     },
-    warnings: { type: "array", items: { type: "string" } },
+    warnings: { type: 'array', items: { type: 'string' } },
     delivery: {
-      type: "object",
+      type: 'object',
       description:
-        "Whether mail can go out through the current route now, why not, and how the last messages went",
-      required: [
-        "canSend",
-        "reason",
-        "message",
-        "lastFailure",
-        "lastSuccessAt",
-      ],
+        'Whether mail can go out through the current route now, why not, and how the last messages went',
+      required: ['canSend', 'reason', 'message', 'lastFailure', 'lastSuccessAt'],
       properties: {
-        canSend: { type: "boolean" },
+        canSend: { type: 'boolean' },
         reason: {
-          type: "string",
+          type: 'string',
           nullable: true,
-          enum: ["upgrade-removed", "secret-unavailable", "no-route", null],
+          enum: ['upgrade-removed', 'secret-unavailable', 'no-route', null],
           description:
-            "upgrade-removed: Bearer settings without the smtp-oauth upgrade; secret-unavailable: the stored secret cannot be opened; no-route: no settings and no relay",
+            'upgrade-removed: Bearer settings without the smtp-oauth upgrade; secret-unavailable: the stored secret cannot be opened; no-route: no settings and no relay',
         },
-        message: {
-          ...nullableString,
-          description: "Why mail cannot go out, and the fix",
-        },
+        message: { ...nullableString, description: 'Why mail cannot go out, and the fix' },
         lastFailure: {
-          type: "object",
+          type: 'object',
           nullable: true,
-          required: ["code", "message", "at"],
+          required: ['code', 'message', 'at'],
           properties: {
-            code: { type: "string" },
-            message: {
-              type: "string",
-              description: "What went wrong, explained",
-            },
-            at: { type: "string", format: "date-time" },
+            code: { type: 'string' },
+            message: { type: 'string', description: 'What went wrong, explained' },
+            at: { type: 'string', format: 'date-time' },
           },
         },
-        lastSuccessAt: { ...nullableString, format: "date-time" },
+        lastSuccessAt: { ...nullableString, format: 'date-time' },
       },
     },
   },
 };
 
 export const FIELD_ERRORS_SCHEMA: OpenApiOptions = {
-  type: "object",
+  type: 'object',
   properties: {
-    statusCode: { type: "integer", example: 400 },
-    code: { type: "string", example: "INVALID_SETTINGS" },
-    message: { type: "array", items: { type: "string" } },
+    statusCode: { type: 'integer', example: 400 },
+    code: { type: 'string', example: 'INVALID_SETTINGS' },
+    message: { type: 'array', items: { type: 'string' } },
     errors: {
-      type: "array",
-      description: "One problem per field, named as the admin sees it",
+      type: 'array',
+      description: 'One problem per field, named as the admin sees it',
       items: {
-        type: "object",
-        required: ["field", "message"],
+        type: 'object',
+        required: ['field', 'message'],
         properties: {
-          field: { type: "string", example: "useTls" },
-          message: {
-            type: "string",
-            example: "port 587 requires useTls to be on",
-          },
+          field: { type: 'string', example: 'useTls' },
+          message: { type: 'string', example: 'port 587 requires useTls to be on' },
         },
       },
     },
@@ -136,34 +117,33 @@ export const FIELD_ERRORS_SCHEMA: OpenApiOptions = {
 };
 
 export const DOMAIN_ERROR_SCHEMA: OpenApiOptions = {
-  type: "object",
+  type: 'object',
   properties: {
-    statusCode: { type: "integer" },
-    code: { type: "string" },
-    message: { type: "string" },
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    message: { type: 'string' },
   },
 };
 
 /** What the admin guards answer, on every route. */
 export const UNAUTHORIZED_RESPONSE: OpenApiOptions = {
   status: 401,
-  description:
-    "No admin credentials: the application’s guards refused the request",
+  description: 'No admin credentials: the application’s guards refused the request',
 };
 export const FORBIDDEN_RESPONSE: OpenApiOptions = {
   status: 403,
   description:
-    "Not an admin (the application’s guards refused the request), or no tenant: the tenant option " +
-    "found none for the caller, or an invalid id (code TENANT_REQUIRED); nothing was read or changed",
+    'Not an admin (the application’s guards refused the request), or no tenant: the tenant option ' +
+    'found none for the caller, or an invalid id (code TENANT_REQUIRED); nothing was read or changed',
   schema: {
-    type: "object",
+    type: 'object',
     properties: {
-      statusCode: { type: "integer", example: 403 },
-      code: { type: "string", example: "TENANT_REQUIRED" },
+      statusCode: { type: 'integer', example: 403 },
+      code: { type: 'string', example: 'TENANT_REQUIRED' },
       message: {
-        type: "string",
+        type: 'string',
         example:
-          "This request has no tenant: the tenant option found none for the authenticated caller",
+          'This request has no tenant: the tenant option found none for the authenticated caller',
       },
     },
   },
@@ -173,14 +153,14 @@ export const FORBIDDEN_RESPONSE: OpenApiOptions = {
 export const FORBIDDEN_OR_UPGRADE_RESPONSE: OpenApiOptions = {
   status: 403,
   description:
-    "Not an admin, no tenant (code TENANT_REQUIRED), or Bearer without the smtp-oauth upgrade " +
-    "installed for this tenant (code UPGRADE_REQUIRED)",
+    'Not an admin, no tenant (code TENANT_REQUIRED), or Bearer without the smtp-oauth upgrade ' +
+    'installed for this tenant (code UPGRADE_REQUIRED)',
   schema: {
-    type: "object",
+    type: 'object',
     properties: {
-      statusCode: { type: "integer", example: 403 },
-      code: { type: "string", enum: ["TENANT_REQUIRED", "UPGRADE_REQUIRED"] },
-      message: { type: "string" },
+      statusCode: { type: 'integer', example: 403 },
+      code: { type: 'string', enum: ['TENANT_REQUIRED', 'UPGRADE_REQUIRED'] },
+      message: { type: 'string' },
     },
   },
 };
@@ -188,22 +168,21 @@ export const FORBIDDEN_OR_UPGRADE_RESPONSE: OpenApiOptions = {
 /** `verify` and `test-email` are limited per admin (`adminActionsRateLimit`). */
 export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
   status: 429,
-  description: "Too many verify and test-email requests from this admin",
+  description: 'Too many verify and test-email requests from this admin',
   headers: {
-    "Retry-After": {
-      description: "Seconds until the next request is allowed",
-      schema: { type: "integer", minimum: 1 },
+    'Retry-After': {
+      description: 'Seconds until the next request is allowed',
+      schema: { type: 'integer', minimum: 1 },
     },
   },
   schema: {
-    type: "object",
+    type: 'object',
     properties: {
-      statusCode: { type: "integer", example: 429 },
-      code: { type: "string", enum: ["RATE_LIMITED"] },
+      statusCode: { type: 'integer', example: 429 },
+      code: { type: 'string', enum: ['RATE_LIMITED'] },
       message: {
-        type: "string",
-        example:
-          "Too many connection checks and test emails: try again in 42 seconds",
+        type: 'string',
+        example: 'Too many connection checks and test emails: try again in 42 seconds',
       },
     },
   },
@@ -211,67 +190,66 @@ export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
 
 /** Where a check or a test email stopped (`VerifyStage`). */
 const VERIFY_STAGES = [
-  "dns",
-  "connect",
-  "tls",
-  "auth",
-  "token",
-  "sender",
-  "recipients",
-  "message",
+  'dns',
+  'connect',
+  'tls',
+  'auth',
+  'token',
+  'mailbox',
+  'sender',
+  'recipients',
+  'message',
 ];
+const FIELD = { type: 'string', description: 'The settings field to fix, when one is to blame' };
 
 export const VERIFY_RESULT_SCHEMA: OpenApiOptions = {
-  type: "object",
-  required: ["ok", "stage", "code", "message", "durationMs", "route"],
+  type: 'object',
+  required: ['ok', 'stage', 'code', 'message', 'durationMs', 'route'],
   properties: {
-    ok: { type: "boolean" },
+    ok: { type: 'boolean' },
     stage: {
-      type: "string",
+      type: 'string',
       enum: VERIFY_STAGES,
-      description: "The last stage reached: auth when everything passed",
+      description:
+        'The last stage reached: auth when everything passed (mailbox for Microsoft Graph)',
     },
     code: {
       ...nullableString,
-      description: "SMTP reply code, nodemailer or AADSTS error code",
+      description: 'SMTP reply code, nodemailer, AADSTS or Microsoft Graph error code',
     },
-    message: { type: "string", description: "What the admin should do next" },
-    durationMs: { type: "integer" },
-    route: { type: "string", enum: ["relay", "custom"] },
+    message: { type: 'string', description: 'What the admin should do next' },
+    field: FIELD,
+    durationMs: { type: 'integer' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
   },
 };
 
 export const TEST_EMAIL_RESULT_SCHEMA: OpenApiOptions = {
-  type: "object",
-  required: ["ok"],
+  type: 'object',
+  required: ['ok'],
   properties: {
-    ok: { type: "boolean" },
-    messageId: { type: "string" },
-    route: { type: "string", enum: ["relay", "custom"] },
-    accepted: { type: "array", items: { type: "string" } },
-    rejected: { type: "array", items: { type: "string" } },
+    ok: { type: 'boolean' },
+    messageId: { type: 'string' },
+    route: { type: 'string', enum: ['relay', 'custom'] },
+    accepted: { type: 'array', items: { type: 'string' } },
+    rejected: { type: 'array', items: { type: 'string' } },
     stage: {
-      type: "string",
+      type: 'string',
       enum: VERIFY_STAGES,
-      description: "When ok is false: where delivery stopped",
+      description: 'When ok is false: where delivery stopped',
     },
-    code: {
-      ...nullableString,
-      description: "When ok is false: SMTP reply code or error code",
-    },
-    message: {
-      type: "string",
-      description: "When ok is false: what went wrong",
-    },
+    code: { ...nullableString, description: 'When ok is false: SMTP reply code or error code' },
+    message: { type: 'string', description: 'When ok is false: what went wrong' },
+    field: FIELD,
     refused: {
-      type: "array",
-      description: "The recipients the server refused, and why",
+      type: 'array',
+      description: 'The recipients the server refused, and why',
       items: {
-        type: "object",
+        type: 'object',
         properties: {
-          recipient: { type: "string" },
+          recipient: { type: 'string' },
           code: nullableString,
-          message: { type: "string" },
+          message: { type: 'string' },
         },
       },
     },
@@ -279,46 +257,33 @@ export const TEST_EMAIL_RESULT_SCHEMA: OpenApiOptions = {
 };
 
 export const CAPABILITIES_SCHEMA: OpenApiOptions = {
-  type: "object",
+  type: 'object',
   properties: {
-    authTypes: {
-      type: "array",
-      items: { type: "string", enum: ["basic", "bearer"] },
-    },
-    providers: {
-      type: "array",
-      items: { type: "string", enum: ["microsoft"] },
-    },
+    authTypes: { type: 'array', items: { type: 'string', enum: ['basic', 'bearer'] } },
+    providers: { type: 'array', items: { type: 'string', enum: ['microsoft'] } },
     upgrade: {
-      type: "object",
+      type: 'object',
       properties: {
-        id: { type: "string", example: "smtp-oauth" },
-        name: { type: "string" },
-        installed: { type: "boolean" },
+        id: { type: 'string', example: 'smtp-oauth' },
+        name: { type: 'string' },
+        installed: { type: 'boolean' },
       },
     },
-    relay: {
-      type: "object",
-      properties: { maxRecipients: { type: "integer", example: 50 } },
-    },
-    defaults: { type: "object", additionalProperties: true },
+    relay: { type: 'object', properties: { maxRecipients: { type: 'integer', example: 50 } } },
+    defaults: { type: 'object', additionalProperties: true },
   },
 };
 
 export const HISTORY_SCHEMA: OpenApiOptions = {
-  type: "array",
+  type: 'array',
   items: {
-    type: "object",
+    type: 'object',
     properties: {
-      version: { type: "integer" },
-      at: { type: "string", format: "date-time" },
+      version: { type: 'integer' },
+      at: { type: 'string', format: 'date-time' },
       by: nullableString,
-      action: { type: "string", enum: ["update", "reset"] },
-      changed: {
-        type: "array",
-        items: { type: "string" },
-        description: "Field names, no values",
-      },
+      action: { type: 'string', enum: ['update', 'reset'] },
+      changed: { type: 'array', items: { type: 'string' }, description: 'Field names, no values' },
     },
   },
 };

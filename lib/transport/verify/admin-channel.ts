@@ -1,10 +1,11 @@
-import type { Address, SMTPTransportOptions } from "nodemailer";
-import type { SmtpServerSettings } from "../../interfaces/smtp-settings.types";
-import type { ChannelKind } from "../../interfaces/send-result.interface";
-import type { TokenSource } from "../../microsoft/microsoft-token.provider";
-import { formatSender } from "../sender";
-import type { SmtpChannelFactory } from "../smtp-channel.factory";
-import type { ExplainTarget } from "./explain-target.interface";
+import type { Address, SMTPTransportOptions, Transport } from 'nodemailer';
+import type { VerifyResult } from '../../interfaces/verify-result.interface';
+import type { SmtpServerSettings } from '../../interfaces/smtp-settings.types';
+import type { ChannelKind } from '../../interfaces/send-result.interface';
+import type { TokenSource } from '../../microsoft/microsoft-token.provider';
+import { formatSender } from '../sender';
+import type { SmtpChannelFactory } from '../smtp-channel.factory';
+import type { ExplainTarget } from './explain-target.interface';
 
 /**
  * The channel an admin action (verify, test-email) checks: a connection of its own, never the pool,
@@ -22,6 +23,10 @@ export interface AdminChannel {
   replyTo?: string;
   /** Fresh Microsoft tokens, never the cached ones: an admin checks a new client secret this way. */
   tokens?: TokenSource;
+  /** Makes a transport of its own instead of `options` (Microsoft Graph), closed after use. */
+  transport?: () => Transport;
+  /** Microsoft Graph's check of the mailbox, in place of an SMTP session. */
+  checkMailbox?: () => Promise<Omit<VerifyResult, 'durationMs' | 'route'>>;
 }
 
 /** `tokens`: one-off tokens for Bearer settings, shared by the token check and the connection. */
@@ -33,13 +38,10 @@ export function customAdminChannel(
   timeoutMs: number,
 ): AdminChannel {
   return {
-    kind: "custom",
+    kind: 'custom',
     version,
     target: settings,
-    options: withAdminTimeouts(
-      channels.customTransportOptions(settings, false, tokens),
-      timeoutMs,
-    ),
+    options: withAdminTimeouts(channels.customTransportOptions(settings, false, tokens), timeoutMs),
     deadlineMs: timeoutMs * 3,
     from: formatSender(settings),
     replyTo: settings.replyTo,
@@ -56,7 +58,7 @@ export function relayAdminChannel(
   const options = channels.relayTransportOptions();
   const url = options.url ? new URL(options.url) : undefined;
   return {
-    kind: "relay",
+    kind: 'relay',
     version,
     target: {
       ...channels.relayTarget(),
@@ -70,10 +72,7 @@ export function relayAdminChannel(
 }
 
 /** One connection, no pool, and every wait (DNS, connect, greeting, TLS, each reply) bounded. */
-function withAdminTimeouts(
-  options: SMTPTransportOptions,
-  timeoutMs: number,
-): SMTPTransportOptions {
+function withAdminTimeouts(options: SMTPTransportOptions, timeoutMs: number): SMTPTransportOptions {
   return {
     ...options,
     pool: false,

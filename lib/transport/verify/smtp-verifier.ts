@@ -9,7 +9,6 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defau
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
 import { ChannelMissingError } from '../../errors/channel-missing.error';
-import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
 import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../../upgrades/require-upgrade';
@@ -20,6 +19,7 @@ import { blockedExplanation } from './blocked-explanation';
 import { explainSmtpFailure, type Explanation } from './explain-smtp-failure';
 import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
 import { sendTestEmailOver } from './test-email';
+import { graphAdminChannel } from '../graph/graph-admin-channel';
 import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
 import type { VerifyResult } from '../../interfaces/verify-result.interface';
 
@@ -41,7 +41,7 @@ export class SmtpVerifier {
   async verify(input: unknown, tenant: string): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
       const settings = await this.settings.validate(input, tenant);
-      return this.check(this.customChannel(0, settings));
+      return this.check(this.customChannel(0, settings, tenant));
     }
     let channel: AdminChannel;
     try {
@@ -82,6 +82,11 @@ export class SmtpVerifier {
       route: channel.kind,
     });
     const { target } = channel;
+    if (channel.checkMailbox) {
+      // Microsoft Graph: the token, then whether the app may send as the mailbox.
+      const token = await this.tokenProblem(channel);
+      return done(token ? { ok: false, ...token } : await channel.checkMailbox());
+    }
     if (!isIP(target.hostname)) {
       try {
         await lookup(target.hostname);
@@ -108,18 +113,17 @@ export class SmtpVerifier {
     const { version, settings } = await this.settings.getWithSecrets(tenant);
     if (settings) {
       await requireUpgradeFor(this.upgrades, settings.type, feature, 'request', tenant);
-      return this.customChannel(version, settings);
+      return this.customChannel(version, settings, tenant);
     }
     if (!this.channels.hasRelay) throw new ChannelMissingError();
     return relayAdminChannel(this.channels, version, this.options.relay?.from, this.timeoutMs);
   }
 
-  private customChannel(version: number, settings: SmtpSettings): AdminChannel {
+  private customChannel(version: number, settings: SmtpSettings, tenant: string): AdminChannel {
     if (settings.type === 'bearer' && settings.provider === 'microsoft-graph') {
-      throw new DeliveryUnavailableError(
-        'provider-unavailable',
-        'Microsoft Graph settings cannot be checked by this version of the module',
-      );
+      const tokens = this.tokens.oneOffTokens(settings);
+      const graph = this.channels.graph;
+      return graphAdminChannel(graph, tenant, version, settings, tokens, this.timeoutMs);
     }
     const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
     const tokens = microsoft ? this.tokens.oneOffTokens(settings) : undefined;
@@ -134,7 +138,8 @@ export class SmtpVerifier {
       return undefined;
     } catch (error) {
       if (!(error instanceof TokenRequestFailedError)) throw error;
-      return { stage: 'token', code: error.code, message: error.message };
+      const { code, message, field } = error;
+      return { stage: 'token', code, message, ...(field ? { field } : {}) };
     }
   }
 

@@ -1,4 +1,6 @@
 import { createTransport } from 'nodemailer';
+import { DeliveryFailedError } from '../../errors/delivery-failed.error';
+import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
 import type { AdminChannel } from './admin-channel';
 import {
   explainRefusedRecipients,
@@ -27,10 +29,9 @@ export async function sendTestEmailOver(
     };
   }
   // With credentials, a server that offers no AUTH is a failure, not an unauthenticated send.
-  const transporter = createTransport({
-    ...channel.options,
-    forceAuth: hasCredentials(channel.target),
-  });
+  const transporter = channel.transport
+    ? createTransport(channel.transport())
+    : createTransport({ ...channel.options, forceAuth: hasCredentials(channel.target) });
   try {
     const info = await transporter.sendMail({
       from: channel.from,
@@ -56,6 +57,13 @@ export async function sendTestEmailOver(
     };
   } catch (error) {
     if ((error as { code?: string }).code === 'EABORT') return { ok: false, ...tooSlow(channel) };
+    // A Graph channel's failures are explained already.
+    if (error instanceof DeliveryFailedError || error instanceof DeliveryUncertainError) {
+      const { code, message } = error;
+      const field = (error as { field?: string }).field;
+      const stage = error instanceof DeliveryFailedError ? error.stage : 'message';
+      return { ok: false, stage, code, message, ...(field ? { field } : {}) };
+    }
     return { ok: false, ...explainSmtpFailure(error, channel.target) };
   } finally {
     transporter.close();

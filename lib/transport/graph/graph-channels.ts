@@ -1,0 +1,119 @@
+import { createTransport } from 'nodemailer';
+import type { MicrosoftGraphSettings } from '../../interfaces/smtp-settings.types';
+import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-settings.defaults';
+import { trustedCas } from '../../options/trusted-cas';
+import { GraphClient } from '../../microsoft/graph/graph-client';
+import type { MicrosoftTokenProvider, TokenSource } from '../../microsoft/microsoft-token.provider';
+import { formatSender } from '../sender';
+import { SmtpChannel, type ChannelTarget } from '../smtp-channel';
+import { GraphMailTransport } from './graph-mail-transport';
+import { MailboxGates } from './mailbox-gates';
+
+/** Microsoft Graph allows 4 concurrent requests per mailbox and app; more are throttled (429). */
+export const GRAPH_MAX_CONCURRENT_PER_MAILBOX = 4;
+/** How long a send waits on each step of a Graph request. */
+const SEND_TIMEOUT_MS = 120_000;
+
+/**
+ * Channels for provider `microsoft-graph`: the same `SmtpChannel` as SMTP settings (the registry
+ * retires it on a change, the transport reports it, the channel retries it), whose transporter
+ * posts to Microsoft Graph instead of an SMTP pool.
+ */
+export class GraphChannels {
+  /** Per tenant and mailbox, across settings versions and admin checks. */
+  private readonly gates = new MailboxGates(GRAPH_MAX_CONCURRENT_PER_MAILBOX);
+
+  constructor(
+    private readonly options: SmtpSettingsModuleOptions,
+    private readonly tokens: MicrosoftTokenProvider,
+  ) {}
+
+  /** Gates held now, one per tenant's mailbox with a channel or a check. */
+  get gateCount(): number {
+    return this.gates.size;
+  }
+
+  get host(): string {
+    return (this.options.microsoft?.graphHost ?? DEFAULTS.microsoft.graphHost).replace(/\/+$/, '');
+  }
+
+  channel(tenant: string, version: number, settings: MicrosoftGraphSettings): SmtpChannel {
+    const tokens = this.tokens.lease(tenant, version, settings);
+    const gate = this.gates.lease(gateKey(tenant, settings));
+    let transport: GraphMailTransport;
+    try {
+      transport = new GraphMailTransport({
+        client: this.client(SEND_TIMEOUT_MS),
+        mailbox: settings.username,
+        tokens: tokens.tokens,
+        gate: gate.gate,
+      });
+    } catch (error) {
+      tokens.release();
+      gate.release();
+      throw error;
+    }
+    const channel = new SmtpChannel({
+      kind: 'custom',
+      version,
+      target: this.target(settings),
+      transporter: createTransport(transport),
+      defaults: { from: formatSender(settings), replyTo: settings.replyTo },
+      authType: settings.type,
+      tokens: tokens.tokens,
+      retry: this.options.retry,
+    });
+    channel.onClose(() => {
+      tokens.release();
+      gate.release();
+    });
+    return channel;
+  }
+
+  /**
+   * For verify and test-email: one-off tokens and a client of its own, under the mailbox's gate
+   * until it is closed.
+   */
+  adminTransport(
+    tenant: string,
+    settings: MicrosoftGraphSettings,
+    tokens: TokenSource,
+    timeoutMs: number,
+  ): GraphMailTransport {
+    const gate = this.gates.lease(gateKey(tenant, settings));
+    return new GraphMailTransport({
+      client: this.client(timeoutMs),
+      mailbox: settings.username,
+      tokens,
+      gate: gate.gate,
+      onClose: gate.release,
+    });
+  }
+
+  /** What failures are told against: Graph's host, over HTTPS. */
+  target(settings: MicrosoftGraphSettings): ChannelTarget {
+    return {
+      hostname: new URL(this.host).hostname,
+      port: Number(new URL(this.host).port || 443),
+      useTls: true,
+      tlsMode: 'implicit',
+      type: settings.type,
+      senderEmail: settings.senderEmail,
+    };
+  }
+
+  private client(timeoutMs: number): GraphClient {
+    return new GraphClient({
+      host: this.host,
+      ca: trustedCas(this.options.tls),
+      timeoutMs,
+      maxSockets: GRAPH_MAX_CONCURRENT_PER_MAILBOX,
+    });
+  }
+}
+
+/** Keyed by the tenant too, so that a tenant naming another's mailbox cannot take its requests. */
+function gateKey(tenant: string, settings: MicrosoftGraphSettings): string {
+  return `${tenant} ${`${settings.tenantId}/${settings.username}`.toLowerCase()}`;
+}

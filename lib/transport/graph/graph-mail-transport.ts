@@ -1,0 +1,170 @@
+import type { MailMessage, SentMessageInfo, Transport } from 'nodemailer';
+import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
+import { PACKAGE_VERSION } from '../../internal/package-version';
+import type { TokenSource } from '../../microsoft/microsoft-token.provider';
+import { GraphNetworkError, type GraphClient } from '../../microsoft/graph/graph-client';
+import { explainGraphAnswer, type GraphFailure } from '../../microsoft/graph/graph-errors';
+import { GraphSendError } from './graph-send-error';
+import type { RequestGate } from './mailbox-gates';
+
+/**
+ * Microsoft Graph takes at most 4 MB in one request: with base64, a MIME message of about 3 MB.
+ * Larger messages are refused before sending (Graph's upload sessions are not used).
+ */
+export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+/** A message without recipients, never saved: the mailbox check. */
+const PROBE = JSON.stringify({
+  message: {
+    subject: 'Mailbox check',
+    body: { contentType: 'Text', content: 'A check of the settings; it has no recipients.' },
+    toRecipients: [],
+  },
+  saveToSentItems: false,
+});
+
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/;
+
+export interface GraphMailSpec {
+  client: GraphClient;
+  /** The mailbox that sends: every message leaves from it. */
+  mailbox: string;
+  tokens: TokenSource;
+  /** At most 4 requests at once per mailbox, across the tenant's channels and admin checks. */
+  gate: RequestGate;
+  /** Runs once, when the transport closes. */
+  onClose?: () => void;
+}
+
+/**
+ * A nodemailer transport that sends the message nodemailer composed, headers included, through
+ * `POST /v1.0/users/{mailbox}/sendMail` as base64 MIME. It makes one attempt; the channel retries.
+ */
+export class GraphMailTransport implements Transport<SentMessageInfo> {
+  readonly name = 'nest-smtp-settings/microsoft-graph';
+  readonly version = PACKAGE_VERSION;
+
+  private closed = false;
+
+  constructor(private readonly spec: GraphMailSpec) {}
+
+  send(mail: MailMessage, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
+    this.deliver(mail).then(
+      (info) => callback(null, info),
+      (error: Error) => callback(error),
+    );
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.spec.client.close();
+    this.spec.onClose?.();
+  }
+
+  /**
+   * Whether the app may send as the mailbox, without sending: Mail.Send allows no read, so this is
+   * a sendMail without recipients, which Exchange refuses for that reason only once it found the
+   * mailbox and the app's permission for it (`ErrorInvalidRecipients`).
+   */
+  async probe(): Promise<GraphFailure | null> {
+    const { client, mailbox, tokens, gate } = this.spec;
+    const token = (await tokens(false)).accessToken;
+    const answer = await gate
+      .run(() => client.postToMailbox(mailbox, 'sendMail', token, PROBE, 'application/json'))
+      .catch((error: unknown) => {
+        throw networkFailure(error, client.host);
+      });
+    if (answer.status === 202) return null;
+    const failure = explainGraphAnswer(answer, { mailbox, host: new URL(client.host).host });
+    return failure.code === 'ErrorInvalidRecipients' ? null : failure;
+  }
+
+  private async deliver(mail: MailMessage): Promise<SentMessageInfo> {
+    const { client, mailbox, tokens, gate } = this.spec;
+    if (mail.data.envelope) {
+      throw new GraphSendError(
+        'Microsoft Graph sends to the To, Cc and Bcc of the message only: a separate envelope cannot be honoured',
+        { code: 'ENVELOPE_NOT_SUPPORTED', stage: 'recipients' },
+      );
+    }
+    // Graph reads the recipients from the MIME: Bcc must be in it (Exchange does not show it).
+    mail.message.keepBcc = true;
+    const envelope = mail.message.getEnvelope();
+    if (envelope.to.length === 0) {
+      throw new GraphSendError('the message has no recipients', {
+        code: 'EENVELOPE',
+        stage: 'recipients',
+      });
+    }
+    const body = (await mail.message.build()).toString('base64');
+    if (body.length > GRAPH_MAX_REQUEST_BYTES) {
+      throw new GraphSendError(
+        `the message is ${megabytes(body.length)} MB once base64-encoded, over the 4 MB Microsoft Graph takes in one request: send attachments as links, or send it with SMTP`,
+        { code: 'MESSAGE_TOO_LARGE', stage: 'message' },
+      );
+    }
+    const token = (await tokens(false)).accessToken;
+    const answer = await gate
+      .run(() => client.postToMailbox(mailbox, 'sendMail', token, body, 'text/plain'))
+      .catch((error: unknown) => {
+        throw networkFailure(error, client.host);
+      });
+    if (answer.status === 202 || answer.status === 200) {
+      return {
+        messageId: mail.message.messageId(),
+        envelope,
+        accepted: envelope.to,
+        rejected: [],
+        response: `${answer.status} Accepted by ${new URL(client.host).host}`,
+      };
+    }
+    const failure = explainGraphAnswer(answer, { mailbox, host: new URL(client.host).host });
+    if (failure.uncertain) {
+      throw new DeliveryUncertainError(new URL(client.host).host, {
+        code: failure.code,
+        message: failure.message,
+      });
+    }
+    throw new GraphSendError(failure.message, {
+      ...failure,
+      transient:
+        failure.retryAfterMs !== undefined || failure.status === 429 || failure.status === 503,
+    });
+  }
+}
+
+/** A request that Graph never answered: uncertain once it was all written, else not sent. */
+export function networkFailure(error: unknown, graphHost: string): Error {
+  if (!(error instanceof GraphNetworkError)) return error as Error;
+  const host = new URL(graphHost).host;
+  if (error.written) return new DeliveryUncertainError(host, error);
+  if (CERTIFICATE.test(error.code)) {
+    return new GraphSendError(
+      `the certificate of ${host} is not trusted (${error.code}): check microsoft.graphHost, or add your proxy's CA to tls.ca`,
+      { code: error.code, stage: 'tls' },
+    );
+  }
+  if (error.code === 'ENOTFOUND') {
+    return new GraphSendError(`${host} could not be found in DNS: check microsoft.graphHost`, {
+      code: error.code,
+      stage: 'dns',
+    });
+  }
+  return new GraphSendError(`could not reach Microsoft Graph at ${host}: ${error.message}`, {
+    code: error.code,
+    stage: 'connect',
+    transient: TRANSIENT_NETWORK.has(error.code),
+  });
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
