@@ -1,4 +1,7 @@
+import type { LoggerService } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
 import type { OutboxAlert, OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
+import { messageOf } from '../internal/message-of';
 import type { OutboxTransitions } from './outbox-worker';
 
 /**
@@ -13,7 +16,17 @@ export class OutboxAlerts implements OutboxTransitions {
   /** The tenants this process enqueued or delivered for: the ones the backlog check looks at. */
   readonly tenants = new Set<string>();
 
-  constructor(private readonly emit: (alert: OutboxAlert) => void) {}
+  private readonly subject = new Subject<OutboxAlert>();
+  readonly alerts$: Observable<OutboxAlert> = this.subject.asObservable();
+
+  constructor(
+    private readonly onAlert: ((alert: OutboxAlert) => void) | undefined,
+    private readonly logger: LoggerService,
+  ) {}
+
+  complete(): void {
+    this.subject.complete();
+  }
 
   held(tenant: string, reason: string): void {
     this.tenants.add(tenant);
@@ -53,6 +66,16 @@ export class OutboxAlerts implements OutboxTransitions {
         this.backlogged.add(tenant);
         this.emit({ type: 'backlog', tenant, oldestWaitingAgeMs: age, at: now() });
       }
+    }
+  }
+
+  /** To `alerts$` and `onAlert`; a throwing handler is logged, never the worker's problem. */
+  private emit(alert: OutboxAlert): void {
+    this.subject.next(alert);
+    try {
+      this.onAlert?.(alert);
+    } catch (error) {
+      this.logger.error(`onAlert threw for a ${alert.type} alert: ${messageOf(error)}`);
     }
   }
 }

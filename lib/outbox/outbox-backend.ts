@@ -23,6 +23,13 @@ export interface OutboxBackendHandle {
 
 const NEEDED_FOR = 'The outbox option of SmtpSettingsModule';
 
+/**
+ * Worker options beyond BullMQ's defaults: back at work within a second once the store returns
+ * after an outage (not 15 s), and a message whose worker died mid-send is tried again however
+ * often that happens (BullMQ's default fails it at the second stall: a message lost).
+ */
+const WORKER_DEFAULTS = { runRetryDelay: 1000, maxStalledCount: 1000 };
+
 /** Loads bullmq (and ioredis or pg as the backend needs) and opens the queue. */
 export function openOutboxBackend(options: ResolvedOutboxOptions): OutboxBackendHandle {
   const bullmq = requireOptional<Bullmq>('bullmq', NEEDED_FOR);
@@ -56,6 +63,7 @@ function openRedis(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBacken
         connection: workerClient,
         prefix: options.prefix,
         concurrency,
+        ...WORKER_DEFAULTS,
         settings: { backoffStrategy: backoff },
       });
     },
@@ -101,6 +109,7 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
       const worker = new Worker<OutboxJobData>(options.queueName, processor as never, {
         connection: config,
         concurrency,
+        ...WORKER_DEFAULTS,
         settings: { backoffStrategy: backoff },
       });
       return worker as unknown as Worker<OutboxJobData>;

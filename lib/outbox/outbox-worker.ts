@@ -1,7 +1,10 @@
+import type { LoggerService } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { messageOf } from '../internal/message-of';
 import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import { classifyFailure, heldReason } from './delivery-outcome';
+import type { OutboxBackendHandle } from './outbox-backend';
 import type { ResolvedOutboxOptions } from './outbox-config';
 import type { OutboxJobData } from './outbox-message';
 import type { RouteRateLimit } from './route-rate-limit';
@@ -111,4 +114,25 @@ export function outboxBackoff(config: ResolvedOutboxOptions) {
     if (typeof windowStart !== 'number') return delay;
     return Math.max(0, Math.min(delay, windowStart + config.retryWindowMs - Date.now()));
   };
+}
+
+/** Starts a worker on the outbox's queue; `close()` lets its active jobs finish. */
+export function startOutboxWorker(
+  backend: OutboxBackendHandle,
+  ctx: Omit<OutboxWorkerContext, 'DelayedError' | 'UnrecoverableError'>,
+  logger: LoggerService,
+): { close(): Promise<void> } {
+  const { DelayedError, UnrecoverableError } = backend.bullmq;
+  const worker = backend.createWorker(
+    outboxProcessor({ ...ctx, DelayedError, UnrecoverableError }),
+    { concurrency: ctx.config.concurrency, backoff: outboxBackoff(ctx.config) },
+  );
+  // While the store is down the worker fails every second: one line a minute says so.
+  let warned = 0;
+  worker.on('error', (error) => {
+    if (Date.now() - warned < 60_000) return;
+    warned = Date.now();
+    logger.warn(`Outbox worker: ${messageOf(error)}`);
+  });
+  return worker;
 }

@@ -6,9 +6,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { NotRetryableError } from '../errors/not-retryable.error';
 import { OutboxMessageNotFoundError } from '../errors/outbox-message-not-found.error';
+import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import type {
   EnqueueOptions,
   EnqueueResult,
@@ -32,7 +33,7 @@ import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-confi
 import { prepareMessage } from './outbox-enqueue';
 import { deserializeMessage, type OutboxJobData } from './outbox-message';
 import { guardStore } from './outbox-store-guard';
-import { outboxBackoff, outboxProcessor } from './outbox-worker';
+import { startOutboxWorker } from './outbox-worker';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
 import type { SendLog } from './send-log.interface';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
@@ -51,10 +52,9 @@ export class OutboxService
   implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
   private readonly logger = new Logger('SmtpSettingsOutbox');
-  private readonly alerts = new Subject<OutboxAlert>();
   private readonly config: ResolvedOutboxOptions;
   private readonly transporter: Transporter<SendResult>;
-  private readonly alertState = new OutboxAlerts((alert) => this.emit(alert));
+  private readonly alertState: OutboxAlerts;
   private backend?: OutboxBackendHandle;
   private sendLog?: SendLog;
   private limiter?: SharedRateLimiter;
@@ -63,7 +63,7 @@ export class OutboxService
   private readonly timers: NodeJS.Timeout[] = [];
 
   /** Every alert of every tenant: held, failed, backlog, recovered. No secret in any. */
-  readonly alerts$: Observable<OutboxAlert> = this.alerts.asObservable();
+  readonly alerts$: Observable<OutboxAlert>;
 
   constructor(
     private readonly options: SmtpSettingsModuleOptions,
@@ -72,14 +72,22 @@ export class OutboxService
   ) {
     this.config = resolveOutboxOptions(options.outbox!);
     this.transporter = createTransport(transport);
+    this.alertState = new OutboxAlerts(options.onAlert, this.logger);
+    this.alerts$ = this.alertState.alerts$;
   }
 
   /** Opens the queue, the send log and the limiter; a store that cannot be reached stops the start. */
   async onModuleInit(): Promise<void> {
-    this.backend = openOutboxBackend(this.config);
-    this.sendLog = createSendLog(this.config, this.backend.connection);
-    this.limiter = createSharedRateLimiter(this.config, this.backend.connection);
-    await guardStore('the outbox could not start', () => this.backend!.queue.waitUntilReady());
+    const backend = (this.backend = openOutboxBackend(this.config));
+    try {
+      this.sendLog = createSendLog(this.config, backend.connection);
+      this.limiter = createSharedRateLimiter(this.config, backend.connection);
+      await guardStore('the outbox could not start', () => backend.queue.waitUntilReady());
+    } catch (error) {
+      // Nothing keeps reconnecting after a failed start.
+      await this.onApplicationShutdown();
+      throw error;
+    }
     // A change saved on any replica releases the tenant's held messages at once.
     this.subscription = this.settings.changes$.subscribe(({ tenant }) => {
       this.release(tenant).catch((error: unknown) =>
@@ -92,31 +100,27 @@ export class OutboxService
 
   /** Starts the worker (unless `outbox.worker` is false) and the periodic backlog and prune work. */
   async onApplicationBootstrap(): Promise<void> {
-    const backend = this.backend!;
     if (this.config.worker) {
-      const worker = backend.createWorker(
-        outboxProcessor({
+      this.worker = startOutboxWorker(
+        this.open(),
+        {
           config: this.config,
-          log: this.sendLog!,
+          log: this.log(),
           limiter: this.limiter!,
-          DelayedError: backend.bullmq.DelayedError,
-          UnrecoverableError: backend.bullmq.UnrecoverableError,
           deliver: (data) => this.deliver(data),
           rateLimitOf: (tenant) => this.rateLimitOf(tenant),
           transitions: this.alertState,
-        }),
-        { concurrency: this.config.concurrency, backoff: outboxBackoff(this.config) },
+        },
+        this.logger,
       );
-      worker.on('error', (error) => this.logger.warn(`Outbox worker: ${messageOf(error)}`));
-      this.worker = worker;
       this.every(Math.min(3_600_000, this.config.retention.logTtlMs), () =>
-        this.sendLog!.prune(Date.now()),
+        this.log().prune(Date.now()),
       );
     }
     const threshold = this.config.alerts.oldestWaitingMs;
     this.every(Math.max(50, Math.min(60_000, Math.floor(threshold / 2))), () =>
       this.alertState.checkBacklog(
-        async (tenant) => (await this.sendLog!.summary(tenant, Date.now())).oldestWaitingAgeMs,
+        async (tenant) => (await this.log().summary(tenant, Date.now())).oldestWaitingAgeMs,
         threshold,
       ),
     );
@@ -130,11 +134,13 @@ export class OutboxService
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.sendLog?.close().catch(() => undefined);
-    await this.limiter?.close?.().catch(() => undefined);
-    await this.backend?.close();
+    const { sendLog, limiter, backend } = this;
+    this.sendLog = this.limiter = this.backend = undefined;
+    await sendLog?.close().catch(() => undefined);
+    await limiter?.close?.().catch(() => undefined);
+    await backend?.close();
     this.transporter.close();
-    this.alerts.complete();
+    this.alertState.complete();
   }
 
   /**
@@ -151,8 +157,8 @@ export class OutboxService
     }
     const state = await this.settings.get(tenant);
     const { data, entry } = prepareMessage(message, tenant, state, this.options.relay);
-    const log = this.sendLog!;
-    const queue = this.backend!.queue;
+    const log = this.log();
+    const queue = this.open().queue;
     return guardStore('the message was not queued', async () => {
       if (options.idempotencyKey !== undefined) {
         const owner = await log.claimIdempotencyKey(
@@ -181,12 +187,12 @@ export class OutboxService
 
   /** The send log entry of a message; `null` when the tenant has none with that id. */
   async get(id: string, tenant?: string): Promise<SendLogEntry | null> {
-    return this.sendLog!.get(this.tenantOf(tenant), id);
+    return this.log().get(this.tenantOf(tenant), id);
   }
 
   /** The tenant's send log, newest first (50 entries unless `limit` says otherwise). */
   async list(tenant: string | undefined, query: SendLogQuery = {}): Promise<SendLogPage> {
-    return this.sendLog!.list(this.tenantOf(tenant), { ...query, limit: query.limit ?? 50 });
+    return this.log().list(this.tenantOf(tenant), { ...query, limit: query.limit ?? 50 });
   }
 
   /**
@@ -196,10 +202,10 @@ export class OutboxService
    */
   async retry(id: string, tenant?: string): Promise<EnqueueResult> {
     const owner = this.tenantOf(tenant);
-    const entry = await this.sendLog!.get(owner, id);
+    const entry = await this.log().get(owner, id);
     if (!entry) throw new OutboxMessageNotFoundError(id);
     if (!RETRYABLE.has(entry.status)) throw new NotRetryableError(id, entry.status);
-    const job = await this.backend!.queue.getJob(id);
+    const job = await this.open().queue.getJob(id);
     if (!job || job.data.tenant !== owner) {
       throw new NotRetryableError(id, entry.status, 'its message is no longer kept');
     }
@@ -210,17 +216,17 @@ export class OutboxService
     } else if (state === 'delayed') {
       await job.promote();
     }
-    await this.sendLog!.update(owner, id, { status: 'queued', heldReason: null });
+    await this.log().update(owner, id, { status: 'queued', heldReason: null });
     return { id, status: 'queued' };
   }
 
   /** Counts by status, the oldest waiting message, the rate limit, the last 24 hours. */
   async summary(tenant?: string): Promise<OutboxSummary> {
     const owner = this.tenantOf(tenant);
-    const base = await this.sendLog!.summary(owner, Date.now());
+    const base = await this.log().summary(owner, Date.now());
     const limit = await this.rateLimitOf(owner);
     if (!limit) return { ...base, rateLimit: null };
-    const used = await this.limiter!.used?.(limit.key, limit.windowMs);
+    const used = await this.limiter?.used?.(limit.key, limit.windowMs);
     const state = { limit: limit.limit, windowMs: limit.windowMs };
     return { ...base, rateLimit: used === undefined ? state : { ...state, used } };
   }
@@ -232,8 +238,8 @@ export class OutboxService
   async release(tenant: string): Promise<number> {
     const owner = this.tenantOf(tenant);
     let released = 0;
-    for (const id of await this.sendLog!.heldIds(owner)) {
-      const job = await this.backend!.queue.getJob(id);
+    for (const id of await this.log().heldIds(owner)) {
+      const job = await this.open().queue.getJob(id);
       if (!job || job.data.tenant !== owner || !(await job.isDelayed())) continue;
       // Another replica may promote it first: that one counts it.
       const promoted = await job.promote().then(
@@ -242,7 +248,7 @@ export class OutboxService
       );
       if (!promoted) continue;
       released++;
-      await this.sendLog!.update(owner, id, { status: 'queued', heldReason: null });
+      await this.log().update(owner, id, { status: 'queued', heldReason: null });
     }
     return released;
   }
@@ -260,21 +266,23 @@ export class OutboxService
     return routeRateLimit(tenant, await this.settings.get(tenant), this.options);
   }
 
-  private emit(alert: OutboxAlert): void {
-    this.alerts.next(alert);
-    try {
-      this.options.onAlert?.(alert);
-    } catch (error) {
-      this.logger.error(`onAlert threw for a ${alert.type} alert: ${messageOf(error)}`);
-    }
-  }
-
   private every(ms: number, task: () => Promise<unknown>): void {
     const timer = setInterval(() => {
       task().catch((error: unknown) => this.logger.warn(`Outbox: ${messageOf(error)}`));
     }, ms);
     timer.unref();
     this.timers.push(timer);
+  }
+
+  /** The queue, or `OutboxUnavailableError` once the outbox is shut down. */
+  private open(): OutboxBackendHandle {
+    if (!this.backend) throw new OutboxUnavailableError('the outbox is shut down');
+    return this.backend;
+  }
+
+  private log(): SendLog {
+    if (!this.sendLog) throw new OutboxUnavailableError('the outbox is shut down');
+    return this.sendLog;
   }
 
   private tenantOf(tenant: string | undefined, source = 'the tenant'): string {
