@@ -144,6 +144,7 @@ export {
 } from './errors/delivery-unavailable.error';
 export { DeliveryUncertainError } from './errors/delivery-uncertain.error';
 export { DeliveryFailedError, type SmtpFailureDetails } from './errors/delivery-failed.error';
+export { GraphSendError, type GraphSendFailure } from './transport/graph/graph-send-error';
 export { DeliveryIncompleteError } from './errors/delivery-incomplete.error';
 export { ChannelMissingError } from './errors/channel-missing.error';
 export { RecipientLimitExceededError } from './errors/recipient-limit-exceeded.error';
