@@ -22,7 +22,8 @@ const TRANSIENT_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
 ]);
-const TRANSIENT_REPLIES = new Set([421, 450, 451, 452]);
+/** 432 is Exchange Online's "too many connections at once" (4.3.2): it passes as others close. */
+const TRANSIENT_REPLIES = new Set([421, 432, 450, 451, 452]);
 
 /**
  * Connection drops, timeouts and "try again later" replies; never 5xx, never authentication.

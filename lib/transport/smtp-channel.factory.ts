@@ -15,6 +15,10 @@ import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
 import { SmtpChannel, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 import { trustedCas } from '../options/trusted-cas';
+import { MICROSOFT_SMTP_HOSTS } from '../settings/validation/smtp-settings.rules';
+
+/** Exchange Online answers 432 4.3.2 beyond a few connections at once per mailbox. */
+const MICROSOFT_MAX_CONNECTIONS = 3;
 import { GraphChannels } from './graph/graph-channels';
 
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
@@ -121,8 +125,12 @@ export class SmtpChannelFactory {
     pool: boolean,
     tokens?: TokenSource,
   ): SMTPPoolOptions {
+    const defaults = this.poolDefaults();
     return {
-      ...this.poolDefaults(),
+      ...defaults,
+      ...(isMicrosoftHost(settings.hostname)
+        ? { maxConnections: Math.min(defaults.maxConnections ?? 5, MICROSOFT_MAX_CONNECTIONS) }
+        : {}),
       host: settings.hostname,
       port: settings.port,
       ...tlsOptionsFor(settings, this.options.tls),
@@ -149,4 +157,8 @@ export class SmtpChannelFactory {
     const pool = this.options.pool ?? {};
     return Object.fromEntries(Object.entries(pool).filter(([, v]) => v !== undefined));
   }
+}
+
+function isMicrosoftHost(hostname: string): boolean {
+  return MICROSOFT_SMTP_HOSTS.includes(hostname.toLowerCase().replace(/\.$/, ''));
 }

@@ -1,12 +1,7 @@
-import {
-  isFQDN,
-  isIP,
-  ValidateBy,
-  type ValidationOptions,
-} from "class-validator";
-import type { FieldProblem } from "../../interfaces/field-problem.interface";
-import type { SmtpTlsMode } from "../../interfaces/smtp-settings.types";
-import { effectiveTlsMode } from "../tls-mode";
+import { isFQDN, isIP, ValidateBy, type ValidationOptions } from 'class-validator';
+import type { FieldProblem } from '../../interfaces/field-problem.interface';
+import type { SmtpTlsMode } from '../../interfaces/smtp-settings.types';
+import { effectiveTlsMode } from '../tls-mode';
 
 interface TlsFields {
   port: number;
@@ -25,56 +20,54 @@ type RuleFields = Partial<TlsFields> & {
 
 /** The SMTP AUTH endpoints of Microsoft 365: worldwide, US government, Outlook.com, 21Vianet. */
 export const MICROSOFT_SMTP_HOSTS: readonly string[] = [
-  "smtp.office365.com",
-  "smtp.office365.us",
-  "smtp-mail.outlook.com",
-  "smtp.partner.outlook.cn",
+  'smtp.office365.com',
+  'smtp.office365.us',
+  'smtp-mail.outlook.com',
+  'smtp.partner.outlook.cn',
 ];
 
 /** Google Workspace's SMTP endpoint for XOAUTH2: 465 with implicit TLS, 587 with STARTTLS. */
-export const GOOGLE_SMTP_HOST = "smtp.gmail.com";
+export const GOOGLE_SMTP_HOST = 'smtp.gmail.com';
 
 /** Whose access token a Bearer setting sends, in the admin's words. */
 function tokenOf(provider: string | undefined): string {
-  return provider === "google"
-    ? "Google access token"
-    : "Microsoft 365 access token";
+  return provider === 'google' ? 'Google access token' : 'Microsoft 365 access token';
 }
 
 /** Combinations that cannot work, or would expose a credential, as the article states them. */
 export function crossFieldProblems(settings: RuleFields): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const { type, provider, port, useTls } = settings;
-  const smtp = provider !== "microsoft-graph";
-  if (smtp && type === "bearer" && !useTls) {
+  const smtp = provider !== 'microsoft-graph';
+  if (smtp && type === 'bearer' && !useTls) {
     // XOAUTH2 sends the access token itself: without TLS anyone on the path could reuse it.
     problems.push({
-      field: "useTls",
+      field: 'useTls',
       message: `Bearer authentication requires useTls to be on: the ${tokenOf(provider)} must never be sent without TLS`,
     });
   } else if (smtp && (port === 587 || port === 465) && !useTls) {
     problems.push({
-      field: "useTls",
+      field: 'useTls',
       message: `port ${port} requires useTls to be on`,
     });
   }
-  if (provider === "google" && isHost(settings.hostname, [GOOGLE_SMTP_HOST])) {
+  if (provider === 'google' && isHost(settings.hostname, [GOOGLE_SMTP_HOST])) {
     if (port !== 465 && port !== 587) {
       problems.push({
-        field: "port",
+        field: 'port',
         message: `port must be 465 (implicit TLS) or 587 (STARTTLS) for ${GOOGLE_SMTP_HOST}`,
       });
     }
   }
   if (
-    type === "bearer" &&
-    provider !== "google" &&
+    type === 'bearer' &&
+    provider !== 'google' &&
     settings.senderEmail?.toLowerCase() !== settings.username?.toLowerCase()
   ) {
     problems.push({
-      field: "senderEmail",
+      field: 'senderEmail',
       message:
-        "senderEmail must be the same as username (the Microsoft 365 mailbox) for Bearer authentication",
+        'senderEmail must be the same as username (the Microsoft 365 mailbox) for Bearer authentication',
     });
   }
   return problems;
@@ -90,42 +83,41 @@ export function settingsWarnings(settings: RuleFields): string[] {
   });
   if (settings.port === 25 && settings.useTls) {
     warnings.push(
-      "port 25 is normally used without TLS: the server must offer STARTTLS on port 25, or sending will fail",
+      'port 25 is normally used without TLS: the server must offer STARTTLS on port 25, or sending will fail',
     );
   }
-  if (settings.useTls && settings.port === 587 && mode === "implicit") {
-    warnings.push(
-      "port 587 normally expects STARTTLS, not implicit TLS: check tlsMode",
-    );
+  if (settings.useTls && settings.port === 587 && mode === 'implicit') {
+    warnings.push('port 587 normally expects STARTTLS, not implicit TLS: check tlsMode');
   }
-  if (settings.useTls && settings.port === 465 && mode === "starttls") {
-    warnings.push(
-      "port 465 normally expects implicit TLS, not STARTTLS: check tlsMode",
-    );
+  if (settings.useTls && settings.port === 465 && mode === 'starttls') {
+    warnings.push('port 465 normally expects implicit TLS, not STARTTLS: check tlsMode');
   }
-  if (settings.type === "bearer" && settings.hostname) {
-    warnings.push(
-      ...bearerWarnings({ ...settings, hostname: settings.hostname }),
-    );
+  if (settings.type === 'bearer' && settings.hostname) {
+    warnings.push(...bearerWarnings({ ...settings, hostname: settings.hostname }));
+  }
+  if (settings.type === 'basic' && isMicrosoftSmtpHost(settings.hostname ?? '')) {
+    warnings.push(BASIC_ON_MICROSOFT_WARNING);
   }
   return warnings;
 }
 
+/** Basic settings that sign in at Microsoft 365 stop working once Microsoft turns Basic off. */
+export const BASIC_ON_MICROSOFT_WARNING =
+  'Microsoft turns Basic authentication for SMTP AUTH off by default at the end of December 2026: use Bearer (OAuth 2.0)';
+
 /** A token sent to a server that is not the provider's, and a sender Gmail would rewrite. */
 function bearerWarnings(settings: RuleFields & { hostname: string }): string[] {
-  if (settings.provider === "google") {
+  if (settings.provider === 'google') {
     const warnings: string[] = [];
     if (!isHost(settings.hostname, [GOOGLE_SMTP_HOST])) {
       warnings.push(
         `${settings.hostname} is not Google's SMTP endpoint (${GOOGLE_SMTP_HOST}): ` +
-          "the Google access token is sent to it, so make sure that it is a server you trust",
+          'the Google access token is sent to it, so make sure that it is a server you trust',
       );
     }
-    if (
-      settings.senderEmail?.toLowerCase() !== settings.username?.toLowerCase()
-    ) {
+    if (settings.senderEmail?.toLowerCase() !== settings.username?.toLowerCase()) {
       warnings.push(
-        `senderEmail differs from username: Gmail sends from ${settings.senderEmail ?? ""} only if it is one of the mailbox's "Send mail as" addresses, and otherwise from the mailbox itself`,
+        `senderEmail differs from username: Gmail sends from ${settings.senderEmail ?? ''} only if it is one of the mailbox's "Send mail as" addresses, and otherwise from the mailbox itself`,
       );
     }
     return warnings;
@@ -133,20 +125,14 @@ function bearerWarnings(settings: RuleFields & { hostname: string }): string[] {
   if (!isMicrosoftSmtpHost(settings.hostname)) {
     return [
       `${settings.hostname} is not a known Microsoft 365 SMTP endpoint (such as smtp.office365.com): ` +
-        "the Microsoft 365 access token is sent to it, so make sure that it is a server you trust",
+        'the Microsoft 365 access token is sent to it, so make sure that it is a server you trust',
     ];
   }
   return [];
 }
 
-function isHost(
-  hostname: string | undefined,
-  hosts: readonly string[],
-): boolean {
-  return (
-    typeof hostname === "string" &&
-    hosts.includes(hostname.toLowerCase().replace(/\.$/, ""))
-  );
+function isHost(hostname: string | undefined, hosts: readonly string[]): boolean {
+  return typeof hostname === 'string' && hosts.includes(hostname.toLowerCase().replace(/\.$/, ''));
 }
 
 function isMicrosoftSmtpHost(hostname: string): boolean {
@@ -157,19 +143,15 @@ function isMicrosoftSmtpHost(hostname: string): boolean {
 
 /** A DNS name or an IP address: no scheme, path, port or spaces, which admins often paste by mistake. */
 export function isSmtpHostname(value: unknown): boolean {
-  if (typeof value !== "string") return false;
-  return (
-    isIP(value) ||
-    isFQDN(value, { require_tld: false, allow_underscores: false })
-  );
+  if (typeof value !== 'string') return false;
+  return isIP(value) || isFQDN(value, { require_tld: false, allow_underscores: false });
 }
 
 export function IsSmtpHostname(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
-    { name: "isSmtpHostname", validator: { validate: isSmtpHostname } },
+    { name: 'isSmtpHostname', validator: { validate: isSmtpHostname } },
     {
-      message:
-        "hostname must be a DNS name or an IP address (no scheme, path, port or spaces)",
+      message: 'hostname must be a DNS name or an IP address (no scheme, path, port or spaces)',
       ...options,
     },
   );
@@ -180,16 +162,13 @@ export function IsSmtpHostname(options?: ValidationOptions): PropertyDecorator {
  * nibbles, which class-validator's isUUID('all') insists on.
  */
 export function isGuid(value: unknown): boolean {
-  return (
-    typeof value === "string" &&
-    /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value)
-  );
+  return typeof value === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value);
 }
 
 export function IsGuid(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: "isGuid",
+      name: 'isGuid',
       validator: { validate: isGuid },
     },
     options,
@@ -200,15 +179,14 @@ export function IsGuid(options?: ValidationOptions): PropertyDecorator {
 export function IsTenantId(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: "isTenantId",
+      name: 'isTenantId',
       validator: {
-        validate: (v: unknown) =>
-          isGuid(v) || (typeof v === "string" && isFQDN(v)),
+        validate: (v: unknown) => isGuid(v) || (typeof v === 'string' && isFQDN(v)),
       },
     },
     {
       message:
-        "tenantId must be a GUID (the Directory (tenant) ID) or a verified domain such as contoso.onmicrosoft.com",
+        'tenantId must be a GUID (the Directory (tenant) ID) or a verified domain such as contoso.onmicrosoft.com',
       ...options,
     },
   );

@@ -34,7 +34,7 @@ describe('explainSmtpFailure', () => {
         '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
       ),
       'auth',
-      'enable Authenticated SMTP for the mailbox in the Microsoft 365 admin center',
+      'Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false',
     ],
     [
       'Microsoft 365 with basic authentication disabled',
@@ -44,7 +44,7 @@ describe('explainSmtpFailure', () => {
         '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.',
       ),
       'auth',
-      'Microsoft 365 refused the password (535 5.7.139)',
+      'Basic authentication is off for this tenant: switch to Bearer (OAuth 2.0)',
     ],
     [
       'an app password required (a multi-line reply)',
@@ -102,7 +102,7 @@ describe('explainSmtpFailure', () => {
         '554 5.2.252 SendAsDenied; notifications@contoso.com not allowed to send as noreply@example.com',
       ),
       'sender',
-      'senderEmail must be an address that this account may send as',
+      'Add-RecipientPermission -Identity noreply@example.com -Trustee <mailbox> -AccessRights SendAs',
     ],
     [
       'a sender domain that does not exist',

@@ -1,6 +1,7 @@
 import type { VerifyStage } from '../../interfaces/verify-result.interface';
 import { RECIPIENT_REPLIES, SENDER_REPLIES } from './replies/envelope-replies';
 import { MESSAGE_REPLIES, SERVER_REPLIES } from './replies/message-and-server-replies';
+import { MICROSOFT_REPLIES } from './replies/microsoft-replies';
 import type { ReplyContext, ReplyExplanation } from './replies/reply-explanation.interface';
 import { SIGN_IN_REPLIES } from './replies/sign-in-replies';
 import { TLS_REPLIES } from './replies/tls-replies';
@@ -8,8 +9,12 @@ import { TLS_REPLIES } from './replies/tls-replies';
 export type { ReplyContext, ReplyExplanation } from './replies/reply-explanation.interface';
 export { NO_AUTH_BEFORE_TLS, noAuthOffered } from './replies/sign-in-replies';
 
-/** First match wins: specific entries come before the ones they refine, stage by stage. */
+/**
+ * First match wins: specific entries come before the ones they refine, stage by stage. Microsoft's
+ * own codes come first: they name the Exchange or Entra ID setting to change.
+ */
 export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
+  ...MICROSOFT_REPLIES,
   ...TLS_REPLIES,
   ...SIGN_IN_REPLIES,
   ...SENDER_REPLIES,
@@ -27,7 +32,8 @@ export function explainReply(
   return { stage: entry.stage ?? context.stage, message: entry.explain(context) };
 }
 
-function matches(entry: ReplyExplanation, { reply, stage }: ReplyContext): boolean {
+function matches(entry: ReplyExplanation, context: ReplyContext): boolean {
+  const { reply, stage } = context;
   if (!entry.codes.includes(reply.code)) return false;
   if (entry.at && !entry.at.includes(stage)) return false;
   if (entry.enhanced) {
@@ -36,7 +42,8 @@ function matches(entry: ReplyExplanation, { reply, stage }: ReplyContext): boole
       return false;
     }
   }
-  return !entry.text || entry.text.test(reply.text);
+  if (entry.text && !entry.text.test(reply.text)) return false;
+  return !entry.when || entry.when(context);
 }
 
 function enhancedMatches(pattern: string, enhanced: string): boolean {

@@ -26,6 +26,8 @@ export interface ReplyExplanation {
   at?: readonly VerifyStage[];
   /** The stage to report when the cause lies elsewhere than where the reply came. */
   stage?: VerifyStage;
+  /** What codes and words cannot say, such as the kind of settings a reply means something for. */
+  when?(context: ReplyContext): boolean;
   explain(context: ReplyContext): string;
 }
 

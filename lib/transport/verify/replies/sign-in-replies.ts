@@ -6,24 +6,12 @@ import { where, type ReplyContext, type ReplyExplanation } from './reply-explana
 export const NO_AUTH_BEFORE_TLS =
   'the server offered no authentication on this connection; it may offer it only after STARTTLS: turn Send using TLS on';
 
-/** Replies to AUTH, and servers that want a sign-in first. */
+/** Replies to AUTH, and servers that want a sign-in first (Microsoft 365's: microsoft-replies.ts). */
 export const SIGN_IN_REPLIES: readonly ReplyExplanation[] = [
-  {
-    codes: [535, 550],
-    enhanced: ['5.7.139'],
-    stage: 'auth',
-    explain: ({ target }) =>
-      target.type === 'bearer'
-        ? 'SMTP AUTH is disabled for the tenant or the mailbox (535 5.7.139): enable Authenticated SMTP for the mailbox in the Microsoft 365 admin center'
-        : 'Microsoft 365 refused the password (535 5.7.139): basic authentication or SMTP AUTH is disabled for the tenant or the mailbox; enable Authenticated SMTP for the mailbox, or use Bearer authentication',
-  },
   {
     codes: [535],
     stage: 'auth',
-    explain: ({ target }) =>
-      target.type === 'bearer'
-        ? 'Microsoft 365 refused the token (535 5.7.3): grant the app the SMTP.SendAsApp application permission with admin consent, register its service principal in Exchange (New-ServicePrincipal) and give it access to the mailbox in username (Add-MailboxPermission)'
-        : 'authentication failed: check username and password',
+    explain: () => 'authentication failed: check username and password',
   },
   {
     codes: [534],
