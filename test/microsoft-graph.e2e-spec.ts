@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { MailerService, type SmtpSettingsModuleOptions } from '../lib';
+import {
+  LiveSmtpTransport,
+  MailerService,
+  type MailEvent,
+  type SmtpSettingsModuleOptions,
+} from '../lib';
 import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
 import { FakeGraph, type FakeMailboxState } from './fixtures/fake-graph';
@@ -176,6 +181,29 @@ describe('Microsoft 365 through Microsoft Graph sendMail', () => {
     });
     expect(graph.requests).toHaveLength(2);
     expect(entra.tokenRequests).toBe(2);
+  });
+
+  it('never retries a request Graph took without answering: it may have been sent', async () => {
+    const { mailer } = await configured();
+    graph.dropNext = 1;
+    await expect(mailer.send({ to: 'a@example.com', text: 'x' })).rejects.toMatchObject({
+      code: 'DELIVERY_UNCERTAIN',
+    });
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  it('retries when Graph cannot be reached, naming the host', async () => {
+    entra.scopes.add('https://127.0.0.1:1/.default');
+    const { ctx, mailer } = await configured({ microsoft: { graphHost: 'https://127.0.0.1:1' } });
+    const events: MailEvent[] = [];
+    ctx.app.get(LiveSmtpTransport).events$.subscribe((event) => events.push(event));
+    await expect(mailer.send({ to: 'a@example.com', text: 'x' })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+      stage: 'connect',
+      message: expect.stringContaining('127.0.0.1:1'),
+    });
+    expect(entra.requestedScopes).toEqual(['https://127.0.0.1:1/.default']);
+    expect(events).toMatchObject([{ type: 'failed', code: 'ECONNREFUSED', attempts: 3 }]);
   });
 
   it('refuses a message over 4 MB once base64-encoded before sending it', async () => {
