@@ -1,0 +1,104 @@
+import { MailerService, OutboxService } from '../lib';
+import {
+  bareMessageId,
+  inBatches,
+  listAll,
+  messageIdCounts,
+  OUTBOX_BACKENDS,
+  outboxPlace,
+  until,
+} from './fixtures/outbox-kit';
+import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+
+const MESSAGES = 500;
+const RELAY_FROM = 'relay@vendor.example.com';
+
+describe.each(OUTBOX_BACKENDS)(
+  'The outbox on %s through an outage of the SMTP server',
+  (backend) => {
+    const place = outboxPlace(backend, 'outage');
+    let ctx: SettingsApp | undefined;
+    let peer: SmtpPeer;
+    let port: number;
+
+    beforeAll(async () => {
+      peer = await startSmtpPeer();
+      port = peer.port;
+      ctx = await createSettingsApp({
+        relay: { transport: `smtp://${peer.host}:${port}`, from: RELAY_FROM },
+        // The direct path: two attempts within milliseconds, then the caller gets the error.
+        retry: { attempts: 2, baseDelayMs: 10 },
+        outbox: place.options({ concurrency: 8, backoff: { baseDelayMs: 200, maxDelayMs: 1000 } }),
+      });
+    });
+
+    afterAll(async () => {
+      await ctx?.app.close();
+      await peer?.close();
+      await place.drop();
+    });
+
+    it(`delivers every one of ${MESSAGES} messages enqueued while the server was down exactly once, once it returns on the same port`, async () => {
+      const mailer = ctx!.app.get(MailerService);
+      const outbox = ctx!.app.get(OutboxService);
+      await peer.close();
+
+      // What the outbox saves the product from: a direct send gives up within its retries.
+      await expect(
+        mailer.send({ to: 'direct@example.com', subject: 'Direct', text: 'lost' }),
+      ).rejects.toThrow();
+
+      const enqueued = await inBatches(MESSAGES, 50, (i) =>
+        mailer.enqueue({
+          to: `employee${i}@example.com`,
+          subject: `Payslip ${i}`,
+          text: `No. ${i}`,
+        }),
+      );
+      expect(enqueued.every((result) => result.status === 'queued')).toBe(true);
+      expect(new Set(enqueued.map((result) => result.id)).size).toBe(MESSAGES);
+
+      // The outage outlasts the direct retries many times over: messages are tried again and again
+      // (with a backoff of 200 ms to 1 s), and kept.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await until(
+        async () => (await listAll(outbox, 'default')).some((entry) => entry.attempts >= 3),
+        'messages tried again while the server is down',
+        30_000,
+      );
+      const during = await outbox.summary('default');
+      expect(during.counts).toMatchObject({ sent: 0, failed: 0, uncertain: 0, held: 0 });
+      expect(during.counts.queued + during.counts.sending).toBe(MESSAGES);
+      expect(during.oldestWaitingAgeMs).toBeGreaterThan(0);
+
+      peer = await startSmtpPeer({ port });
+      await peer.waitForMessages(MESSAGES, 30_000);
+      await until(
+        async () => (await outbox.summary('default')).counts.sent === MESSAGES,
+        'every message logged as sent',
+      );
+      // A late duplicate would arrive within moments of the last message.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      expect(peer.messages).toHaveLength(MESSAGES);
+      const counts = messageIdCounts(peer.messages);
+      expect(counts.size).toBe(MESSAGES);
+      expect(Math.max(...counts.values())).toBe(1);
+      const subjects = new Set(peer.messages.map((message) => message.headers.subject));
+      expect(subjects.size).toBe(MESSAGES);
+
+      // Each message went out with the Message-ID the log gave it at enqueue.
+      const entries = await listAll(outbox, 'default');
+      expect(entries).toHaveLength(MESSAGES);
+      expect(new Set(entries.map((entry) => bareMessageId(entry.messageId)))).toEqual(
+        new Set(counts.keys()),
+      );
+      expect(entries.every((entry) => entry.status === 'sent' && entry.route === 'relay')).toBe(
+        true,
+      );
+      expect(Math.max(...entries.map((entry) => entry.attempts))).toBeGreaterThanOrEqual(3);
+      expect((await outbox.summary('default')).oldestWaitingAt).toBeNull();
+    });
+  },
+);
