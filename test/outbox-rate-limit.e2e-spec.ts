@@ -5,9 +5,19 @@ import { Pool } from 'pg';
 import { PostgresRateLimiter } from '../lib/outbox/postgres-rate-limiter';
 import { RedisRateLimiter } from '../lib/outbox/redis-rate-limiter';
 import type { SharedRateLimiter } from '../lib/outbox/shared-rate-limiter.interface';
+import { MailerService, OutboxService } from '../lib';
+import {
+  busiestWindow,
+  messageIdCounts,
+  OUTBOX_BACKENDS,
+  outboxPlace,
+  type OutboxPlace,
+} from './fixtures/outbox-kit';
 import { TEST_DATABASE_URL, testSchema, type TestSchema } from './fixtures/postgres';
+import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { TEST_REDIS_URL as REDIS_URL } from './fixtures/outbox-kit';
 
 /** Two limiters on two connections of their own, as two replicas have: one shared window. */
 interface Backend {
@@ -131,6 +141,22 @@ describe.each([redis, postgres])('Shared rate limiter ($name)', (backend) => {
     expect(await b.acquire(k, 3, windowMs)).toBe(0);
   });
 
+  it('counts a settled slot from the end of its attempt, so a slow first send cannot squeeze the next window', async () => {
+    const k = key();
+    const windowMs = 800;
+    expect(await a.acquire(k, 1, windowMs)).toBe(0);
+    await sleep(300); // the attempt: TLS, a token, the message
+    await a.settle!(k, windowMs);
+    await sleep(windowMs - 200); // a window after the grant, but not after the attempt ended
+    const wait = await b.acquire(k, 1, windowMs);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(300);
+    await sleep(wait);
+    expect(await b.acquire(k, 1, windowMs)).toBe(0);
+    // Settling what this instance never granted changes nothing.
+    await b.settle!(key(), windowMs);
+  });
+
   it('keeps keys apart: a full mailbox does not hold up another one', async () => {
     const full = key();
     const other = key();
@@ -151,5 +177,70 @@ describe.each([redis, postgres])('Shared rate limiter ($name)', (backend) => {
   it('refuses a limit or a window that no slot could satisfy', async () => {
     await expect(a.acquire(key(), 0, 1000)).rejects.toThrow('rate limit must be a whole number');
     await expect(a.acquire(key(), 1, 0)).rejects.toThrow('rate limit window must be a positive');
+  });
+});
+
+describe.each(OUTBOX_BACKENDS)('The relay’s rateLimit through the outbox on %s', (backend) => {
+  const RATE = { limit: 4, windowMs: 1000 };
+  const MESSAGES = 14;
+  const received: number[] = [];
+  let place: OutboxPlace;
+  let relay: SmtpPeer;
+  const replicas: SettingsApp[] = [];
+
+  beforeAll(async () => {
+    place = outboxPlace(backend, 'relay_rate');
+    relay = await startSmtpPeer({ onData: () => void received.push(Date.now()) });
+    for (let i = 0; i < 2; i++) {
+      replicas.push(
+        await createSettingsApp({
+          relay: {
+            transport: { host: relay.host, port: relay.port, secure: false, ignoreTLS: true },
+            from: 'noreply@vendor.example',
+            rateLimit: RATE,
+          },
+          outbox: place.options({ concurrency: 4 }),
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((ctx) => ctx.app.close()));
+    await relay?.close();
+    await place?.drop();
+  });
+
+  it(`sends no more than ${RATE.limit} messages in any ${RATE.windowMs} ms across two replicas, and none fails`, async () => {
+    const sentBy = [0, 0];
+    const subscriptions = replicas.map((ctx, i) =>
+      ctx.app
+        .get(MailerService)
+        .events$.subscribe((event) => void (event.type === 'sent' && sentBy[i]!++)),
+    );
+    const started = Date.now();
+    // Two tenants through the one relay: its budget is the relay's, not each tenant's.
+    await Promise.all(
+      Array.from({ length: MESSAGES }, (_, i) =>
+        replicas[i % 2]!.app.get(MailerService).enqueue(
+          { to: `user${i}@example.com`, subject: `Relay ${i}`, text: 'x' },
+          { tenant: i % 3 === 0 ? 'acme' : 'default' },
+        ),
+      ),
+    );
+    await relay.waitForMessages(MESSAGES, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    subscriptions.forEach((subscription) => subscription.unsubscribe());
+
+    expect(relay.messages).toHaveLength(MESSAGES);
+    expect(messageIdCounts(relay.messages).size).toBe(MESSAGES);
+    expect(busiestWindow(received, RATE.windowMs)).toBeLessThanOrEqual(RATE.limit);
+    // 14 messages at 4 per second: the fourth window opens 3 s in at the earliest.
+    expect(received.at(-1)! - started).toBeGreaterThanOrEqual(3 * RATE.windowMs - 50);
+    expect(sentBy[0]! + sentBy[1]!).toBe(MESSAGES);
+    expect(Math.min(...sentBy)).toBeGreaterThan(0);
+    const outbox = replicas[0]!.app.get(OutboxService);
+    const summary = await outbox.summary('default');
+    expect(summary.counts.failed).toBe(0);
+    expect(summary.rateLimit).toMatchObject({ limit: RATE.limit, windowMs: RATE.windowMs });
   });
 });

@@ -61,8 +61,10 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
     try {
       result = await ctx.deliver(data);
     } catch (error) {
+      await settle(ctx, limit);
       return afterFailure(ctx, job, token, error);
     }
+    await settle(ctx, limit);
     await ctx.log.update(tenant, id, {
       status: 'sent',
       route: result.route,
@@ -72,6 +74,15 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
     });
     ctx.transitions.sent(tenant);
   };
+}
+
+/**
+ * The attempt is over: its slot of the shared limit counts from now, when the server has the
+ * message, not from when the attempt began (a first connection's TLS and token take a while, and
+ * the server counts what it receives). A limiter that cannot be reached costs nothing more here.
+ */
+async function settle(ctx: OutboxWorkerContext, limit: RouteRateLimit | null): Promise<void> {
+  if (limit) await ctx.limiter.settle?.(limit.key, limit.windowMs).catch(() => undefined);
 }
 
 async function afterFailure(

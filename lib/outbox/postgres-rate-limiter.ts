@@ -4,7 +4,7 @@ import {
   type PostgresPoolClient,
 } from '../stores/postgres/postgres-pool';
 import { quote } from '../stores/postgres/postgres-schema';
-import { assertWindow } from './rate-window';
+import { assertWindow, UnsettledGrants } from './rate-window';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
 export interface PostgresRateLimiterOptions {
@@ -22,9 +22,9 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The shared sliding window in PostgreSQL: one row per key holding the grants of its current
- * window. An acquirer locks the key's row for the length of a short transaction, so every worker of
- * every replica takes its turn on the same row, and the time is the database's, so replicas whose
- * clocks differ still share one window.
+ * window (each stamped when given, and again when its attempt is over). An acquirer locks the key's
+ * row for the length of a short transaction, so every worker of every replica takes its turn on the
+ * same row, and the time is the database's, so replicas whose clocks differ still share one window.
  */
 export class PostgresRateLimiter implements SharedRateLimiter {
   private readonly pool: PostgresPool;
@@ -34,6 +34,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
   private ready: Promise<void> | null = null;
   private lastPrune = 0;
   private pruning: Promise<unknown> = Promise.resolve();
+  private readonly unsettled = new UnsettledGrants<number>();
 
   constructor(options: PostgresRateLimiterOptions) {
     this.pool = options.pool;
@@ -44,32 +45,24 @@ export class PostgresRateLimiter implements SharedRateLimiter {
 
   async acquire(key: string, limit: number, windowMs: number): Promise<number> {
     assertWindow(limit, windowMs);
-    await this.ensureTable();
-    const wait = await this.transaction(async (client) => {
-      // The upsert locks the key's row, or creates it, and the concurrent acquirers of that key
-      // wait here; the clock is read after the lock (RETURNING), so the grant is stamped with the
-      // time it is actually given.
-      const { rows } = await client.query(
-        `INSERT INTO ${this.table} AS r (key, starts, expires_at) VALUES ($1, '{}', 0)
-         ON CONFLICT (key) DO UPDATE SET key = r.key
-         RETURNING r.starts, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
-        [key],
-      );
-      const row = rows[0] as { starts: string[]; now: string };
-      const now = Number(row.now);
-      const inWindow = row.starts.map(Number).filter((at) => at > now - windowMs);
-      if (inWindow.length >= limit) {
-        return Math.max(1, Math.ceil(Math.min(...inWindow) + windowMs - now));
-      }
-      await client.query(`UPDATE ${this.table} SET starts = $2, expires_at = $3 WHERE key = $1`, [
-        key,
-        [...inWindow, now],
-        Math.ceil(now + windowMs),
-      ]);
-      return 0;
-    });
+    const wait = await this.locked(key, windowMs, (inWindow, now) =>
+      inWindow.length >= limit
+        ? { starts: null, result: Math.max(1, Math.ceil(Math.min(...inWindow) + windowMs - now)) }
+        : { starts: [...inWindow, now], result: 0, granted: now },
+    );
     this.prune();
     return wait;
+  }
+
+  async settle(key: string, windowMs: number): Promise<void> {
+    const at = this.unsettled.take(key);
+    if (at === undefined) return;
+    // The grant stamped `at` now counts from now (grants of one key and one time are alike).
+    await this.locked(key, windowMs, (inWindow, now) => {
+      const i = inWindow.indexOf(at);
+      const others = i < 0 ? inWindow : [...inWindow.slice(0, i), ...inWindow.slice(i + 1)];
+      return { starts: [...others, now], result: undefined };
+    });
   }
 
   async used(key: string, windowMs: number): Promise<number> {
@@ -85,6 +78,48 @@ export class PostgresRateLimiter implements SharedRateLimiter {
   async close(): Promise<void> {
     await this.pruning;
     if (this.ownsPool) await endPool(this.pool);
+  }
+
+  /**
+   * Locks the key's row (creating it) for a short transaction and hands `decide` the key's grants
+   * in the window and the time; `starts` (when not null) replaces them. The upsert makes every
+   * concurrent caller of the key wait here; the clock is read after the lock (RETURNING), so a
+   * grant is stamped with the time it is actually given.
+   */
+  private async locked<T>(
+    key: string,
+    windowMs: number,
+    decide: (
+      inWindow: number[],
+      now: number,
+    ) => { starts: number[] | null; result: T; granted?: number },
+  ): Promise<T> {
+    await this.ensureTable();
+    const decision = await this.transaction(async (client) => {
+      const { rows } = await client.query(
+        `INSERT INTO ${this.table} AS r (key, starts, expires_at) VALUES ($1, '{}', 0)
+         ON CONFLICT (key) DO UPDATE SET key = r.key
+         RETURNING r.starts, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
+        [key],
+      );
+      const row = rows[0] as { starts: string[]; now: string };
+      const now = Number(row.now);
+      const decided = decide(
+        row.starts.map(Number).filter((at) => at > now - windowMs),
+        now,
+      );
+      if (decided.starts) {
+        await client.query(`UPDATE ${this.table} SET starts = $2, expires_at = $3 WHERE key = $1`, [
+          key,
+          decided.starts,
+          Math.ceil(now + windowMs),
+        ]);
+      }
+      return decided;
+    });
+    // Only once committed: a grant rolled back was never given.
+    if (decision.granted !== undefined) this.unsettled.add(key, decision.granted);
+    return decision.result;
   }
 
   private ensureTable(): Promise<void> {

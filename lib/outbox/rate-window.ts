@@ -7,3 +7,25 @@ export function assertWindow(limit: number, windowMs: number): void {
     throw new RangeError(`rate limit window must be a positive number of ms (got ${windowMs})`);
   }
 }
+
+/**
+ * The grants a limiter gave in this process whose attempt is not over yet, oldest first per key:
+ * `settle` re-stamps the oldest one. Grants of one key are interchangeable for counting, so which
+ * attempt ended does not matter, only that one did.
+ */
+export class UnsettledGrants<T> {
+  private readonly byKey = new Map<string, T[]>();
+
+  add(key: string, grant: T): void {
+    const grants = this.byKey.get(key);
+    if (grants) grants.push(grant);
+    else this.byKey.set(key, [grant]);
+  }
+
+  take(key: string): T | undefined {
+    const grants = this.byKey.get(key);
+    const grant = grants?.shift();
+    if (grants?.length === 0) this.byKey.delete(key);
+    return grant;
+  }
+}

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { assertWindow } from './rate-window';
+import { assertWindow, UnsettledGrants } from './rate-window';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
 /**
@@ -21,10 +21,10 @@ export interface RedisRateLimiterOptions {
 }
 
 /*
- * One sorted set per key: a member per grant, scored by the time it was granted. Everything happens
- * in one script, which Redis runs atomically, with Redis's own clock, so that replicas whose clocks
- * differ still share one window. A grant at t leaves the window at t + window (the same boundary as
- * the in-process SlidingWindowLimiter).
+ * One sorted set per key: a member per grant, scored by the time it was granted, and scored again
+ * when its attempt is over (settle). Everything happens in one script, which Redis runs atomically,
+ * with Redis's own clock, so that replicas whose clocks differ still share one window. A grant at t
+ * leaves the window at t + window (the same boundary as the in-process SlidingWindowLimiter).
  */
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -34,12 +34,17 @@ local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
+
+const SETTLE = `${NOW}
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0`;
 
 const USED = `${NOW}
 return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')`;
@@ -53,13 +58,14 @@ const script = (source: string): Script => ({
   source,
   sha: createHash('sha1').update(source).digest('hex'),
 });
-const SCRIPTS = { acquire: script(ACQUIRE), used: script(USED) };
+const SCRIPTS = { acquire: script(ACQUIRE), settle: script(SETTLE), used: script(USED) };
 
 /** The shared sliding window in Redis: a sorted set per key and a Lua script. */
 export class RedisRateLimiter implements SharedRateLimiter {
   private readonly client: RedisScriptClient;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
+  private readonly unsettled = new UnsettledGrants<string>();
 
   constructor(options: RedisRateLimiterOptions) {
     this.client = options.client;
@@ -69,8 +75,15 @@ export class RedisRateLimiter implements SharedRateLimiter {
 
   async acquire(key: string, limit: number, windowMs: number): Promise<number> {
     assertWindow(limit, windowMs);
-    const member = randomBytes(8).toString('hex');
-    return Number(await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member));
+    const member = randomBytes(12).toString('hex');
+    const wait = Number(await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member));
+    if (wait === 0) this.unsettled.add(key, member);
+    return wait;
+  }
+
+  async settle(key: string, windowMs: number): Promise<void> {
+    const member = this.unsettled.take(key);
+    if (member !== undefined) await this.run(SCRIPTS.settle, this.keyOf(key), windowMs, member);
   }
 
   async used(key: string, windowMs: number): Promise<number> {

@@ -8,6 +8,12 @@ export interface SharedRateLimiter {
    * milliseconds until a slot frees up (nothing is taken then).
    */
   acquire(key: string, limit: number, windowMs: number): Promise<number>;
+  /**
+   * The attempt of this limiter's earliest unsettled grant of `key` is over (the server has the
+   * message, or the attempt failed): the slot now counts from this moment, so that a slow first
+   * connection (TLS, a token) does not let the next window's messages arrive within a window of it.
+   */
+  settle?(key: string, windowMs: number): Promise<void>;
   /** How many slots of `key` the current window holds, for the outbox summary. */
   used?(key: string, windowMs: number): Promise<number>;
   /** Closes only the connections the limiter opened itself. */
