@@ -35,7 +35,7 @@ const PERMANENT_ERRORS = [
 ];
 /** Configuration problems of the tenant's route: nothing to do but wait for its admin. */
 const HELD_ERRORS = [ChannelMissingError, SecretUnsealError, UpgradeRequiredError];
-const HELD_REASONS = new Set(['upgrade-removed', 'secret-unavailable']);
+const HELD_REASONS = new Set(['upgrade-removed', 'secret-unavailable', 'provider-unavailable']);
 
 /** Classifies what the live transport threw for one attempt. */
 export function classifyFailure(error: unknown, at: Date = new Date()): DeliveryOutcome {
@@ -53,11 +53,18 @@ function kindOf(error: unknown): DeliveryOutcomeKind {
   if (error instanceof TokenRequestFailedError) {
     return error.code === 'TOKEN_REQUEST_FAILED' ? 'transient' : 'held';
   }
-  const { code, responseCode, stage } = (error ?? {}) as {
+  const { code, responseCode, stage, transient, field } = (error ?? {}) as {
     code?: string;
     responseCode?: number;
     stage?: string;
+    /** Set by channels that know (Microsoft Graph: throttled or unavailable). */
+    transient?: boolean;
+    /** A settings field to fix: a configuration problem. */
+    field?: string;
   };
+  if (transient === true) return 'transient';
+  if (typeof field === 'string' && field !== '') return 'held';
+  if (stage === 'token') return 'held';
   if (code === 'EAUTH' || code === 'ENOAUTH' || responseCode === 535 || stage === 'auth') {
     return 'held';
   }

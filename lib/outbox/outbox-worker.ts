@@ -27,6 +27,8 @@ export interface OutboxWorkerContext {
   UnrecoverableError: new (message?: string) => Error;
   deliver(data: OutboxJobData): Promise<SendResult>;
   rateLimitOf(tenant: string): Promise<RouteRateLimit | null>;
+  /** The tenant's settings version as this process knows it. */
+  settingsVersion(tenant: string): Promise<number>;
   transitions: OutboxTransitions;
 }
 
@@ -44,6 +46,7 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
     const before = await ctx.log.get(tenant, id);
     // A worker that died after the send but before the job completed: never send it twice.
     if (before?.status === 'sent') return;
+    const version = await ctx.settingsVersion(tenant);
     const limit = await ctx.rateLimitOf(tenant);
     if (limit) {
       const waitMs = await ctx.limiter.acquire(limit.key, limit.limit, limit.windowMs);
@@ -62,7 +65,7 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
       result = await ctx.deliver(data);
     } catch (error) {
       await settle(ctx, limit);
-      return afterFailure(ctx, job, token, error);
+      return afterFailure(ctx, job, token, error, version);
     }
     await settle(ctx, limit);
     await ctx.log.update(tenant, id, {
@@ -90,6 +93,7 @@ async function afterFailure(
   job: Job<OutboxJobData>,
   token: string | undefined,
   thrown: unknown,
+  version: number,
 ): Promise<never> {
   const { tenant, id, windowStart } = job.data;
   const { kind, error } = classifyFailure(thrown);
@@ -98,6 +102,10 @@ async function afterFailure(
     await ctx.log.update(tenant, id, { status: 'held', heldReason: reason, lastError: error });
     ctx.transitions.held(tenant, reason);
     await job.moveToDelayed(Date.now() + ctx.config.holdRecheckMs, token);
+    // Settings saved during the attempt released the held messages before this one was: it goes too.
+    if ((await ctx.settingsVersion(tenant)) !== version) {
+      await job.changeDelay(0).catch(() => undefined);
+    }
     throw new ctx.DelayedError();
   }
   const windowClosed = Date.now() >= windowStart + ctx.config.retryWindowMs;
@@ -117,10 +125,13 @@ async function afterFailure(
  * so that the last attempt falls on it.
  */
 export function outboxBackoff(config: ResolvedOutboxOptions) {
-  return (attemptsMade: number, _type?: string, _error?: Error, job?: { data?: unknown }) => {
+  return (attemptsMade: number, _type?: string, error?: Error, job?: { data?: unknown }) => {
     const { baseDelayMs, maxDelayMs } = config.backoff;
     const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
-    const delay = Math.round(exponential * (1 + Math.random() * 0.2));
+    // A server that said how long to wait (Microsoft Graph's Retry-After) is waited for.
+    const asked = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    const floor = typeof asked === 'number' && asked > 0 ? asked : 0;
+    const delay = Math.max(floor, Math.round(exponential * (1 + Math.random() * 0.2)));
     const windowStart = (job?.data as Partial<OutboxJobData> | undefined)?.windowStart;
     if (typeof windowStart !== 'number') return delay;
     return Math.max(0, Math.min(delay, windowStart + config.retryWindowMs - Date.now()));

@@ -31,6 +31,7 @@ import { OutboxAlerts } from './outbox-alerts';
 import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
 import { prepareMessage } from './outbox-enqueue';
+import { requeue, settledState } from './outbox-requeue';
 import { deserializeMessage, type OutboxJobData } from './outbox-message';
 import { guardStore } from './outbox-store-guard';
 import { startOutboxWorker } from './outbox-worker';
@@ -109,6 +110,7 @@ export class OutboxService
           limiter: this.limiter!,
           deliver: (data) => this.deliver(data),
           rateLimitOf: (tenant) => this.rateLimitOf(tenant),
+          settingsVersion: async (tenant) => (await this.settings.get(tenant)).version,
           transitions: this.alertState,
         },
         this.logger,
@@ -209,14 +211,15 @@ export class OutboxService
     if (!job || job.data.tenant !== owner) {
       throw new NotRetryableError(id, entry.status, 'its message is no longer kept');
     }
-    const state = await job.getState();
-    if (state === 'failed') {
-      await job.updateData({ ...job.data, windowStart: Date.now() });
-      await job.retry('failed', { resetAttemptsMade: true });
-    } else if (state === 'delayed') {
-      await job.promote();
-    }
+    const state = await settledState(job);
+    // Logged first: the worker may take the job and log its outcome as soon as it is back.
     await this.log().update(owner, id, { status: 'queued', heldReason: null });
+    try {
+      await requeue(job, state);
+    } catch (error) {
+      await this.log().update(owner, id, { status: entry.status, heldReason: entry.heldReason });
+      throw error;
+    }
     return { id, status: 'queued' };
   }
 
@@ -241,14 +244,12 @@ export class OutboxService
     for (const id of await this.log().heldIds(owner)) {
       const job = await this.open().queue.getJob(id);
       if (!job || job.data.tenant !== owner || !(await job.isDelayed())) continue;
-      // Another replica may promote it first: that one counts it.
-      const promoted = await job.promote().then(
-        () => true,
-        () => false,
+      // Due now (see requeue); the log says held until a worker takes it (a status written here
+      // could land after the worker's `sent`).
+      await job.changeDelay(0).then(
+        () => released++,
+        () => undefined,
       );
-      if (!promoted) continue;
-      released++;
-      await this.log().update(owner, id, { status: 'queued', heldReason: null });
     }
     return released;
   }
