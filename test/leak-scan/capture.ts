@@ -237,14 +237,15 @@ if (dir) {
       // The sample app's dev inbox (/inbox/messages) shows what it received, bodies included.
       (a) => a.kind === 'response' && /(?<!\/inbox)\/(messages|outbox)\b/.test(a.where),
     );
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${testPath.replace(/[^a-z0-9]+/gi, '_')}.json`);
+    writeFileSync(file, JSON.stringify({ testPath, secrets: [...secrets], artifacts }));
+    // After the write, so that the secret scan still covers this file.
     const bodyLeaks = findLeaks(bodies, [...outboxArtifacts, ...outboxResponses]);
     if (bodyLeaks.length > 0) {
       const where = bodyLeaks.map((leak) => `${leak.kind} ${leak.where} (${leak.form})`);
       throw new Error(`Leak scan: a message body or attachment in the outbox's output: ${where}`);
     }
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${testPath.replace(/[^a-z0-9]+/gi, '_')}.json`);
-    writeFileSync(file, JSON.stringify({ testPath, secrets: [...secrets], artifacts }));
   });
 }
 
