@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MailerService } from './mailer/mailer.service';
 import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
+import { GoogleTokenProvider } from './google/google-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
@@ -38,6 +39,7 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     // The controller's guards are not listed: Nest creates them from its @UseGuards, and only when
     // the routes are served (`routes: false` leaves the controller out).
     MicrosoftTokenProvider,
+    GoogleTokenProvider,
     SmtpChannelFactory,
     LiveSmtpTransport,
     SmtpVerifier,

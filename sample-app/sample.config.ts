@@ -33,6 +33,8 @@ export interface SampleConfig {
   microsoftAuthorityHost?: string;
   /** MICROSOFT_GRAPH_HOST: the Microsoft Graph host, for sovereign clouds. */
   microsoftGraphHost?: string;
+  /** GOOGLE_TOKEN_URL: Google's token endpoint for Google Workspace settings (tests, proxies). */
+  googleTokenUrl?: string;
   /**
    * REDIS_URL, or OUTBOX=postgres with DATABASE_URL (and OUTBOX_PREFIX): notifications are enqueued
    * in the durable outbox. Unset: they are sent directly.
@@ -103,6 +105,13 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     );
   }
 
+  const googleTokenUrl = value('GOOGLE_TOKEN_URL');
+  if (googleTokenUrl !== undefined && !/^https:\/\/[^/\s]+(\/\S*)?$/i.test(googleTokenUrl)) {
+    problems.push(
+      'GOOGLE_TOKEN_URL must be an https:// URL such as https://oauth2.googleapis.com/token',
+    );
+  }
+
   const config: SampleConfig = {
     port: port('PORT', 3000),
     adminTokens: parseAdminTokens(value('ADMIN_TOKEN'), value('ADMIN_TOKENS'), problems),
@@ -117,6 +126,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
       .filter(Boolean),
     microsoftAuthorityHost: authorityHost,
     microsoftGraphHost: graphHost,
+    googleTokenUrl,
     outbox: parseOutbox(value, databaseUrl, problems),
   };
   if (problems.length > 0) {

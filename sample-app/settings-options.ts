@@ -62,6 +62,7 @@ export async function smtpSettingsOptions(
           },
         }
       : {}),
+    ...(config.googleTokenUrl ? { google: { tokenUrl: config.googleTokenUrl } } : {}),
     ...outboxOptions(config),
   };
 }

@@ -343,6 +343,7 @@ describe('The sample app with SMTP_RELAY_URL', () => {
       INSTALLED_UPGRADES: 'smtp-oauth',
       MICROSOFT_AUTHORITY_HOST: 'https://login.microsoftonline.us',
       MICROSOFT_GRAPH_HOST: 'https://graph.microsoft.us',
+      GOOGLE_TOKEN_URL: 'https://google-proxy.example.com/token',
     });
   });
   afterAll(async () => {
@@ -382,6 +383,11 @@ describe('The sample app with SMTP_RELAY_URL', () => {
       authorityHost: 'https://login.microsoftonline.us',
       graphHost: 'https://graph.microsoft.us',
     });
+  });
+
+  it('asks Google for service account tokens at GOOGLE_TOKEN_URL', () => {
+    const options = h.started.app.get<SmtpSettingsModuleOptions>(SMTP_SETTINGS_MODULE_OPTIONS);
+    expect(options.google).toEqual({ tokenUrl: 'https://google-proxy.example.com/token' });
   });
 });
 

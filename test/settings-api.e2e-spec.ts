@@ -49,7 +49,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
       const res = await request(http).get('/smtp-settings/capabilities').set(AUTH).expect(200);
       expect(res.body).toEqual({
         authTypes: ['basic'],
-        providers: ['microsoft'],
+        providers: ['microsoft', 'microsoft-graph', 'google'],
         upgrade: {
           id: 'smtp-oauth',
           name: 'Security Enhancement - oAuth Enablement for SMTP services',
@@ -63,6 +63,11 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
             hostname: 'smtp.office365.com',
             port: 587,
             useTls: true,
+          },
+          providers: {
+            microsoft: { hostname: 'smtp.office365.com', port: 587, useTls: true },
+            'microsoft-graph': {},
+            google: { hostname: 'smtp.gmail.com', port: 465, useTls: true },
           },
         },
       });

@@ -1,6 +1,9 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
-/** A message for the relay with more recipients than it allows. Raised before anything is sent. */
+/**
+ * A message with more recipients than its route allows (the relay, or Google Workspace). Raised
+ * before anything is sent.
+ */
 export class RecipientLimitExceededError extends SmtpSettingsError {
   readonly code = 'RECIPIENT_LIMIT_EXCEEDED';
   readonly status = 422;
@@ -8,10 +11,15 @@ export class RecipientLimitExceededError extends SmtpSettingsError {
   constructor(
     readonly count: number,
     readonly limit: number,
+    /** Who sets the limit; the default mail relay when left out. */
+    route?: string,
   ) {
     super(
-      `This message has ${count} recipients, but the default mail relay accepts at most ${limit} per message. ` +
-        'Send it to fewer recipients, or configure your own SMTP server, which has no such limit.',
+      route === undefined
+        ? `This message has ${count} recipients, but the default mail relay accepts at most ${limit} per message. ` +
+            'Send it to fewer recipients, or configure your own SMTP server, which has no such limit.'
+        : `This message has ${count} recipients, but ${route} accepts at most ${limit} per message. ` +
+            'Send it to fewer recipients.',
     );
   }
 

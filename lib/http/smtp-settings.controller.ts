@@ -60,7 +60,7 @@ import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { RequestTenant } from './request-tenant';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
+import { MAIL_PROVIDERS, SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 
@@ -182,7 +182,7 @@ export class SmtpSettingsController {
     const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id, tenant);
     return {
       authTypes: installed ? ['basic', 'bearer'] : ['basic'],
-      providers: ['microsoft'],
+      providers: [...MAIL_PROVIDERS],
       upgrade: { ...SMTP_OAUTH_UPGRADE, installed },
       relay: {
         maxRecipients:

@@ -2,6 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import type { SmtpSettingsStore } from '../interfaces/smtp-settings-store.interface';
 import type { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import type { OutboxAlert } from '../interfaces/outbox.interface';
+import type { GoogleOptions } from './google-options.interface';
 import type { MicrosoftOptions } from './microsoft-options.interface';
 import type { OutboxOptions } from './outbox-options.interface';
 import type { SmtpPoolOptions } from './pool-options.interface';
@@ -127,6 +128,11 @@ export interface SmtpSettingsModuleOptions {
    * @default { authorityHost: 'https://login.microsoftonline.com', scope: 'https://outlook.office365.com/.default', graphHost: 'https://graph.microsoft.com', rateLimit: { limit: 30, windowMs: 60000 } }
    */
   microsoft?: MicrosoftOptions;
+  /**
+   * Google Workspace (Bearer) options: the token endpoint, the policy for more than 100 recipients.
+   * @default { tokenUrl: 'https://oauth2.googleapis.com/token', recipientPolicy: relay.recipientPolicy }
+   */
+  google?: GoogleOptions;
   /**
    * Per-admin limit of `verify` and `test-email`, which reach out to other hosts. `false` turns it off.
    * @default { limit: 30, windowMs: 60000 }

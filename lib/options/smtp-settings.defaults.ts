@@ -20,6 +20,11 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     /** Exchange Online accepts 30 messages a minute per mailbox. */
     rateLimit: { limit: 30, windowMs: 60_000 },
   },
+  google: {
+    tokenUrl: 'https://oauth2.googleapis.com/token',
+    /** Google Workspace accepts at most 100 recipients per message. */
+    maxRecipients: 100,
+  },
   relay: {
     /** Amazon SES, behind the vendor relay, accepts at most 50 recipients per message. */
     maxRecipients: 50,

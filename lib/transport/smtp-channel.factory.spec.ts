@@ -1,3 +1,4 @@
+import type { GoogleTokenProvider } from '../google/google-token.provider';
 import type { BasicSmtpSettings } from '../interfaces/smtp-settings.types';
 import type { MicrosoftTokenProvider } from '../microsoft/microsoft-token.provider';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
@@ -18,7 +19,11 @@ function settingsAt(hostname: string): BasicSmtpSettings {
 
 function poolSize(hostname: string, pool?: SmtpSettingsModuleOptions['pool']): number | undefined {
   const options = { pool } as SmtpSettingsModuleOptions;
-  const factory = new SmtpChannelFactory(options, {} as MicrosoftTokenProvider);
+  const factory = new SmtpChannelFactory(
+    options,
+    {} as MicrosoftTokenProvider,
+    {} as GoogleTokenProvider,
+  );
   return factory.customTransportOptions(settingsAt(hostname), true).maxConnections;
 }
 

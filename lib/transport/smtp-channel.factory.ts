@@ -12,14 +12,15 @@ import type {
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
 import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
-import { SmtpChannel, type ChannelTarget } from './smtp-channel';
+import { SmtpChannel, type ChannelLimit, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 import { trustedCas } from '../options/trusted-cas';
+import { GoogleTokenProvider } from '../google/google-token.provider';
+import { GraphChannels } from './graph/graph-channels';
 import { MICROSOFT_SMTP_HOSTS } from '../settings/validation/smtp-settings.rules';
 
 /** Exchange Online answers 432 4.3.2 beyond a few connections at once per mailbox. */
 const MICROSOFT_MAX_CONNECTIONS = 3;
-import { GraphChannels } from './graph/graph-channels';
 
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
@@ -32,6 +33,7 @@ export class SmtpChannelFactory {
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly tokens: MicrosoftTokenProvider,
+    private readonly google: GoogleTokenProvider,
   ) {
     this.graph = new GraphChannels(options, tokens);
     const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
@@ -70,7 +72,12 @@ export class SmtpChannelFactory {
   /** A channel to the tenant's SMTP server. */
   private smtp(tenant: string, version: number, settings: SmtpServerSettings): SmtpChannel {
     const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
-    const tokens = microsoft ? this.tokens.lease(tenant, version, settings) : null;
+    const google = settings.type === 'bearer' && settings.provider === 'google';
+    const tokens = microsoft
+      ? this.tokens.lease(tenant, version, settings)
+      : google
+        ? this.google.lease(tenant, version, settings)
+        : null;
     const limiter = microsoft ? this.bearerLimiter(tenant, settings) : undefined;
     const channel = new SmtpChannel({
       kind: 'custom',
@@ -78,6 +85,7 @@ export class SmtpChannelFactory {
       target: settings,
       transporter: createTransport(this.customTransportOptions(settings, true, tokens?.tokens)),
       defaults: { from: formatSender(settings), replyTo: settings.replyTo },
+      limit: google ? this.googleLimit() : undefined,
       authType: settings.type,
       tokens: tokens?.tokens,
       limiter: limiter?.limiter,
@@ -151,6 +159,22 @@ export class SmtpChannelFactory {
   private bearerLimiter(tenant: string, settings: BearerSmtpSettings): LimiterLease | undefined {
     const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
     return this.limiters?.lease(`${tenant} ${mailbox}`);
+  }
+
+  /** Fresh tokens for an admin check of Google settings (verify, test-email); else undefined. */
+  googleAdminTokens(settings: SmtpServerSettings): TokenSource | undefined {
+    if (settings.type !== 'bearer' || settings.provider !== 'google') return undefined;
+    return this.google.oneOffTokens(settings);
+  }
+
+  /** Google Workspace takes at most 100 recipients per message: refused or split, as chosen. */
+  private googleLimit(): ChannelLimit {
+    const policy = this.options.google?.recipientPolicy ?? this.options.relay?.recipientPolicy;
+    return {
+      maxRecipients: DEFAULTS.google.maxRecipients,
+      policy: policy ?? DEFAULTS.relay.recipientPolicy,
+      route: 'Google Workspace',
+    };
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {

@@ -19,10 +19,12 @@ export type { ChannelKind } from '../interfaces/send-result.interface';
 /** The server a channel reaches, as failures are explained against it. */
 export type ChannelTarget = ExplainTarget;
 
-/** The relay's recipient limit; custom channels have none. */
+/** The relay's recipient limit, and Google's; other custom channels have none. */
 export interface ChannelLimit {
   maxRecipients: number;
   policy: RecipientPolicy;
+  /** Who sets the limit, in a refusal's words; the default mail relay when left out. */
+  route?: string;
 }
 
 export interface ChannelSpec {
@@ -89,14 +91,18 @@ export class SmtpChannel {
     applyMessageDefaults(mail, this.spec.defaults);
     const sendOne = () => this.sendEnvelope(mail, run);
     const limit = this.spec.limit;
-    // Only the relay has a limit. getEnvelope() parses every address header again, which costs
+    // Only the relay and Google have a limit. getEnvelope() parses every address header again, which costs
     // about a tenth of the CPU nodemailer spends on a message: custom channels skip it.
     if (limit) {
       const envelope = mail.message.getEnvelope();
       const recipients = uniqueRecipients(envelope.to);
       if (recipients.length > limit.maxRecipients) {
         if (limit.policy === 'reject')
-          throw new RecipientLimitExceededError(recipients.length, limit.maxRecipients);
+          throw new RecipientLimitExceededError(
+            recipients.length,
+            limit.maxRecipients,
+            limit.route,
+          );
         return sendInBatches(mail, recipients, limit.maxRecipients, sendOne, this);
       }
       // The relay counts RCPT TO: send each recipient once, as counted (case-insensitively).

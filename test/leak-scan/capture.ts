@@ -10,6 +10,7 @@ import {
 } from '../../lib';
 import { SecretSealer } from '../../lib/crypto/secret-sealer';
 import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.provider';
+import { GoogleTokenProvider } from '../../lib/google/google-token.provider';
 import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
 import { RedisSendLog } from '../../lib/outbox/redis-send-log';
 import { findLeaks, type Artifact } from './leak-scanner';
@@ -17,8 +18,8 @@ import { findLeaks, type Artifact } from './leak-scanner';
 /*
  * Loaded before every test file (jest `setupFilesAfterEach`). It records what the suite produces,
  * and every secret the library handles, so that the global teardown can scan one against the other:
- * - secrets: everything SecretSealer seals, its keys, and every access token MSAL returns (SMTP
- *   and Graph, cached or one-off);
+ * - secrets: everything SecretSealer seals (each line of a PEM key too), its keys, and every
+ *   access token MSAL returns (SMTP and Graph, cached or one-off) or Google issues;
  * - artifacts: HTTP response bodies, log lines (also with `logger: false`), errors of MailerService,
  *   records and files written by the stores, and the history;
  * - the outbox's send log entries (as written, and as OutboxService returns them) and its alerts,
@@ -50,23 +51,28 @@ if (dir) {
     (seal) =>
       function (this: SecretSealer, ...args: Parameters<SecretSealer['seal']>) {
         secrets.add(args[0]);
+        // A PEM key (Google's privateKey): each line of it is a secret on its own.
+        for (const line of args[0].split('\n')) if (line.length >= 40) secrets.add(line);
         for (const key of (this as unknown as { keys: Map<string, Buffer> }).keys.values())
           secrets.add(key.toString('base64'));
         return seal.apply(this, args);
       },
   );
-  // Every token Entra ID issues, for SMTP and for Graph, cached or one-off (verify, test-email).
+  // Every token Entra ID issues, for SMTP and for Graph, cached or one-off (verify, test-email),
+  // and every token Google issues for a service account.
   type TokenRequest = { request: (...args: unknown[]) => Promise<{ accessToken: string }> };
-  wrap(
-    MicrosoftTokenProvider.prototype as unknown as TokenRequest,
-    'request',
-    (request) =>
-      async function (this: unknown, ...args: unknown[]) {
-        const result = await request.apply(this, args);
-        secrets.add(result.accessToken);
-        return result;
-      },
-  );
+  for (const provider of [MicrosoftTokenProvider, GoogleTokenProvider]) {
+    wrap(
+      provider.prototype as unknown as TokenRequest,
+      'request',
+      (request) =>
+        async function (this: unknown, ...args: unknown[]) {
+          const result = await request.apply(this, args);
+          secrets.add(result.accessToken);
+          return result;
+        },
+    );
+  }
   for (const level of ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'] as const) {
     wrap(
       Logger.prototype,
@@ -143,7 +149,8 @@ if (dir) {
           (this.__chunks ?? []).join('') +
           (chunk && typeof chunk !== 'function' ? String(chunk) : '');
         const url = this.req?.url ?? '';
-        if (!url.includes('/oauth2/v2.0/token'))
+        // The fake token endpoints (Entra ID's, Google's) answer with tokens by design.
+        if (!url.includes('/oauth2/v2.0/token') && url !== '/token')
           artifacts.push({ kind: 'response', where: `${this.req?.method} ${url}`, text: body });
         return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
       } as ServerResponse['end'],

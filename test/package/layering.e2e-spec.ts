@@ -17,6 +17,7 @@ const RANKS: Readonly<Record<string, number>> = {
   settings: 4,
   stores: 5,
   microsoft: 5,
+  google: 5,
   transport: 6,
   outbox: 7,
   mailer: 8,

@@ -260,7 +260,10 @@ export const CAPABILITIES_SCHEMA: OpenApiOptions = {
   type: 'object',
   properties: {
     authTypes: { type: 'array', items: { type: 'string', enum: ['basic', 'bearer'] } },
-    providers: { type: 'array', items: { type: 'string', enum: ['microsoft'] } },
+    providers: {
+      type: 'array',
+      items: { type: 'string', enum: ['microsoft', 'microsoft-graph', 'google'] },
+    },
     upgrade: {
       type: 'object',
       properties: {

@@ -46,10 +46,7 @@ export function crossFieldProblems(settings: RuleFields): FieldProblem[] {
       message: `Bearer authentication requires useTls to be on: the ${tokenOf(provider)} must never be sent without TLS`,
     });
   } else if (smtp && (port === 587 || port === 465) && !useTls) {
-    problems.push({
-      field: 'useTls',
-      message: `port ${port} requires useTls to be on`,
-    });
+    problems.push({ field: 'useTls', message: `port ${port} requires useTls to be on` });
   }
   if (provider === 'google' && isHost(settings.hostname, [GOOGLE_SMTP_HOST])) {
     if (port !== 465 && port !== 587) {
@@ -77,10 +74,7 @@ export function crossFieldProblems(settings: RuleFields): FieldProblem[] {
 export function settingsWarnings(settings: RuleFields): string[] {
   if (settings.port === undefined || settings.useTls === undefined) return [];
   const warnings: string[] = [];
-  const mode = effectiveTlsMode({
-    port: settings.port,
-    tlsMode: settings.tlsMode,
-  });
+  const mode = effectiveTlsMode({ port: settings.port, tlsMode: settings.tlsMode });
   if (settings.port === 25 && settings.useTls) {
     warnings.push(
       'port 25 is normally used without TLS: the server must offer STARTTLS on port 25, or sending will fail',

@@ -4,6 +4,8 @@ import type { CommonSmtpSettings, SmtpSettings } from '../../interfaces/smtp-set
 export type ExplainTarget = Pick<CommonSmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {
   /** Custom settings' kind; absent for the relay. */
   type?: SmtpSettings['type'];
+  /** Bearer settings' provider (`microsoft`, `google`). */
+  provider?: string;
   /** Whether the channel signs in; defaults to true for custom settings, false for the relay. */
   credentials?: boolean;
   /** The configured sender, named when the server refuses it. */

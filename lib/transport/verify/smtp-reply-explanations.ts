@@ -2,6 +2,7 @@ import type { VerifyStage } from '../../interfaces/verify-result.interface';
 import { RECIPIENT_REPLIES, SENDER_REPLIES } from './replies/envelope-replies';
 import { MESSAGE_REPLIES, SERVER_REPLIES } from './replies/message-and-server-replies';
 import { MICROSOFT_REPLIES } from './replies/microsoft-replies';
+import { GOOGLE_REPLIES } from './replies/google-replies';
 import type { ReplyContext, ReplyExplanation } from './replies/reply-explanation.interface';
 import { SIGN_IN_REPLIES } from './replies/sign-in-replies';
 import { TLS_REPLIES } from './replies/tls-replies';
@@ -11,9 +12,11 @@ export { NO_AUTH_BEFORE_TLS, noAuthOffered } from './replies/sign-in-replies';
 
 /**
  * First match wins: specific entries come before the ones they refine, stage by stage. Microsoft's
- * own codes come first: they name the Exchange or Entra ID setting to change.
+ * and Google's own replies come first: they name the setting to change at the provider.
  */
 export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
+  // Google's first: they apply to Google settings only, and Gmail shares some words with Exchange.
+  ...GOOGLE_REPLIES,
   ...MICROSOFT_REPLIES,
   ...TLS_REPLIES,
   ...SIGN_IN_REPLIES,

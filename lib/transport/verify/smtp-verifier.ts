@@ -126,7 +126,9 @@ export class SmtpVerifier {
       return graphAdminChannel(graph, tenant, version, settings, tokens, this.timeoutMs);
     }
     const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
-    const tokens = microsoft ? this.tokens.oneOffTokens(settings) : undefined;
+    const tokens = microsoft
+      ? this.tokens.oneOffTokens(settings)
+      : this.channels.googleAdminTokens(settings);
     return customAdminChannel(this.channels, version, settings, tokens, this.timeoutMs);
   }
 

@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JWT } from 'google-auth-library';
+import type { GoogleSmtpSettings } from '../interfaces/smtp-settings.types';
+import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
+import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
+import { trustedCas } from '../options/trusted-cas';
+import { TokenRequestFailedError } from '../errors/token-request-failed.error';
+import { requireOptional } from '../internal/optional-require';
+import { toGoogleTokenError } from './google-token-errors';
+import { httpsTokenFetch } from './https-token-fetch';
+
+/** Gmail's scope for SMTP with XOAUTH2 (IMAP and POP too: Google has no narrower one for SMTP). */
+export const GOOGLE_MAIL_SCOPE = 'https://mail.google.com/';
+
+/** Google's token endpoint: what the JWT client asks, and its assertion's audience. */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/** The same shape as Microsoft's: nodemailer's XOAUTH2 takes either. */
+export interface GoogleAccessToken {
+  accessToken: string;
+  /** Epoch milliseconds. */
+  expiresOn: number;
+}
+
+/** Tokens as a connection and a retry ask for them; `renew`: the server refused `rejected`. */
+export type GoogleTokenSource = (renew: boolean, rejected?: string) => Promise<GoogleAccessToken>;
+
+export interface GoogleTokenLease {
+  tokens: GoogleTokenSource;
+  /** The channel closed: the client goes once no channel of its tenant and version needs it. */
+  release(): void;
+}
+
+/** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
+const RENEWAL_MARGIN_MS = 5 * 60_000;
+
+interface Client {
+  settings: GoogleSmtpSettings;
+  token?: GoogleAccessToken & { obtainedAt: number };
+  pending?: Promise<GoogleAccessToken>;
+  channels: number;
+}
+
+/**
+ * Service account tokens for Google Workspace SMTP (XOAUTH2): the JWT bearer grant as the mailbox
+ * (domain-wide delegation), with the scope https://mail.google.com/. One cache per tenant and
+ * settings version, kept while a channel sends with it; concurrent connections share one request,
+ * and Google is asked again only near expiry or when the server refused the newest token.
+ */
+@Injectable()
+export class GoogleTokenProvider {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+  ) {}
+
+  /** Caches held now, one per tenant and settings version with an open channel. */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** The tokens of the tenant's saved settings of `version`, for the channel that sends with them. */
+  lease(tenant: string, version: number, settings: GoogleSmtpSettings): GoogleTokenLease {
+    // A tenant id never holds a space, so the key cannot be confused with another tenant's.
+    const key = `${tenant} ${version}`;
+    const client = this.clients.get(key) ?? { settings, channels: 0 };
+    this.clients.set(key, client);
+    client.channels++;
+    let released = false;
+    return {
+      tokens: (renew, rejected) => this.fromClient(client, renew, rejected),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--client.channels === 0 && this.clients.get(key) === client) this.clients.delete(key);
+      },
+    };
+  }
+
+  /** Tokens for an admin check (verify, test-email): always a new one first, cached nowhere else. */
+  oneOffTokens(settings: GoogleSmtpSettings): GoogleTokenSource {
+    let token: Promise<GoogleAccessToken> | undefined;
+    return (renew) => (!renew && token) || (token = this.request(settings));
+  }
+
+  private fromClient(
+    client: Client,
+    renew: boolean,
+    rejected?: string,
+  ): Promise<GoogleAccessToken> {
+    const token = client.token;
+    const fresh = token !== undefined && Date.now() < token.expiresOn - margin(token);
+    if (fresh && (!renew || (rejected !== undefined && token.accessToken !== rejected)))
+      return Promise.resolve(token);
+    // Every connection that needs a new token now shares one request, renewals included.
+    if (client.pending) return client.pending;
+    const pending = this.request(client.settings).then((issued) => {
+      client.token = { ...issued, obtainedAt: Date.now() };
+      return issued;
+    });
+    client.pending = pending;
+    const clear = () => {
+      if (client.pending === pending) client.pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+
+  /** Always from the endpoint: a new JWT client each time, so its own cache never answers. */
+  private async request(settings: GoogleSmtpSettings): Promise<GoogleAccessToken> {
+    let credentials;
+    try {
+      credentials = await this.createClient(settings).authorize();
+    } catch (error) {
+      if (error instanceof TokenRequestFailedError) throw error;
+      throw toGoogleTokenError(error);
+    }
+    if (!credentials.access_token) {
+      throw new TokenRequestFailedError(
+        'TOKEN_REQUEST_FAILED',
+        "Google's token endpoint answered without an access token",
+      );
+    }
+    return {
+      accessToken: credentials.access_token,
+      expiresOn: credentials.expiry_date ?? Date.now() + 60_000,
+    };
+  }
+
+  private createClient(settings: GoogleSmtpSettings): JWT {
+    const { JWT } = loadGoogleAuth();
+    const tokenUrl = this.options.google?.tokenUrl ?? DEFAULTS.google.tokenUrl;
+    const fetch = httpsTokenFetch(GOOGLE_TOKEN_URL, tokenUrl, trustedCas(this.options.tls));
+    return new JWT({
+      email: settings.serviceAccountEmail,
+      key: settings.privateKey,
+      subject: settings.username,
+      scopes: [GOOGLE_MAIL_SCOPE],
+      transporterOptions: { fetchImplementation: fetch as never },
+    });
+  }
+}
+
+function margin(token: GoogleAccessToken & { obtainedAt: number }): number {
+  return Math.min(RENEWAL_MARGIN_MS, (token.expiresOn - token.obtainedAt) / 10);
+}
+
+/** `google-auth-library` is needed only for Google settings, so it is an optional peer dependency. */
+function loadGoogleAuth(): typeof import('google-auth-library') {
+  return requireOptional(
+    'google-auth-library',
+    'Google Workspace (Bearer) settings',
+    (message) => new TokenRequestFailedError('GOOGLE_AUTH_MISSING', message),
+  );
+}
