@@ -21,6 +21,7 @@ export type { SmtpRetryOptions } from './options/retry-options.interface';
 export type { SmtpTlsTrustOptions } from './options/tls-options.interface';
 export type { SmtpPoolOptions } from './options/pool-options.interface';
 export type { MicrosoftOptions } from './options/microsoft-options.interface';
+export type { GoogleOptions } from './options/google-options.interface';
 export type { RateLimit } from './options/rate-limit.interface';
 export type { OutboxBackend, OutboxOptions } from './options/outbox-options.interface';
 export { assertRelayVerifiesCertificates } from './options/relay-certificate-check';

@@ -1,8 +1,7 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /** Why the configured route cannot send, whoever asks. */
-export type DeliveryBlockedReason =
-  'upgrade-removed' | 'secret-unavailable' | 'shut-down' | 'provider-unavailable';
+export type DeliveryBlockedReason = 'upgrade-removed' | 'secret-unavailable' | 'shut-down';
 
 /**
  * Mail cannot go out because of how the product is configured, not because of the caller: a
