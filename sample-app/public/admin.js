@@ -14,6 +14,8 @@
     'clientId',
     'clientSecret',
     'tenantId',
+    'serviceAccountEmail',
+    'privateKey',
     'senderName',
     'replyTo',
     'tlsMode',
@@ -30,14 +32,24 @@
     clientId: 'Client ID',
     clientSecret: 'Client Secret',
     tenantId: 'Tenant ID',
+    serviceAccountEmail: 'Service account email',
+    privateKey: 'Private key',
     useTls: 'Send using TLS',
     tlsMode: 'TLS mode',
     senderName: 'Sender name',
     replyTo: 'Reply-to address',
     to: 'Recipient',
   };
-  const SECRET_OF = { basic: 'password', bearer: 'clientSecret' };
-  const SECRETS = Object.values(SECRET_OF);
+  /** The write-only secret of each kind of settings: Basic, then each Bearer provider. */
+  const SECRET_OF = {
+    basic: 'password',
+    microsoft: 'clientSecret',
+    'microsoft-graph': 'clientSecret',
+    google: 'privateKey',
+  };
+  const SECRETS = ['password', 'clientSecret', 'privateKey'];
+  /** Microsoft Graph sends over HTTPS: it has no server, port or TLS, and the API refuses them. */
+  const SMTP_ONLY = ['hostname', 'port', 'tlsMode'];
 
   const $ = (selector, root) => (root || document).querySelector(selector);
   const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
@@ -126,6 +138,7 @@
     $('#inbox-link').hidden = !info.devInbox;
     applyState(state.data, state.etag);
     renderCapabilities();
+    renderProviders();
     renderHistory(history.data);
     announce('admin:ready');
   }
@@ -169,7 +182,7 @@
       const s = state.settings;
       banner.className = 'banner custom';
       banner.append(
-        strong(`Mail goes through your SMTP server ${s.hostname}:${s.port}`),
+        strong(`Mail goes through ${routeName(s)}`),
         ` (${s.type === 'basic' ? 'Basic' : 'Bearer'} authentication, version ${state.version}` +
           (state.updatedBy ? `, saved by ${state.updatedBy}` : '') +
           (state.updatedAt ? ` on ${new Date(state.updatedAt).toLocaleString()}` : '') +
@@ -245,20 +258,37 @@
     return $('input[name="type"]:checked').value;
   }
 
+  function currentProvider() {
+    return field('provider').value;
+  }
+
+  /** Shows the fields of the type and, for Bearer, of the provider (`data-providers`). */
   function setType(type) {
     $(`input[name="type"][value="${type}"]`).checked = true;
-    for (const el of $$('[data-types]')) {
-      el.hidden = !el.dataset.types.split(' ').includes(type);
+    const provider = currentProvider();
+    for (const el of $$('[data-types], [data-providers]')) {
+      const types = el.dataset.types ? el.dataset.types.split(' ') : null;
+      const providers = el.dataset.providers ? el.dataset.providers.split(' ') : null;
+      el.hidden =
+        (types !== null && !types.includes(type)) ||
+        (type === 'bearer' && providers !== null && !providers.includes(provider));
     }
     renderSecretPlaceholders();
   }
 
+  /** Whether the form shows the saved settings' type and provider (their secret is stored). */
+  function showsSaved() {
+    const saved = page.state && page.state.settings;
+    if (!saved || saved.type !== currentType()) return null;
+    return saved.type === 'bearer' && saved.provider !== currentProvider() ? null : saved;
+  }
+
   /** A stored secret is never sent to the page: its input says "stored" and may stay empty. */
   function renderSecretPlaceholders() {
-    const saved = page.state && page.state.settings;
-    for (const [type, name] of Object.entries(SECRET_OF)) {
+    const saved = showsSaved();
+    for (const name of SECRETS) {
       const input = field(name);
-      const stored = !!saved && saved.type === type && saved[name + 'Set'] === true;
+      const stored = !!saved && saved[name + 'Set'] === true;
       input.placeholder = stored ? 'stored' : '';
       input.closest('.field').querySelector('.secret-hint').hidden = !stored;
     }
@@ -274,7 +304,7 @@
           field(name).value = String(settings[name]);
         }
       }
-      field('useTls').checked = settings.useTls;
+      field('useTls').checked = settings.useTls !== false; // on for Graph, which has no TLS field
       field('tlsMode').value = settings.tlsMode || '';
       $('#optional-fields').open = !!(settings.senderName || settings.replyTo);
       page.lastUsername = settings.username;
@@ -310,6 +340,41 @@
     setType(type);
   }
 
+  /**
+   * Choosing a provider shows its fields and proposes its server (capabilities' `providers`
+   * defaults), unless its saved settings can be shown. A hostname the admin typed is kept; one
+   * that another provider proposed is replaced.
+   */
+  function onProviderChange() {
+    const provider = currentProvider();
+    const saved = page.state && page.state.settings;
+    if (saved && saved.type === 'bearer' && saved.provider === provider) {
+      fillForm(saved);
+      return;
+    }
+    const all = (page.capabilities.defaults && page.capabilities.defaults.providers) || {};
+    const proposal = all[provider] || {};
+    const proposed = Object.values(all).map((p) => p.hostname);
+    const hostname = field('hostname').value.trim();
+    if (proposal.hostname && (!hostname || proposed.includes(hostname))) {
+      field('hostname').value = proposal.hostname;
+    }
+    if (proposal.port !== undefined) field('port').value = String(proposal.port);
+    if (proposal.useTls !== undefined) field('useTls').checked = proposal.useTls;
+    if (proposal.port !== undefined) field('tlsMode').value = '';
+    setType('bearer');
+  }
+
+  /** The providers the API offers, in its order; an unknown saved one still shows. */
+  function renderProviders() {
+    const offered = page.capabilities.providers || ['microsoft'];
+    const saved = page.state && page.state.settings;
+    for (const option of $$('#provider option')) {
+      option.hidden =
+        !offered.includes(option.value) && !(saved && saved.provider === option.value);
+    }
+  }
+
   /** "Send using TLS" follows the port as the article says; the admin can still change it. */
   function onPortInput() {
     const port = field('port').value.trim();
@@ -330,8 +395,10 @@
     page.lastUsername = username;
   }
 
+  /** The body of the form's type and provider: fields of another provider are never sent. */
   function formBody() {
     const type = currentType();
+    const provider = type === 'bearer' ? currentProvider() : null;
     const text = (name) => field(name).value.trim();
     const body = { type, ...untouchedFields(type) };
     const put = (name, value) => {
@@ -346,15 +413,21 @@
     put('senderName', text('senderName'));
     put('replyTo', text('replyTo'));
     put('tlsMode', field('tlsMode').value);
-    if (type === 'basic') {
-      // Empty means "keep the stored password": the field is left out of the body.
-      put('password', field('password').value);
-    } else {
-      put('provider', field('provider').value);
+    if (provider) put('provider', provider);
+    if (provider === 'microsoft-graph') {
+      for (const name of SMTP_ONLY) delete body[name];
+      delete body.useTls;
+    }
+    if (provider === 'google') {
+      put('serviceAccountEmail', text('serviceAccountEmail'));
+    } else if (provider) {
       put('clientId', text('clientId'));
       put('tenantId', text('tenantId'));
-      put('clientSecret', field('clientSecret').value);
     }
+    // Empty means "keep the stored secret": the field is left out of the body. A key pasted from
+    // the JSON file keeps its line breaks; only the whitespace around it goes.
+    const secret = SECRET_OF[provider || type];
+    put(secret, secret === 'privateKey' ? field(secret).value.trim() : field(secret).value);
     return body;
   }
 
@@ -363,12 +436,12 @@
    * that saving from the page never drops a setting that the admin did not touch.
    */
   function untouchedFields(type) {
-    const saved = page.state && page.state.settings;
+    const saved = showsSaved();
     if (!saved || saved.type !== type) return {};
     const kept = {};
     for (const [name, value] of Object.entries(saved)) {
       if (name === 'type' || FIELDS.includes(name) || name === 'useTls') continue;
-      if (name.endsWith('Set')) continue; // passwordSet, clientSecretSet: flags, not fields
+      if (name.endsWith('Set')) continue; // passwordSet, clientSecretSet…: flags, not fields
       kept[name] = value;
     }
     return kept;
@@ -469,7 +542,7 @@
       showStatus(
         '#form-status',
         'success',
-        `Saved. Mail now goes through ${res.data.settings.hostname}:${res.data.settings.port}.`,
+        `Saved. Mail now goes through ${routeName(res.data.settings, true)}.`,
       );
       announce('admin:settings-changed');
       await refreshHistory();
@@ -493,7 +566,9 @@
         showStatus(
           '#form-status',
           'error',
-          `Verification failed at the ${r.stage} step${r.code ? ' (' + r.code + ')' : ''}: ${r.message}`,
+          `Verification failed at the ${r.stage} step${r.code ? ' (' + r.code + ')' : ''}: ` +
+            r.message +
+            fieldToFix(r.field),
         );
       }
     });
@@ -540,7 +615,7 @@
         showStatus(
           '#test-status',
           'error',
-          `Not sent: failed at the ${r.stage} step: ${r.message}`,
+          `Not sent: failed at the ${r.stage} step: ${r.message}${fieldToFix(r.field)}`,
         );
         return;
       }
@@ -575,6 +650,30 @@
 
   async function refreshHistory() {
     renderHistory((await api('GET', API + '/history')).data);
+  }
+
+  /** Where saved settings send: an SMTP server, or Microsoft Graph for the mailbox. */
+  function routeName(settings, short) {
+    if (settings.provider === 'microsoft-graph') {
+      return `Microsoft Graph as ${settings.username}`;
+    }
+    const server = `${settings.hostname}:${settings.port}`;
+    return short ? server : `your SMTP server ${server}`;
+  }
+
+  /**
+   * The field a failed check blames (`field` of the result): named in the result, and marked on
+   * the form when the form shows it.
+   */
+  function fieldToFix(name) {
+    if (!name) return '';
+    const slot = $(`[data-error-for="${CSS.escape(name)}"]`);
+    if (slot && !slot.closest('[hidden]')) {
+      slot.textContent = `Check ${LABELS[name] || name}: the check failed on it.`;
+      const input = field(name);
+      if (input) input.setAttribute('aria-invalid', 'true');
+    }
+    return ` Field to check: ${LABELS[name] || name}.`;
   }
 
   // ---- Small DOM helpers ----
@@ -620,6 +719,7 @@
     for (const radio of $$('input[name="type"]')) radio.addEventListener('change', onTypeChange);
     field('port').addEventListener('input', onPortInput);
     field('username').addEventListener('input', onUsernameInput);
+    field('provider').addEventListener('change', onProviderChange);
     $('#settings-form').addEventListener('submit', save);
     field('verify').addEventListener('click', verify);
     field('revert').addEventListener('click', revert);
