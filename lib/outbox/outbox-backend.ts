@@ -92,14 +92,18 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
     // The queue's tables are created (or brought up to date) under BullMQ's advisory lock.
     migrate: true,
   };
+  // Each BullMQ class opens a pool of its own: sized for what it does (pg's default of 10 each
+  // adds up across replicas), unless the app's config names a size.
+  const userMax = (config as { max?: unknown }).max;
+  const sized = (max: number) => ({ ...config, max: typeof userMax === 'number' ? userMax : max });
   const pg = requireOptional<typeof import('pg')>('pg', NEEDED_FOR);
-  const { schema: _schema, migrate: _migrate, ...poolConfig } = config;
+  const { schema: _schema, migrate: _migrate, ...poolConfig } = sized(4);
   void _schema;
   void _migrate;
   const pool: PostgresPool = given ?? (new pg.Pool(poolConfig) as unknown as PostgresPool);
   if (!given) pool.on('error', () => undefined);
   const { Queue, Worker } = bullmq.withBackend(bullmq.createPostgresBackend);
-  const queue = new Queue<OutboxJobData>(options.queueName, { connection: config });
+  const queue = new Queue<OutboxJobData>(options.queueName, { connection: sized(4) });
   queue.on('error', () => undefined);
   return {
     bullmq,
@@ -107,7 +111,7 @@ function openPostgres(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBac
     connection: { backend: 'postgres', schema: options.prefix, pool },
     createWorker(processor, { concurrency, backoff }) {
       const worker = new Worker<OutboxJobData>(options.queueName, processor as never, {
-        connection: config,
+        connection: sized(concurrency + 2),
         concurrency,
         ...WORKER_DEFAULTS,
         settings: { backoffStrategy: backoff },
