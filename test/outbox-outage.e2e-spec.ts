@@ -6,6 +6,7 @@ import {
   messageIdCounts,
   OUTBOX_BACKENDS,
   outboxPlace,
+  recordsHolding,
   until,
 } from './fixtures/outbox-kit';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
@@ -13,6 +14,7 @@ import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
 
 const MESSAGES = 500;
 const RELAY_FROM = 'relay@vendor.example.com';
+const BODY = 'Your payslip for the month, net amount';
 
 describe.each(OUTBOX_BACKENDS)(
   'The outbox on %s through an outage of the SMTP server',
@@ -39,7 +41,7 @@ describe.each(OUTBOX_BACKENDS)(
       await place.drop();
     });
 
-    it(`delivers every one of ${MESSAGES} messages enqueued while the server was down exactly once, once it returns on the same port`, async () => {
+    it(`delivers every one of ${MESSAGES} messages enqueued while the server was down exactly once when it returns on the same port, and their bodies then leave the queue's store`, async () => {
       const mailer = ctx!.app.get(MailerService);
       const outbox = ctx!.app.get(OutboxService);
       await peer.close();
@@ -53,7 +55,7 @@ describe.each(OUTBOX_BACKENDS)(
         mailer.enqueue({
           to: `employee${i}@example.com`,
           subject: `Payslip ${i}`,
-          text: `No. ${i}`,
+          text: `${BODY} No. ${i}`,
         }),
       );
       expect(enqueued.every((result) => result.status === 'queued')).toBe(true);
@@ -71,6 +73,8 @@ describe.each(OUTBOX_BACKENDS)(
       expect(during.counts).toMatchObject({ sent: 0, failed: 0, uncertain: 0, held: 0 });
       expect(during.counts.queued + during.counts.sending).toBe(MESSAGES);
       expect(during.oldestWaitingAgeMs).toBeGreaterThan(0);
+      // The bodies wait in the queue's store (never in the send log)...
+      expect(await recordsHolding(place, BODY)).toBe(MESSAGES);
 
       peer = await startSmtpPeer({ port });
       await peer.waitForMessages(MESSAGES, 30_000);
@@ -99,6 +103,8 @@ describe.each(OUTBOX_BACKENDS)(
       );
       expect(Math.max(...entries.map((entry) => entry.attempts))).toBeGreaterThanOrEqual(3);
       expect((await outbox.summary('default')).oldestWaitingAt).toBeNull();
+      // ...and leave it once their message is sent.
+      expect(await recordsHolding(place, BODY)).toBe(0);
     });
   },
 );
