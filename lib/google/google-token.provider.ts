@@ -7,6 +7,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-setti
 import { trustedCas } from '../options/trusted-cas';
 import { TokenRequestFailedError } from '../errors/token-request-failed.error';
 import { requireOptional } from '../internal/optional-require';
+import { LeasedTokenCache } from '../internal/leased-token-cache';
 import { toGoogleTokenError } from './google-token-errors';
 import { httpsTokenFetch } from './https-token-fetch';
 
@@ -32,16 +33,6 @@ export interface GoogleTokenLease {
   release(): void;
 }
 
-/** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
-const RENEWAL_MARGIN_MS = 5 * 60_000;
-
-interface Client {
-  settings: GoogleSmtpSettings;
-  token?: GoogleAccessToken & { obtainedAt: number };
-  pending?: Promise<GoogleAccessToken>;
-  channels: number;
-}
-
 /**
  * Service account tokens for Google Workspace SMTP (XOAUTH2): the JWT bearer grant as the mailbox
  * (domain-wide delegation), with the scope https://mail.google.com/. One cache per tenant and
@@ -50,7 +41,9 @@ interface Client {
  */
 @Injectable()
 export class GoogleTokenProvider {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new LeasedTokenCache<GoogleSmtpSettings, GoogleAccessToken>(
+    (settings) => this.request(settings),
+  );
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
@@ -63,49 +56,14 @@ export class GoogleTokenProvider {
 
   /** The tokens of the tenant's saved settings of `version`, for the channel that sends with them. */
   lease(tenant: string, version: number, settings: GoogleSmtpSettings): GoogleTokenLease {
-    // A tenant id never holds a space, so the key cannot be confused with another tenant's.
-    const key = `${tenant} ${version}`;
-    const client = this.clients.get(key) ?? { settings, channels: 0 };
-    this.clients.set(key, client);
-    client.channels++;
-    let released = false;
-    return {
-      tokens: (renew, rejected) => this.fromClient(client, renew, rejected),
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--client.channels === 0 && this.clients.get(key) === client) this.clients.delete(key);
-      },
-    };
+    const { entry, release } = this.clients.lease(tenant, version, () => settings);
+    return { tokens: (renew, rejected) => this.clients.tokens(entry, renew, rejected), release };
   }
 
   /** Tokens for an admin check (verify, test-email): always a new one first, cached nowhere else. */
   oneOffTokens(settings: GoogleSmtpSettings): GoogleTokenSource {
     let token: Promise<GoogleAccessToken> | undefined;
     return (renew) => (!renew && token) || (token = this.request(settings));
-  }
-
-  private fromClient(
-    client: Client,
-    renew: boolean,
-    rejected?: string,
-  ): Promise<GoogleAccessToken> {
-    const token = client.token;
-    const fresh = token !== undefined && Date.now() < token.expiresOn - margin(token);
-    if (fresh && (!renew || (rejected !== undefined && token.accessToken !== rejected)))
-      return Promise.resolve(token);
-    // Every connection that needs a new token now shares one request, renewals included.
-    if (client.pending) return client.pending;
-    const pending = this.request(client.settings).then((issued) => {
-      client.token = { ...issued, obtainedAt: Date.now() };
-      return issued;
-    });
-    client.pending = pending;
-    const clear = () => {
-      if (client.pending === pending) client.pending = undefined;
-    };
-    pending.then(clear, clear);
-    return pending;
   }
 
   /** Always from the endpoint: a new JWT client each time, so its own cache never answers. */
@@ -141,10 +99,6 @@ export class GoogleTokenProvider {
       transporterOptions: { fetchImplementation: fetch as never },
     });
   }
-}
-
-function margin(token: GoogleAccessToken & { obtainedAt: number }): number {
-  return Math.min(RENEWAL_MARGIN_MS, (token.expiresOn - token.obtainedAt) / 10);
 }
 
 /** `google-auth-library` is needed only for Google settings, so it is an optional peer dependency. */

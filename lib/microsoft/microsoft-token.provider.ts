@@ -10,6 +10,7 @@ import { HttpsNetworkClient } from './https-network-client';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { TokenRequestFailedError } from '../errors/token-request-failed.error';
 import { requireOptional } from '../internal/optional-require';
+import { LeasedTokenCache, type TokenCacheEntry } from '../internal/leased-token-cache';
 
 export interface AccessToken {
   accessToken: string;
@@ -23,17 +24,11 @@ export interface AccessToken {
  */
 export type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessToken>;
 
-/** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
-const RENEWAL_MARGIN_MS = 5 * 60_000;
-
+/** What a token request needs: the MSAL client and the scope. */
 interface Client {
   app: ConfidentialClientApplication;
   /** SMTP's scope, or Graph's for provider `microsoft-graph`. */
   scope: string;
-  token?: AccessToken & { obtainedAt: number };
-  pending?: Promise<AccessToken>;
-  /** The channels sending with this client; it is dropped, secret and token, when none does. */
-  channels: number;
 }
 
 /** The tokens a channel signs in with, while it is open. */
@@ -51,7 +46,9 @@ export interface TokenLease {
  */
 @Injectable()
 export class MicrosoftTokenProvider {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new LeasedTokenCache<Client, AccessToken>(({ app, scope }) =>
+    this.request(app, scope),
+  );
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
@@ -74,24 +71,16 @@ export class MicrosoftTokenProvider {
     renew = false,
     rejected?: string,
   ): Promise<AccessToken> {
-    const client = this.clients.get(keyOf(tenant, version)) ?? this.newClient(settings);
-    return this.fromClient(client, renew, rejected);
+    const client = this.clients.find(tenant, version) ?? this.newClient(settings);
+    return this.clients.tokens(client, renew, rejected);
   }
 
   /** The tokens of the tenant's saved settings of `version`, for the channel that sends with them. */
   lease(tenant: string, version: number, settings: MicrosoftBearerSettings): TokenLease {
-    const key = keyOf(tenant, version);
-    const client = this.clients.get(key) ?? this.newClient(settings);
-    this.clients.set(key, client);
-    client.channels++;
-    let released = false;
+    const { release } = this.clients.lease(tenant, version, () => this.clientFor(settings));
     return {
       tokens: (renew, rejected) => this.token(tenant, version, settings, renew, rejected),
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--client.channels === 0 && this.clients.get(key) === client) this.clients.delete(key);
-      },
+      release,
     };
   }
 
@@ -102,11 +91,15 @@ export class MicrosoftTokenProvider {
   oneOffTokens(settings: MicrosoftBearerSettings): TokenSource {
     let token: Promise<AccessToken> | undefined;
     return (renew) =>
-      (!renew && token) || (token = this.fromClient(this.newClient(settings), true));
+      (!renew && token) || (token = this.clients.tokens(this.newClient(settings), true));
   }
 
-  private newClient(settings: MicrosoftBearerSettings): Client {
-    return { app: this.createClient(settings), scope: this.scopeFor(settings), channels: 0 };
+  private newClient(settings: MicrosoftBearerSettings): TokenCacheEntry<Client, AccessToken> {
+    return this.clients.entry(this.clientFor(settings));
+  }
+
+  private clientFor(settings: MicrosoftBearerSettings): Client {
+    return { app: this.createClient(settings), scope: this.scopeFor(settings) };
   }
 
   /** Graph tokens are for the Graph host (`<graphHost>/.default`); SMTP's for Exchange Online. */
@@ -119,27 +112,10 @@ export class MicrosoftTokenProvider {
     return microsoft?.scope ?? SMTP_SETTINGS_OPTION_DEFAULTS.microsoft.scope;
   }
 
-  private fromClient(client: Client, renew: boolean, rejected?: string): Promise<AccessToken> {
-    const token = client.token;
-    const fresh = token !== undefined && Date.now() < token.expiresOn - margin(token);
-    if (fresh && (!renew || (rejected !== undefined && token.accessToken !== rejected)))
-      return Promise.resolve(token);
-    // Every connection that needs a new token now shares one request, renewals included: the
-    // request skips MSAL's cache, so what it brings is never the token that was refused.
-    if (client.pending) return client.pending;
-    const pending = this.request(client.app, client.scope).then((issued) => {
-      client.token = { ...issued, obtainedAt: Date.now() };
-      return issued;
-    });
-    client.pending = pending;
-    const clear = () => {
-      if (client.pending === pending) client.pending = undefined;
-    };
-    pending.then(clear, clear);
-    return pending;
-  }
-
-  /** Always from the endpoint: this provider's own cache decides when a token is due. */
+  /**
+   * Always from the endpoint: this provider's own cache decides when a token is due. The request
+   * skips MSAL's cache, so what it brings is never the token that was refused.
+   */
   private async request(app: ConfidentialClientApplication, scope: string): Promise<AccessToken> {
     let result;
     try {
@@ -180,15 +156,6 @@ export class MicrosoftTokenProvider {
       },
     });
   }
-}
-
-function keyOf(tenant: string, version: number): string {
-  // A tenant id never holds a space, so the key cannot be confused with another tenant's.
-  return `${tenant} ${version}`;
-}
-
-function margin(token: AccessToken & { obtainedAt: number }): number {
-  return Math.min(RENEWAL_MARGIN_MS, (token.expiresOn - token.obtainedAt) / 10);
 }
 
 /** `@azure/msal-node` is needed only for Bearer settings, so it is an optional peer dependency. */

@@ -1,0 +1,100 @@
+/** An access token as nodemailer's XOAUTH2 takes it. */
+export interface LeasedToken {
+  accessToken: string;
+  /** Epoch milliseconds. */
+  expiresOn: number;
+}
+
+/** A token is renewed this long before it expires: 5 minutes, or a tenth of a short lifetime. */
+const RENEWAL_MARGIN_MS = 5 * 60_000;
+
+/** One client's cache: what the request needs, its newest token and the request under way. */
+export interface TokenCacheEntry<C, T extends LeasedToken> {
+  context: C;
+  token?: T & { obtainedAt: number };
+  pending?: Promise<T>;
+  /** The channels sending with this entry; it is dropped when none does. */
+  channels: number;
+}
+
+/**
+ * Token caches keyed by tenant and settings version, each kept while a channel holds a lease on
+ * it. Concurrent callers share one request, and a new token is asked for only near expiry or when
+ * the server refused the newest one.
+ */
+export class LeasedTokenCache<C, T extends LeasedToken> {
+  private readonly entries = new Map<string, TokenCacheEntry<C, T>>();
+
+  constructor(private readonly request: (context: C) => Promise<T>) {}
+
+  /** Entries held now, one per tenant and settings version with an open channel. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The leased entry of the tenant's settings of `version`, if a channel holds one. */
+  find(tenant: string, version: number): TokenCacheEntry<C, T> | undefined {
+    return this.entries.get(keyOf(tenant, version));
+  }
+
+  /** An entry held by no lease: it serves whoever keeps it, and is cached nowhere. */
+  entry(context: C): TokenCacheEntry<C, T> {
+    return { context, channels: 0 };
+  }
+
+  /**
+   * Takes a channel on the entry of the tenant's settings of `version`, made with `create` when
+   * none is held. `release` gives the channel back; the entry goes when no channel needs it.
+   */
+  lease(
+    tenant: string,
+    version: number,
+    create: () => C,
+  ): { entry: TokenCacheEntry<C, T>; release: () => void } {
+    const key = keyOf(tenant, version);
+    const entry = this.entries.get(key) ?? this.entry(create());
+    this.entries.set(key, entry);
+    entry.channels++;
+    let released = false;
+    return {
+      entry,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--entry.channels === 0 && this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    };
+  }
+
+  /**
+   * The entry's token. `renew`: the server refused `rejected` (the newest token when unknown); a
+   * fresh token that already replaced it is the answer.
+   */
+  tokens(entry: TokenCacheEntry<C, T>, renew: boolean, rejected?: string): Promise<T> {
+    const token = entry.token;
+    const fresh = token !== undefined && Date.now() < token.expiresOn - margin(token);
+    if (fresh && (!renew || (rejected !== undefined && token.accessToken !== rejected)))
+      return Promise.resolve(token);
+    // Every caller that needs a new token now shares one request, renewals included.
+    if (entry.pending) return entry.pending;
+    const pending = this.request(entry.context).then((issued) => {
+      entry.token = { ...issued, obtainedAt: Date.now() };
+      return issued;
+    });
+    entry.pending = pending;
+    const clear = () => {
+      if (entry.pending === pending) entry.pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+}
+
+function keyOf(tenant: string, version: number): string {
+  // A tenant id never holds a space, so the key cannot be confused with another tenant's.
+  return `${tenant} ${version}`;
+}
+
+function margin(token: LeasedToken & { obtainedAt: number }): number {
+  return Math.min(RENEWAL_MARGIN_MS, (token.expiresOn - token.obtainedAt) / 10);
+}
