@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { messageOf } from '../internal/message-of';
@@ -13,7 +12,9 @@ import type { PostgresPool } from '../stores/postgres/postgres-pool';
 import type { SendLog } from './send-log.interface';
 import {
   cursorAfter,
-  emptyBucket,
+  hourlyBucket,
+  idempotencyKeyHash,
+  summaryOf,
   hourOf,
   HOURLY_KEEP_MS,
   isOutboxStatus,
@@ -145,19 +146,8 @@ export class PostgresSendLog implements SendLog {
       if (row.oldest !== null) oldest = Math.min(oldest ?? Infinity, Number(row.oldest));
     }
     const byHour = new Map(hourRows.map((row) => [Number(row.hour), row]));
-    const hourly = hours.map((hour) => {
-      const row = byHour.get(hour);
-      const bucket = emptyBucket(hour);
-      if (row) Object.assign(bucket, { sent: row.sent, failed: row.failed, held: row.held });
-      return bucket;
-    });
-    return {
-      tenant,
-      counts,
-      oldestWaitingAt: oldest === null ? null : new Date(oldest).toISOString(),
-      oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
-      hourly,
-    };
+    const hourly = hours.map((hour) => hourlyBucket(hour, byHour.get(hour)));
+    return summaryOf(tenant, counts, oldest, hourly, now);
   }
 
   async claimIdempotencyKey(
@@ -166,7 +156,7 @@ export class PostgresSendLog implements SendLog {
     id: string,
     ttlMs: number,
   ): Promise<string> {
-    const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+    const hash = idempotencyKeyHash(key);
     const what = 'the idempotency key could not be claimed';
     // The owner's key can expire between the two statements: then claim again.
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {

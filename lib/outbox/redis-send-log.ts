@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
@@ -14,7 +13,9 @@ import {
 import type { SendLog } from './send-log.interface';
 import {
   cursorAfter,
-  emptyBucket,
+  hourlyBucket,
+  idempotencyKeyHash,
+  summaryOf,
   hourlyStatusOf,
   hourOf,
   HOURLY_KEEP_MS,
@@ -187,19 +188,9 @@ export class RedisSendLog implements SendLog {
         string,
         string
       >;
-      const bucket = emptyBucket(hour);
-      bucket.sent = Number(fields.sent ?? 0);
-      bucket.failed = Number(fields.failed ?? 0);
-      bucket.held = Number(fields.held ?? 0);
-      return bucket;
+      return hourlyBucket(hour, fields);
     });
-    return {
-      tenant,
-      counts,
-      oldestWaitingAt: oldest === null ? null : new Date(oldest).toISOString(),
-      oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
-      hourly,
-    };
+    return summaryOf(tenant, counts, oldest, hourly, now);
   }
 
   async claimIdempotencyKey(
@@ -208,7 +199,7 @@ export class RedisSendLog implements SendLog {
     id: string,
     ttlMs: number,
   ): Promise<string> {
-    const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+    const hash = idempotencyKeyHash(key);
     const owner = await this.run('the idempotency key could not be claimed', () =>
       this.redis.eval(CLAIM, 1, this.keys.idempotency(tenant, hash), id, Math.max(1, ttlMs)),
     );

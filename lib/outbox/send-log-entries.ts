@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { RequestValidationError } from '../errors/request-validation.error';
 import type { FieldProblem } from '../interfaces/field-problem.interface';
 import {
   OUTBOX_STATUSES,
   type OutboxHourlyBucket,
   type OutboxStatus,
+  type OutboxSummary,
   type SendLogEntry,
 } from '../interfaces/outbox.interface';
 
@@ -119,8 +121,40 @@ export function last24Hours(now: number): number[] {
   return Array.from({ length: 24 }, (_, i) => current - (23 - i) * HOUR_MS);
 }
 
-export function emptyBucket(hour: number): OutboxHourlyBucket {
-  return { hour: new Date(hour).toISOString(), sent: 0, failed: 0, held: 0 };
+/** One hour of the chart; counts a store has none of are 0 (stores hand numbers or strings). */
+export function hourlyBucket(
+  hour: number,
+  counts: Partial<Record<HourlyStatus, number | string>> = {},
+): OutboxHourlyBucket {
+  const count = (status: HourlyStatus) => Number(counts[status] ?? 0);
+  return {
+    hour: new Date(hour).toISOString(),
+    sent: count('sent'),
+    failed: count('failed'),
+    held: count('held'),
+  };
+}
+
+/** The summary both logs answer, from their counts, oldest waiting time and hours. */
+export function summaryOf(
+  tenant: string,
+  counts: Record<OutboxStatus, number>,
+  oldest: number | null,
+  hourly: OutboxHourlyBucket[],
+  now: number,
+): Omit<OutboxSummary, 'rateLimit'> {
+  return {
+    tenant,
+    counts,
+    oldestWaitingAt: oldest === null ? null : new Date(oldest).toISOString(),
+    oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
+    hourly,
+  };
+}
+
+/** Idempotency keys are stored hashed: a caller's key may be long, or hold anything. */
+export function idempotencyKeyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 export function zeroCounts(): Record<OutboxStatus, number> {
