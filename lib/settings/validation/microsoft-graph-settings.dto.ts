@@ -1,7 +1,8 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
+import { IsIn } from 'class-validator';
+import { ApiProperty } from '../../internal/api-property';
 import {
   ClientIdField,
+  ClientSecretField,
   MailboxField,
   NotUsedWith,
   ProviderField,
@@ -37,17 +38,7 @@ export class MicrosoftGraphSettingsDto extends SenderFieldsDto {
   @ClientIdField()
   clientId!: string;
 
-  @ApiPropertyOptional({
-    description:
-      'The client secret from the Azure portal. Required on first save; omit it to keep the stored one (only while username, clientId and tenantId are unchanged). Never returned.',
-    format: 'password',
-    writeOnly: true,
-    maxLength: 1024,
-  })
-  @IsOptional()
-  @IsString({ message: 'clientSecret must be a string' })
-  @IsNotEmpty({ message: 'clientSecret must not be empty (omit it to keep the stored one)' })
-  @MaxLength(1024, { message: 'clientSecret must be at most 1024 characters' })
+  @ClientSecretField('username, clientId and tenantId')
   clientSecret?: string;
 
   @TenantIdField()

@@ -4,6 +4,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Max,
@@ -147,6 +148,21 @@ export const ClientIdField = (): PropertyDecorator =>
     IsDefined({ message: 'clientId is required' }),
     IsString({ message: 'clientId must be a string' }),
     IsGuid({ message: 'clientId must be a GUID (the Application (client) ID)' }),
+  );
+
+/** The Entra ID client secret; `keptWhile` names the fields whose change asks for it again. */
+export const ClientSecretField = (keptWhile: string): PropertyDecorator =>
+  fieldRules(
+    ApiPropertyOptional({
+      description: `The client secret from the Azure portal. Required on first save; omit it to keep the stored one (only while ${keptWhile} are unchanged). Never returned.`,
+      format: 'password',
+      writeOnly: true,
+      maxLength: 1024,
+    }),
+    IsOptional(),
+    IsString({ message: 'clientSecret must be a string' }),
+    IsNotEmpty({ message: 'clientSecret must not be empty (omit it to keep the stored one)' }),
+    MaxLength(1024, { message: 'clientSecret must be at most 1024 characters' }),
   );
 
 export const TenantIdField = (): PropertyDecorator =>

@@ -2,6 +2,7 @@ import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'cl
 import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
 import {
   ClientIdField,
+  ClientSecretField,
   MailboxField,
   ProviderField,
   SmtpServerFieldsDto,
@@ -67,17 +68,7 @@ export class BearerSmtpSettingsDto extends SmtpServerFieldsDto {
   @ClientIdField()
   clientId!: string;
 
-  @ApiPropertyOptional({
-    description:
-      'The client secret from the Azure portal. Required on first save; omit it to keep the stored one (only while hostname, port, TLS, username, clientId and tenantId are unchanged). Never returned.',
-    format: 'password',
-    writeOnly: true,
-    maxLength: 1024,
-  })
-  @IsOptional()
-  @IsString({ message: 'clientSecret must be a string' })
-  @IsNotEmpty({ message: 'clientSecret must not be empty (omit it to keep the stored one)' })
-  @MaxLength(1024, { message: 'clientSecret must be at most 1024 characters' })
+  @ClientSecretField('hostname, port, TLS, username, clientId and tenantId')
   clientSecret?: string;
 
   @TenantIdField()
