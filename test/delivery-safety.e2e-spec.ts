@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import request from 'supertest';
 import {
   DeliveryUncertainError,
   MailerService,
@@ -9,14 +8,13 @@ import {
   type SmtpSettingsModuleOptions,
 } from '../lib';
 import { SlidingWindowLimiter } from '../lib/transport/sliding-window-limiter';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
 import { startSampleApp } from './fixtures/sample-app-harness';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 import { trustedTestCa } from './fixtures/test-ca';
+import { basicSettingsFor, saveSettings } from './fixtures/peer-settings';
 
-const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const USERS = { mailer: 'delivery-safety-password' };
 const MAILBOX = 'notifications@contoso.onmicrosoft.com';
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
@@ -50,23 +48,11 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
     return created;
   }
 
-  function basicFor(target: SmtpPeer, extra: Record<string, unknown> = {}) {
-    return {
-      type: 'basic',
-      hostname: target.host,
-      port: target.port,
-      username: 'mailer',
-      password: USERS.mailer,
-      senderEmail: 'noreply@example.com',
-      useTls: target.tls !== 'none',
-      ...(target.tls === 'implicit' ? { tlsMode: 'implicit' } : {}),
-      ...extra,
-    };
-  }
+  const basicFor = (target: SmtpPeer, extra: Record<string, unknown> = {}) =>
+    basicSettingsFor(target, USERS.mailer, extra);
 
-  async function configure(ctx: SettingsApp, body: Record<string, unknown>) {
-    await request(ctx.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(body).expect(200);
-  }
+  const configure = (ctx: SettingsApp, body: Record<string, unknown>) =>
+    saveSettings(ctx.app, body);
 
   function eventsOf(ctx: SettingsApp): MailEvent[] {
     const events: MailEvent[] = [];

@@ -6,6 +6,7 @@ import { FakeEntraId } from './fixtures/fake-entra-id';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 import { trustedTestCa } from './fixtures/test-ca';
+import { basicSettingsFor, saveSettings } from './fixtures/peer-settings';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const USERS = { mailer: 'mailer-password' };
@@ -83,23 +84,11 @@ describe('Diagnosis: verify and test-email explain what a real server answered',
     });
   }
 
-  function basicFor(target: SmtpPeer, extra: Record<string, unknown> = {}) {
-    return {
-      type: 'basic',
-      hostname: target.host,
-      port: target.port,
-      username: 'mailer',
-      password: USERS.mailer,
-      senderEmail: 'noreply@example.com',
-      useTls: target.tls !== 'none',
-      ...(target.tls === 'implicit' ? { tlsMode: 'implicit' } : {}),
-      ...extra,
-    };
-  }
+  const basicFor = (target: SmtpPeer, extra: Record<string, unknown> = {}) =>
+    basicSettingsFor(target, USERS.mailer, extra);
 
-  async function configure(ctx: SettingsApp, body: Record<string, unknown>) {
-    await request(ctx.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(body).expect(200);
-  }
+  const configure = (ctx: SettingsApp, body: Record<string, unknown>) =>
+    saveSettings(ctx.app, body);
 
   async function verify(ctx: SettingsApp, body?: Record<string, unknown>) {
     const res = await request(ctx.app.getHttpServer())

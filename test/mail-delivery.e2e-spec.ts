@@ -10,6 +10,7 @@ import { ADMIN_TOKEN } from './fixtures/admin.guard';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 import { trustedTestCa, untrustedServerCert } from './fixtures/test-ca';
+import { basicSettingsFor, saveSettings } from './fixtures/peer-settings';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const USERS = { mailer: 'mailer-password' };
@@ -46,23 +47,11 @@ describe('Mail delivery through the live transport', () => {
     return created;
   }
 
-  function basicFor(target: SmtpPeer, extra: Record<string, unknown> = {}) {
-    return {
-      type: 'basic',
-      hostname: target.host,
-      port: target.port,
-      username: 'mailer',
-      password: USERS.mailer,
-      senderEmail: 'noreply@example.com',
-      useTls: target.tls !== 'none',
-      ...(target.tls === 'implicit' ? { tlsMode: 'implicit' } : {}),
-      ...extra,
-    };
-  }
+  const basicFor = (target: SmtpPeer, extra: Record<string, unknown> = {}) =>
+    basicSettingsFor(target, USERS.mailer, extra);
 
-  async function configure(ctx: SettingsApp, body: Record<string, unknown>) {
-    await request(ctx.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(body).expect(200);
-  }
+  const configure = (ctx: SettingsApp, body: Record<string, unknown>) =>
+    saveSettings(ctx.app, body);
 
   describe.each(['none', 'starttls', 'implicit'] as const)('over %s TLS', (tls) => {
     it('delivers with the configured sender, reply-to and envelope', async () => {

@@ -22,6 +22,7 @@ import { sealAsV1 } from './fixtures/legacy-seal';
 import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
 import { trustedTestCa } from './fixtures/test-ca';
+import { basicSettingsFor } from './fixtures/peer-settings';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const PASSWORD = 'secrets-spec-P4ss!';
@@ -60,19 +61,8 @@ describe('Stored secrets', () => {
     return created;
   }
 
-  function basicFor(target: SmtpPeer, extra: Record<string, unknown> = {}) {
-    return {
-      type: 'basic',
-      hostname: target.host,
-      port: target.port,
-      username: 'mailer',
-      password: PASSWORD,
-      senderEmail: 'noreply@example.com',
-      useTls: target.tls !== 'none',
-      ...(target.tls === 'implicit' ? { tlsMode: 'implicit' } : {}),
-      ...extra,
-    };
-  }
+  const basicFor = (target: SmtpPeer, extra: Record<string, unknown> = {}) =>
+    basicSettingsFor(target, PASSWORD, extra);
 
   function withoutSecret(body: Record<string, unknown>) {
     const { password: _password, clientSecret: _clientSecret, ...rest } = body;
