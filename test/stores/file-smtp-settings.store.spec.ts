@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import {
   mkdir,
@@ -15,21 +14,29 @@ import {
 } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { keyFilePath } from '../../lib/crypto/key-file';
 import { StoreUnavailableError } from '../../lib/errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../lib/errors/settings-version-conflict.error';
 import type { SealedSmtpSettings } from '../../lib/interfaces/smtp-settings.types';
 import { FileSmtpSettingsStore } from '../../lib/stores/file/file-smtp-settings.store';
 import { fileStoreKey } from '../../lib/stores/file/file-store-key';
+import { virtualLockClock } from '../fixtures/virtual-lock-clock';
 import { changeBy, describeStoreContract, sealedSettings } from './store-contract';
 
-/** Kills per run; the soak run that an issue asks for raises it to 200. */
-const CRASH_ITERATIONS = 200;
 const CRASH_WRITER = join(__dirname, '../fixtures/crash-writer.js');
+const KILL_HOOK = join(__dirname, '../fixtures/kill-after-fs-change.js');
 /** Must match test/fixtures/crash-writer.js. */
 const SENDER_NAME_LENGTH = 256 * 1024;
+/** Two saves (a first, then one replacing the file) take 19 steps; the bound only ends a runaway. */
+const MAX_KILL_STEPS = 40;
+/** One kill step: a writer's start (the first compiles the library) and a save, on a loaded machine. */
+const KILL_STEP_BUDGET_MS = 5_000;
+/** The file lock's longest sleep between two tries (100 ms, plus up to half of it at random). */
+const LONGEST_LOCK_RETRY_MS = 150;
+/** How long a writer waits for a lock before it gives up (LOCK_TIMEOUT_MS in file-lock.ts). */
+const LOCK_TIMEOUT_MS = 5_000;
+/** The age after which an empty lock counts as abandoned (EMPTY_LOCK_MS in file-lock.ts). */
+const EMPTY_LOCK_MS = 1_000;
 
 /** What the crash writer saves, so that every record can be checked against its version. */
 function writerSettings(version: number): SealedSmtpSettings {
@@ -82,6 +89,15 @@ async function exitedPid(): Promise<number> {
   return child.pid ?? 0;
 }
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function modeOf(path: string): Promise<number> {
   return (await stat(path)).mode & 0o777;
 }
@@ -115,6 +131,7 @@ describe('FileSmtpSettingsStore', () => {
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
 
@@ -416,83 +433,100 @@ describe('FileSmtpSettingsStore', () => {
       await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
     });
 
-    it('removes a lock older than 30 s even when its process lives', async () => {
+    it('removes a lock older than 30 s even when its process lives, and not before', async () => {
       await mkdir(tenants, { recursive: true });
       await writeFile(`${file}.lock`, `${process.pid}\n`);
-      const old = new Date(Date.now() - 31_000);
+      // Whole seconds, so that the lock's mtime is exactly 28 s before the clock's start.
+      const clock = virtualLockClock(Math.floor(Date.now() / 1_000) * 1_000);
+      const old = new Date(clock.start - 28_000);
       await utimes(`${file}.lock`, old, old);
 
       await open().put('default', sealedSettings(), changeBy('alice'));
+      // Waited while the lock was younger than 30 s, and took it over at its next try after.
+      expect(clock.waited()).toBeGreaterThan(2_000);
+      expect(clock.waited()).toBeLessThan(2_000 + LONGEST_LOCK_RETRY_MS);
       await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
     });
 
-    it('waits for a live local writer, or any writer on another machine, and gives up after about 5 s', async () => {
+    it('waits for a live local writer, or any writer on another machine, and gives up after 5 s', async () => {
       const deadPid = await exitedPid();
       const holders = [
         { pid: process.pid, host: hostname() },
         // Its pid means nothing here: only the lock's age can tell that it is stale.
         { pid: deadPid, host: 'another-container' },
       ];
-      const started = Date.now();
 
-      await Promise.all(
-        holders.map(async ({ pid, host }, i) => {
-          const store = new FileSmtpSettingsStore({ path: join(dir, `locked-${i}.json`), logger });
-          const lockedPath = store.fileOf('default');
-          const lock = `${pid}\n${host}\n`;
-          await mkdir(store.dir, { recursive: true });
-          await writeFile(`${lockedPath}.lock`, lock);
-          const attempt = store.put('default', sealedSettings(), changeBy('alice'));
-          await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
-          await expect(attempt).rejects.toThrow(
-            `${lockedPath} stayed locked for 5 s by process ${pid} on ${host}; if no process is writing settings, remove ${lockedPath}.lock`,
-          );
-          await expect(readFile(`${lockedPath}.lock`, 'utf8')).resolves.toBe(lock);
-        }),
-      );
-      expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
-    }, 15_000);
+      for (const [i, { pid, host }] of holders.entries()) {
+        const store = new FileSmtpSettingsStore({ path: join(dir, `locked-${i}.json`), logger });
+        stores.push(store);
+        const lockedPath = store.fileOf('default');
+        const lock = `${pid}\n${host}\n`;
+        await mkdir(store.dir, { recursive: true });
+        await writeFile(`${lockedPath}.lock`, lock);
+        const clock = virtualLockClock();
+        // New when the wait starts, by the lock's clock: too young to be stale before the timeout.
+        const fresh = new Date(clock.start);
+        await utimes(`${lockedPath}.lock`, fresh, fresh);
+
+        const attempt = store.put('default', sealedSettings(), changeBy('alice'));
+        await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(attempt).rejects.toThrow(
+          `${lockedPath} stayed locked for 5 s by process ${pid} on ${host}; if no process is writing settings, remove ${lockedPath}.lock`,
+        );
+        // Kept trying for the whole timeout, and gave up at the first try past it.
+        expect(clock.waited()).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS);
+        expect(clock.waited()).toBeLessThan(LOCK_TIMEOUT_MS + LONGEST_LOCK_RETRY_MS);
+        clock.restore();
+        await expect(readFile(`${lockedPath}.lock`, 'utf8')).resolves.toBe(lock);
+      }
+    });
   });
 
   describe('crash safety', () => {
-    /** Starts the writer and resolves once it reports that it is writing. */
-    async function startWriter(cacheDir: string) {
-      const child = spawn(process.execPath, [CRASH_WRITER, path], {
+    const fileName = '64656661756c74.json';
+    const lockName = `${fileName}.lock`;
+
+    /** Starts the writer, which kills itself after its `step`-th change to the file system. */
+    async function killWriterAfter(step: number, cacheDir: string) {
+      const child = spawn(process.execPath, ['--require', KILL_HOOK, CRASH_WRITER, path], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TS_REQUIRE_HOOK_CACHE: cacheDir },
+        env: {
+          ...process.env,
+          TS_REQUIRE_HOOK_CACHE: cacheDir,
+          KILL_AFTER_FS_CHANGE: String(step),
+        },
       });
-      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      let stdout = '';
       let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const lines = createInterface({ input: child.stdout });
-      const writing = new Promise<void>((resolve) =>
-        lines.on('line', (line) => line === 'writing' && resolve()),
-      );
-      const early = exited.then(([code]) => {
-        throw new Error(`the writer exited with ${code} before it was killed: ${stderr}`);
-      });
-      await Promise.race([writing, early]);
-      return { child, exited, stderr: () => stderr };
+      const [, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+      return { signal, stderr, killedAfter: /^killed after (\d+):/m.exec(stdout)?.[1] };
     }
 
     it(
-      `leaves a valid old or new file when the writer is killed at random moments (${CRASH_ITERATIONS} kills)`,
+      'leaves the old or the new file, whole, when the writer is killed after any step of its first save or of a later one',
       async () => {
         const cacheDir = await tempDir();
         let lastVersion = 0;
-        let locksLeftBehind = 0;
+        /** What the killed writers left beside the tenant file. */
+        const leftBehind = new Set<string>();
 
-        for (let i = 0; i < CRASH_ITERATIONS; i++) {
-          const writer = await startWriter(cacheDir);
-          await sleep(randomInt(0, 40));
-          writer.child.kill('SIGKILL');
-          const [, signal] = await writer.exited;
-          expect({ signal, stderr: writer.stderr() }).toEqual({ signal: 'SIGKILL', stderr: '' });
+        for (let step = 1; ; step++) {
+          expect(step).toBeLessThanOrEqual(MAX_KILL_STEPS);
+          // Each from nothing, so that the first save, which creates the directory and the
+          // file, is cut at every step too; the second save replaces a file.
+          dir = await tempDir();
+          path = join(dir, 'smtp-settings.json');
+          tenants = join(dir, 'smtp-settings');
+          const killed = await killWriterAfter(step, cacheDir);
+          expect(killed).toEqual({ signal: 'SIGKILL', stderr: '', killedAfter: String(step) });
 
           const store = open();
           const record = await store.get('default');
           const version = record?.version ?? 0;
-          expect(version).toBeGreaterThanOrEqual(lastVersion);
+          // The writer's steps are the same each time: one step later, one save more at most.
+          expect([lastVersion, lastVersion + 1]).toContain(version);
           if (record) {
             expect(record.settings).toMatchObject({ hostname: `v${version}.example.com` });
             const senderName = record.settings?.senderName ?? '';
@@ -500,31 +534,47 @@ describe('FileSmtpSettingsStore', () => {
             expect(senderName).toHaveLength(SENDER_NAME_LENGTH);
             const history = await store.history('default');
             expect(history[0]?.version).toBe(version);
-            expect(history).toHaveLength(Math.min(version, 100));
+            expect(history).toHaveLength(version);
           }
 
-          // The killed writer's lock, if any, must not hold up the next one. A writer killed
-          // before its first write has not made the tenant directory yet.
-          const left = await readdir(tenants).catch((error: NodeJS.ErrnoException) => {
-            if (error.code === 'ENOENT') return [] as string[];
-            throw error;
-          });
-          if (left.includes('64656661756c74.json.lock')) locksLeftBehind++;
-          const started = Date.now();
+          const left = await readdir(tenants);
+          const lock = left.includes(lockName)
+            ? await readFile(join(tenants, lockName), 'utf8')
+            : undefined;
+          for (const name of left.filter((name) => name !== fileName)) {
+            const text = await readFile(join(tenants, name), 'utf8');
+            if (name === lockName) leftBehind.add(text ? 'a lock' : 'an empty lock');
+            else if (/^64656661756c74\.json\.\d+$/.test(name)) {
+              leftBehind.add(isJson(text) ? 'a temp file' : 'a temp file cut short');
+            } else leftBehind.add(name);
+          }
+
+          // The killed writer's lock must not hold up the next one: its dead pid frees it at
+          // once, and a lock it died before writing its pid into is abandoned once 1 s old.
+          const clock = virtualLockClock();
           const next = await store.put(
             'default',
             writerSettings(version + 1),
             changeBy('parent'),
             version,
           );
-          expect(Date.now() - started).toBeLessThan(2_000);
-          lastVersion = next.version;
-          await expect(readdir(tenants)).resolves.toEqual(['64656661756c74.json']);
+          expect(clock.waited()).toBeLessThanOrEqual(
+            lock === '' ? EMPTY_LOCK_MS + LONGEST_LOCK_RETRY_MS : 0,
+          );
+          clock.restore();
+          expect(next.version).toBe(version + 1);
+          await expect(readdir(tenants)).resolves.toEqual([fileName]);
+
+          lastVersion = version;
+          // Past the second save's last step, the unlock: both saves were cut at every step.
+          if (version === 2 && lock === undefined) break;
         }
 
-        expect(locksLeftBehind).toBeGreaterThan(0);
+        expect(leftBehind).toEqual(
+          new Set(['a lock', 'an empty lock', 'a temp file', 'a temp file cut short']),
+        );
       },
-      CRASH_ITERATIONS * 5_000,
+      MAX_KILL_STEPS * KILL_STEP_BUDGET_MS,
     );
   });
 });

@@ -15,6 +15,15 @@ const STALE_LOCK_MS = 30_000;
 /** A lock file is written right after it is created; one still empty after this was abandoned. */
 const EMPTY_LOCK_MS = 1_000;
 
+/**
+ * The time the lock goes by. Tests replace it, to pass its timeout and lock ages without waiting
+ * them out and to tell how long a writer waited; nothing else should.
+ */
+export const lockClock = {
+  now: (): number => Date.now(),
+  sleep: (ms: number): Promise<void> => sleep(ms),
+};
+
 interface LockInfo {
   ino: number;
   mtimeMs: number;
@@ -57,7 +66,7 @@ export class FileLock {
 
   /** Returns the inode of the lock file it created. */
   private async acquire(): Promise<number> {
-    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    const deadline = lockClock.now() + LOCK_TIMEOUT_MS;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       const lock = await this.tryLock();
       if (lock !== undefined) return lock;
@@ -66,7 +75,7 @@ export class FileLock {
         await this.onStaleRemoved();
         continue;
       }
-      if (Date.now() >= deadline) {
+      if (lockClock.now() >= deadline) {
         const holder = await this.inspect().catch(() => undefined);
         const by = holder?.pid
           ? `process ${holder.pid} on ${holder.host ?? 'this machine'}`
@@ -75,7 +84,7 @@ export class FileLock {
           `${this.path} stayed locked for ${LOCK_TIMEOUT_MS / 1000} s by ${by}; if no process is writing settings, remove ${this.lockPath}`,
         );
       }
-      await sleep(delay * (0.5 + Math.random()));
+      await lockClock.sleep(delay * (0.5 + Math.random()));
     }
   }
 
@@ -107,7 +116,7 @@ export class FileLock {
     const lock = await this.inspect();
     // Gone already: its holder finished.
     if (!lock) return true;
-    const age = Date.now() - lock.mtimeMs;
+    const age = lockClock.now() - lock.mtimeMs;
     // A pid means nothing in another pid namespace (a container sharing the volume): age decides.
     const local = lock.host === undefined || lock.host === hostname();
     const stale =
