@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
+import 'reflect-metadata';
 type OpenApi = typeof import('./api-property');
 
 /** The helper, loaded afresh with `@nestjs/swagger` replaced by what `swagger` returns or throws. */

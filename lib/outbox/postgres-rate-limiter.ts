@@ -4,7 +4,7 @@ import {
   type PostgresPoolClient,
 } from '../stores/postgres/postgres-pool';
 import { quote } from '../stores/postgres/postgres-schema';
-import { assertWindow, UnsettledGrants } from './rate-window';
+import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from './rate-window';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
 export interface PostgresRateLimiterOptions {
@@ -22,7 +22,8 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The shared sliding window in PostgreSQL: one row per key holding the grants of its current
- * window (each stamped when given, and again when its attempt is over). An acquirer locks the key's
+ * window (each stamped a lease ahead when given, in flight, and with the time its attempt ended
+ * when it is over). An acquirer locks the key's
  * row for the length of a short transaction, so every worker of every replica takes its turn on the
  * same row, and the time is the database's, so replicas whose clocks differ still share one window.
  */
@@ -45,10 +46,22 @@ export class PostgresRateLimiter implements SharedRateLimiter {
 
   async acquire(key: string, limit: number, windowMs: number): Promise<number> {
     assertWindow(limit, windowMs);
+    // A grant is in flight, holding its slot, until settled (or its lease runs out): a refused
+    // caller waits at most a window, and asks again.
     const wait = await this.locked(key, windowMs, (inWindow, now) =>
       inWindow.length >= limit
-        ? { starts: null, result: Math.max(1, Math.ceil(Math.min(...inWindow) + windowMs - now)) }
-        : { starts: [...inWindow, now], result: 0, granted: now },
+        ? {
+            starts: null,
+            result: Math.max(
+              1,
+              Math.min(windowMs, Math.ceil(Math.min(...inWindow) + windowMs - now)),
+            ),
+          }
+        : {
+            starts: [...inWindow, now + IN_FLIGHT_LEASE_MS],
+            result: 0,
+            granted: now + IN_FLIGHT_LEASE_MS,
+          },
     );
     this.prune();
     return wait;
@@ -112,7 +125,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
         await client.query(`UPDATE ${this.table} SET starts = $2, expires_at = $3 WHERE key = $1`, [
           key,
           decided.starts,
-          Math.ceil(now + windowMs),
+          Math.ceil(now + windowMs + IN_FLIGHT_LEASE_MS),
         ]);
       }
       return decided;

@@ -1,3 +1,9 @@
+/**
+ * How long a grant counts as in flight when its attempt never settles (its process died): until
+ * then it holds its slot, and a window after. An attempt that settles earlier counts from its end.
+ */
+export const IN_FLIGHT_LEASE_MS = 60_000;
+
 /** A limit that no window can satisfy would wait forever: refused where it is passed. */
 export function assertWindow(limit: number, windowMs: number): void {
   if (!Number.isInteger(limit) || limit < 1) {

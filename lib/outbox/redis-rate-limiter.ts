@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { assertWindow, UnsettledGrants } from './rate-window';
+import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from './rate-window';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
 /**
@@ -21,10 +21,11 @@ export interface RedisRateLimiterOptions {
 }
 
 /*
- * One sorted set per key: a member per grant, scored by the time it was granted, and scored again
- * when its attempt is over (settle). Everything happens in one script, which Redis runs atomically,
- * with Redis's own clock, so that replicas whose clocks differ still share one window. A grant at t
- * leaves the window at t + window (the same boundary as the in-process SlidingWindowLimiter).
+ * One sorted set per key: a member per grant. A grant is in flight until its attempt is over: it is
+ * scored a lease ahead, so that it holds its slot however long the attempt takes, and scored again
+ * with the time its attempt ended (settle), from which it counts a window. Everything happens in
+ * one script, which Redis runs atomically, with Redis's own clock, so that replicas whose clocks
+ * differ still share one window. A grant settled at t leaves the window at t + window.
  */
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -32,18 +33,19 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 const ACQUIRE = `${NOW}
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local lease = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + lease)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)`;
+return math.max(1, math.min(window, tonumber(oldest[2]) + window - now))`;
 
 const SETTLE = `${NOW}
 redis.call('ZADD', KEYS[1], now, ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`;
 
 const USED = `${NOW}
@@ -76,7 +78,9 @@ export class RedisRateLimiter implements SharedRateLimiter {
   async acquire(key: string, limit: number, windowMs: number): Promise<number> {
     assertWindow(limit, windowMs);
     const member = randomBytes(12).toString('hex');
-    const wait = Number(await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member));
+    const wait = Number(
+      await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member, IN_FLIGHT_LEASE_MS),
+    );
     if (wait === 0) this.unsettled.add(key, member);
     return wait;
   }

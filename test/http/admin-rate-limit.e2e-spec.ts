@@ -1,8 +1,8 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -1,10 +1,10 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { MailerService } from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { BASIC, BEARER } from './fixtures/settings-bodies';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+import { MailerService } from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { BASIC, BEARER } from '../fixtures/settings-bodies';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -1,11 +1,15 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { InMemorySmtpSettingsStore, MailerService, type SmtpSettingsModuleOptions } from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { BEARER } from './fixtures/settings-bodies';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+import {
+  InMemorySmtpSettingsStore,
+  MailerService,
+  type SmtpSettingsModuleOptions,
+} from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { BEARER } from '../fixtures/settings-bodies';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 interface Schema {
   required: string[];

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from './fixtures/settings-app';
-import { BASIC, BEARER, SECRETS } from './fixtures/settings-bodies';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from '../fixtures/settings-app';
+import { BASIC, BEARER, SECRETS } from '../fixtures/settings-bodies';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -4,13 +4,13 @@ import {
   RecipientLimitExceededError,
   type MailEvent,
   type SmtpSettingsModuleOptions,
-} from '../lib';
-import { SmtpChannelFactory } from '../lib/transport/smtp-channel.factory';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
-import { trustedTestCa, untrustedServerCert } from './fixtures/test-ca';
-import { basicSettingsFor, saveSettings } from './fixtures/peer-settings';
+} from '../../lib';
+import { SmtpChannelFactory } from '../../lib/transport/smtp-channel.factory';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from '../fixtures/smtp-peer';
+import { trustedTestCa, untrustedServerCert } from '../fixtures/test-ca';
+import { basicSettingsFor, saveSettings } from '../fixtures/peer-settings';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const USERS = { mailer: 'mailer-password' };

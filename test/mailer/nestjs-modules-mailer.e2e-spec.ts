@@ -12,9 +12,9 @@ import {
   RecipientLimitExceededError,
   SmtpSettingsModule,
   type MailEvent,
-} from '../lib';
-import { ADMIN_TOKEN, TestAdminGuard } from './fixtures/admin.guard';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../../lib';
+import { ADMIN_TOKEN, TestAdminGuard } from '../fixtures/admin.guard';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 describe('@nestjs-modules/mailer on the live transport', () => {
   let relay: SmtpPeer;
@@ -43,7 +43,7 @@ describe('@nestjs-modules/mailer on the live transport', () => {
           useFactory: (transport: LiveSmtpTransport) => ({
             transport,
             template: {
-              dir: join(__dirname, 'fixtures/templates'),
+              dir: join(__dirname, '../fixtures/templates'),
               adapter: new HandlebarsAdapter(),
             },
           }),

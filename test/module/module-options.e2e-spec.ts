@@ -8,8 +8,8 @@ import {
   SmtpSettingsModule,
   type SmtpSettingsModuleOptions,
   type UpgradeCenter,
-} from '../lib';
-import { ADMIN_TOKEN, TestAdminGuard } from './fixtures/admin.guard';
+} from '../../lib';
+import { ADMIN_TOKEN, TestAdminGuard } from '../fixtures/admin.guard';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -13,11 +13,11 @@ import {
   SmtpSettingsService,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsStore,
-} from '../lib';
-import { ADMIN_TOKEN, TestAdminGuard } from './fixtures/admin.guard';
-import { createSettingsApp } from './fixtures/settings-app';
-import { BASIC } from './fixtures/settings-bodies';
-import { startSmtpPeer } from './fixtures/smtp-peer';
+} from '../../lib';
+import { ADMIN_TOKEN, TestAdminGuard } from '../fixtures/admin.guard';
+import { createSettingsApp } from '../fixtures/settings-app';
+import { BASIC } from '../fixtures/settings-bodies';
+import { startSmtpPeer } from '../fixtures/smtp-peer';
 
 const KEY = randomBytes(32).toString('base64');
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };

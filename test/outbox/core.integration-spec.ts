@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
@@ -10,12 +11,21 @@ import {
   SenderRequiredError,
   SmtpSettingsService,
   type OutboxAlert,
-} from '../lib';
-import { bareMessageId, listAll, OUTBOX_BACKENDS, outboxPlace, until } from './fixtures/outbox-kit';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../../lib';
+import { outboxJobs, type OutboxJobs } from '../fixtures/outbox-jobs';
+import {
+  bareMessageId,
+  listAll,
+  OUTBOX_BACKENDS,
+  outboxPlace,
+  until,
+} from '../fixtures/outbox-kit';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const RELAY_FROM = 'relay@vendor.example.com';
+/** One message through the queue to a loopback server: milliseconds when quiet, seconds when busy. */
+const MESSAGE_MS = 10_000;
 
 /** A port nothing listens on now, for a server that starts later. */
 async function freePort(): Promise<number> {
@@ -53,6 +63,7 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
   let mailer: MailerService;
   let outbox: OutboxService;
   let settings: SmtpSettingsService;
+  let jobs: OutboxJobs | undefined;
   const alerts: OutboxAlert[] = [];
 
   beforeAll(async () => {
@@ -80,9 +91,11 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
     mailer = ctx.app.get(MailerService);
     outbox = ctx.app.get(OutboxService);
     settings = ctx.app.get(SmtpSettingsService);
+    jobs = outboxJobs(place);
   });
 
   afterAll(async () => {
+    await jobs?.close();
     await apiOnly?.app.close();
     await ctx?.app.close();
     await relay?.close();
@@ -93,13 +106,22 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
   const received = (messageId: string, peer = relay) =>
     peer.messages.filter((m) => bareMessageId(m.headers.messageId) === bareMessageId(messageId));
 
+  /** Resolves once the message's entry has `status`. */
+  const reaches = (id: string, status: string, tenant?: string) =>
+    until(async () => (await outbox.get(id, tenant))?.status === status, status, MESSAGE_MS);
+
+  /** Resolves once the message's job has completed and left the queue: it sends nothing more. */
+  const completed = (id: string) =>
+    until(async () => (await jobs!.state(id)) === 'unknown', 'the job completed', MESSAGE_MS);
+
   it('resolves { id, status: "queued" } and delivers the message once, with the Message-ID set at enqueue', async () => {
     const result = await mailer.enqueue({ to: 'a@example.com', subject: 'Payslip', text: 'x' });
     expect(result).toEqual({ id: expect.any(String), status: 'queued' });
     const queued = await outbox.get(result.id);
     expect(queued).toMatchObject({ status: expect.stringMatching(/queued|sending|sent/) });
     expect(queued!.messageId).toMatch(/^<[0-9a-f-]{36}@vendor\.example\.com>$/);
-    await until(async () => (await outbox.get(result.id))?.status === 'sent', 'sent');
+    await reaches(result.id, 'sent');
+    await completed(result.id);
     const entry = (await outbox.get(result.id))!;
     expect(entry).toMatchObject({
       tenant: 'default',
@@ -164,7 +186,8 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
       { from: 'app@acme.example.com', to: 'b@example.com', subject: 'From the API', text: 'x' },
       { tenant: 'api' },
     );
-    await until(async () => (await outbox.get(result.id, 'api'))?.status === 'sent', 'sent');
+    await reaches(result.id, 'sent', 'api');
+    await completed(result.id);
     const entry = (await outbox.get(result.id, 'api'))!;
     expect(entry.messageId).toMatch(/@acme\.example\.com>$/);
     expect(received(entry.messageId)).toHaveLength(1);
@@ -178,44 +201,54 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
       text: 'x',
       attachments: [{ filename: 'bytes.bin', content }],
     });
-    await until(async () => (await outbox.get(result.id))?.status === 'sent', 'sent');
+    await reaches(result.id, 'sent');
     const [message] = received((await outbox.get(result.id))!.messageId);
     expect(message!.raw.toString()).toContain(content.toString('base64'));
   });
 
   it('returns the first id for a second enqueue with the same idempotency key, and queues nothing', async () => {
     const key = `payslip-${Date.now()}`;
-    const first = await mailer.enqueue(
-      { to: 'd@example.com', subject: 'Once', text: 'x' },
-      { tenant: 'idem', idempotencyKey: key },
-    );
-    const second = await mailer.enqueue(
-      { to: 'd@example.com', subject: 'Once', text: 'x' },
-      { tenant: 'idem', idempotencyKey: key },
-    );
+    const text = `once-${randomUUID()}`;
+    const message = () => ({ to: 'd@example.com', subject: 'Once', text });
+    const first = await mailer.enqueue(message(), { tenant: 'idem', idempotencyKey: key });
+    const second = await mailer.enqueue(message(), { tenant: 'idem', idempotencyKey: key });
     expect(second).toEqual({ id: first.id, status: 'queued' });
     // Another tenant's key is its own.
-    const other = await mailer.enqueue(
-      { to: 'd@example.com', subject: 'Once', text: 'x' },
-      { tenant: 'idem2', idempotencyKey: key },
-    );
+    const other = await mailer.enqueue(message(), { tenant: 'idem2', idempotencyKey: key });
     expect(other.id).not.toBe(first.id);
-    await until(async () => (await outbox.get(first.id, 'idem'))?.status === 'sent', 'sent');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Whatever the enqueues queued is in the queue once they resolve: when none of it is left,
+    // the relay has everything it will ever get of this message.
+    await until(
+      async () => (await jobs!.unfinished('idem')) + (await jobs!.unfinished('idem2')) === 0,
+      'no job of either tenant left',
+      3 * MESSAGE_MS,
+    );
+    expect((await outbox.get(first.id, 'idem'))!.status).toBe('sent');
     expect(await listAll(outbox, 'idem')).toHaveLength(1);
     expect(received((await outbox.get(first.id, 'idem'))!.messageId)).toHaveLength(1);
+    expect(relay.messages.filter((m) => m.raw.includes(text))).toHaveLength(2);
   });
 
-  it('honours the delay', async () => {
-    const started = Date.now();
+  it('honours the delay: the message waits in the queue, then goes once its delay has passed', async () => {
+    // Waiting is shown on a delay no pause of the machine outlasts; going, on a short one.
+    const waiting = await mailer.enqueue(
+      { to: 'e@example.com', subject: 'Much later', text: 'x' },
+      { tenant: 'later', delay: 3_600_000 },
+    );
+    const delayMs = 700;
+    const enqueuedAt = Date.now();
     const result = await mailer.enqueue(
       { to: 'e@example.com', subject: 'Later', text: 'x' },
-      { delay: 700 },
+      { delay: delayMs },
     );
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await outbox.get(result.id))!.status).toBe('queued');
-    await until(async () => (await outbox.get(result.id))?.status === 'sent', 'sent');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+    await reaches(result.id, 'sent');
+    const sent = (await outbox.get(result.id))!;
+    expect(Date.parse(sent.updatedAt) - enqueuedAt).toBeGreaterThanOrEqual(delayMs);
+    expect(sent.attempts).toBe(1);
+    // Meanwhile no worker took the other one (it would have counted an attempt).
+    expect(await jobs!.state(waiting.id)).toBe('delayed');
+    expect(await outbox.get(waiting.id, 'later')).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(relay.messages.filter((m) => m.headers.subject === 'Much later')).toHaveLength(0);
   });
 
   it('retries a transient failure (the server down, then up on the same port) and delivers once', async () => {
@@ -228,7 +261,9 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
     await until(
       async () => ((await outbox.get(result.id, 'flaky'))?.attempts ?? 0) >= 2,
       'two attempts',
+      2 * MESSAGE_MS,
     );
+    expect(await jobs!.state(result.id)).toMatch(/^(delayed|waiting|active)$/);
     const waiting = (await outbox.get(result.id, 'flaky'))!;
     expect(waiting.status).toMatch(/queued|sending/);
     expect(waiting.lastError).toMatchObject({
@@ -237,8 +272,8 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
     });
     const server = await startSmtpPeer({ port });
     try {
-      await until(async () => (await outbox.get(result.id, 'flaky'))?.status === 'sent', 'sent');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await reaches(result.id, 'sent', 'flaky');
+      await completed(result.id);
       expect(server.messages).toHaveLength(1);
       expect(bareMessageId(server.messages[0]!.headers.messageId)).toBe(
         bareMessageId(waiting.messageId),
@@ -255,14 +290,15 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
       { to: 'g@example.com', subject: 'Refused', text: 'x' },
       { tenant: 'rejected' },
     );
-    await until(
-      async () => (await outbox.get(result.id, 'rejected'))?.status === 'failed',
-      'failed',
-    );
+    await reaches(result.id, 'failed', 'rejected');
     const failed = (await outbox.get(result.id, 'rejected'))!;
     expect(failed.attempts).toBe(1);
     expect(failed.lastError).toMatchObject({ code: expect.any(String) });
-    await until(() => alerts.some((a) => a.type === 'failed' && a.id === result.id), 'the alert');
+    await until(
+      () => alerts.some((a) => a.type === 'failed' && a.id === result.id),
+      'the alert',
+      MESSAGE_MS,
+    );
     expect(alerts.find((a) => a.type === 'failed' && a.id === result.id)).toMatchObject({
       tenant: 'rejected',
       messageId: failed.messageId,
@@ -273,7 +309,8 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
       id: result.id,
       status: 'queued',
     });
-    await until(async () => (await outbox.get(result.id, 'rejected'))?.status === 'sent', 'sent');
+    await reaches(result.id, 'sent', 'rejected');
+    await completed(result.id);
     expect(received(failed.messageId, rejecting)).toHaveLength(1);
     await expect(outbox.retry(result.id, 'rejected')).rejects.toBeInstanceOf(NotRetryableError);
   });
@@ -286,11 +323,13 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
         { to: 'h@example.com', subject: 'Maybe', text: 'x' },
         { tenant: 'uncertain' },
       );
+      await reaches(result.id, 'uncertain', 'uncertain');
+      // A failed job is final: BullMQ runs it again only when asked to (a retry from the log).
       await until(
-        async () => (await outbox.get(result.id, 'uncertain'))?.status === 'uncertain',
-        'uncertain',
+        async () => (await jobs!.state(result.id)) === 'failed',
+        'the job failed',
+        MESSAGE_MS,
       );
-      await new Promise((resolve) => setTimeout(resolve, 800));
       const entry = (await outbox.get(result.id, 'uncertain'))!;
       expect(entry).toMatchObject({ status: 'uncertain', attempts: 1 });
       expect(dropping.messages).toHaveLength(1);
@@ -303,7 +342,7 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
     const strict = await startSmtpPeer({ users: { mailer: 'right-P4ss!' } });
     try {
       await settings.update(basic(strict, 'wrong-P4ss!'), { tenant: 'held' });
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
         ids.push(
           (
@@ -314,9 +353,13 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
           ).id,
         );
       }
+      // A held job goes back to delayed after its alert: once all three have, each has had its say.
       await until(
-        async () => (await listAll(outbox, 'held', 'held')).length === 3,
+        async () =>
+          (await listAll(outbox, 'held', 'held')).length === 3 &&
+          (await Promise.all(ids.map((id) => jobs!.state(id)))).every((s) => s === 'delayed'),
         'three held messages',
+        3 * MESSAGE_MS,
       );
       const held = (await outbox.get(ids[0]!, 'held'))!;
       expect(held.heldReason).toEqual(expect.any(String));
@@ -325,12 +368,19 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
       expect((await outbox.summary('held')).counts.held).toBe(3);
       // Other tenants keep flowing meanwhile.
       const other = await mailer.enqueue({ to: 'z@example.com', text: 'x' }, { tenant: 'flowing' });
-      await until(async () => (await outbox.get(other.id, 'flowing'))?.status === 'sent', 'sent');
+      await reaches(other.id, 'sent', 'flowing');
 
       await settings.update(basic(strict, 'right-P4ss!'), { tenant: 'held' });
       await until(
         async () => (await listAll(outbox, 'held', 'sent')).length === 3,
         'the held messages sent',
+        3 * MESSAGE_MS,
+      );
+      // A job completes after its alerts: once none is left, every alert there will be is in.
+      await until(
+        async () => (await jobs!.unfinished('held')) === 0,
+        'the held jobs completed',
+        MESSAGE_MS,
       );
       expect(strict.messages).toHaveLength(3);
       expect(alerts.filter((a) => a.type === 'recovered' && a.tenant === 'held')).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { MailerService, OutboxService, OutboxUnavailableError } from '../lib';
+import { MailerService, OutboxService, OutboxUnavailableError } from '../../lib';
+import { STORE_TIMEOUT_MS } from '../../lib/outbox/outbox-store-guard';
 import {
   busiestWindow,
   listAll,
@@ -8,10 +9,26 @@ import {
   outboxPlace,
   TEST_REDIS_URL,
   until,
-} from './fixtures/outbox-kit';
-import { TEST_DATABASE_URL } from './fixtures/postgres';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../fixtures/outbox-kit';
+import { TEST_DATABASE_URL } from '../fixtures/postgres';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
+
+const RATE = { limit: 3, windowMs: 400 };
+const LIMITED = 9;
+// Budgets, 5–10 times what a quiet 2-core machine needs, so that only a hang fails the proof.
+/** One message enqueued and delivered, the first through a new connection: under a second. */
+const MESSAGE_MS = 10_000;
+/** Each further message: tens of ms, and a window of the rate limit for every third. */
+const PER_MESSAGE_MS = 500 + RATE.windowMs;
+/**
+ * The connections back once the store is (ioredis retries within 2 s, pg connects on demand); an
+ * enqueue tried meanwhile may wait out the store guard's timeout before it is refused.
+ */
+const RECONNECT_MS = 2 * STORE_TIMEOUT_MS;
+/** Two messages delivered, and between them an enqueue refused (within the guard's timeout). */
+const OUTAGE_TEST_MS = 2 * MESSAGE_MS + STORE_TIMEOUT_MS + RECONNECT_MS;
+const LIMITED_MS = LIMITED * PER_MESSAGE_MS;
 
 /** A TCP proxy in front of the queue's store, to take the store away and bring it back. */
 class StoreProxy {
@@ -72,7 +89,7 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s when its store goes away', (bac
       relay: {
         transport: `smtp://${peer.host}:${peer.port}`,
         from: 'relay@vendor.example.com',
-        rateLimit: { limit: 3, windowMs: 400 },
+        rateLimit: RATE,
       },
       retry: { attempts: 1 },
       outbox: {
@@ -90,55 +107,71 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s when its store goes away', (bac
     await place.drop();
   });
 
-  it('rejects enqueue with OUTBOX_UNAVAILABLE (503) while the store is down, never a silent drop, and queues again once it is back', async () => {
-    const mailer = ctx!.app.get(MailerService);
-    const outbox = ctx!.app.get(OutboxService);
-    const before = await mailer.enqueue({ to: 'before@example.com', subject: 'Before', text: 'x' });
-    await until(async () => (await outbox.get(before.id))?.status === 'sent', 'sent');
+  it(
+    'rejects enqueue with OUTBOX_UNAVAILABLE (503) while the store is down, never a silent drop, and queues again once it is back',
+    async () => {
+      const mailer = ctx!.app.get(MailerService);
+      const outbox = ctx!.app.get(OutboxService);
+      const before = await mailer.enqueue({
+        to: 'before@example.com',
+        subject: 'Before',
+        text: 'x',
+      });
+      await until(async () => (await outbox.get(before.id))?.status === 'sent', 'sent', MESSAGE_MS);
 
-    await proxy.stop();
-    const started = Date.now();
-    const refused = mailer.enqueue({ to: 'during@example.com', subject: 'During', text: 'x' });
-    await expect(refused).rejects.toBeInstanceOf(OutboxUnavailableError);
-    await expect(refused).rejects.toMatchObject({ code: 'OUTBOX_UNAVAILABLE', status: 503 });
-    expect(Date.now() - started).toBeLessThan(11_000);
-    await expect(refused).rejects.not.toThrow(/127\.0\.0\.1:\d+\/|postgres:\/\/|redis:\/\//);
+      await proxy.stop();
+      // Refused, not left waiting: were it never answered, the test's own timeout would fail it.
+      const refused = mailer.enqueue({ to: 'during@example.com', subject: 'During', text: 'x' });
+      await expect(refused).rejects.toBeInstanceOf(OutboxUnavailableError);
+      await expect(refused).rejects.toMatchObject({ code: 'OUTBOX_UNAVAILABLE', status: 503 });
+      await expect(refused).rejects.not.toThrow(/127\.0\.0\.1:\d+\/|postgres:\/\/|redis:\/\//);
 
-    await proxy.start();
-    await until(
-      async () =>
-        mailer.enqueue({ to: 'after@example.com', subject: 'After', text: 'x' }).then(
-          () => true,
-          () => false,
-        ),
-      'an enqueue once the store is back',
-      20_000,
-    );
-    await until(async () => peer.messages.some((m) => m.headers.subject === 'After'), 'After');
-    expect(peer.messages.filter((m) => m.headers.subject === 'During')).toHaveLength(0);
-    expect((await listAll(outbox, 'default')).map((e) => e.subject)).not.toContain('During');
-  }, 40_000);
+      await proxy.start();
+      await until(
+        async () =>
+          mailer.enqueue({ to: 'after@example.com', subject: 'After', text: 'x' }).then(
+            () => true,
+            () => false,
+          ),
+        'an enqueue once the store is back',
+        RECONNECT_MS,
+      );
+      await until(
+        async () => peer.messages.some((m) => m.headers.subject === 'After'),
+        'After',
+        MESSAGE_MS,
+      );
+      expect(peer.messages.filter((m) => m.headers.subject === 'During')).toHaveLength(0);
+      expect((await listAll(outbox, 'default')).map((e) => e.subject)).not.toContain('During');
+    },
+    OUTAGE_TEST_MS,
+  );
 
-  it('keeps the relay’s rateLimit across the worker, and raises a backlog alert while messages wait', async () => {
-    const mailer = ctx!.app.get(MailerService);
-    const outbox = ctx!.app.get(OutboxService);
-    const alerts: string[] = [];
-    const subscription = outbox.alerts$.subscribe((alert) => alerts.push(alert.type));
-    const from = arrivals.length;
-    try {
-      for (let i = 0; i < 9; i++) {
-        await mailer.enqueue({ to: `r${i}@example.com`, subject: `Limited ${i}`, text: 'x' });
+  it(
+    'keeps the relay’s rateLimit across the worker, and raises a backlog alert while messages wait',
+    async () => {
+      const mailer = ctx!.app.get(MailerService);
+      const outbox = ctx!.app.get(OutboxService);
+      const alerts: string[] = [];
+      const subscription = outbox.alerts$.subscribe((alert) => alerts.push(alert.type));
+      const from = arrivals.length;
+      try {
+        for (let i = 0; i < LIMITED; i++) {
+          await mailer.enqueue({ to: `r${i}@example.com`, subject: `Limited ${i}`, text: 'x' });
+        }
+        await until(() => arrivals.length - from >= LIMITED, 'nine messages', LIMITED_MS);
+      } finally {
+        subscription.unsubscribe();
       }
-      await until(() => arrivals.length - from >= 9, 'nine messages', 15_000);
-    } finally {
-      subscription.unsubscribe();
-    }
-    const times = arrivals.slice(from);
-    // Three per 400 ms, counted when granted; arrivals lag grants by the send, which varies, so
-    // the check leaves it 200 ms. Without the limit all nine would arrive within a few ms.
-    expect(busiestWindow(times, 200)).toBeLessThanOrEqual(3);
-    expect(times[8]! - times[0]!).toBeGreaterThanOrEqual(700);
-    expect((await outbox.summary()).rateLimit).toMatchObject({ limit: 3, windowMs: 400 });
-    expect(alerts).toContain('backlog');
-  }, 30_000);
+      const times = arrivals.slice(from);
+      // Three per 400 ms, counted when granted; arrivals lag grants by the send, which varies, so
+      // the check leaves it 200 ms. Without the limit all nine would arrive within a few ms. A slow
+      // machine only spaces them further.
+      expect(busiestWindow(times, 200)).toBeLessThanOrEqual(RATE.limit);
+      expect(times[8]! - times[0]!).toBeGreaterThanOrEqual(700);
+      expect((await outbox.summary()).rateLimit).toMatchObject(RATE);
+      expect(alerts).toContain('backlog');
+    },
+    MESSAGE_MS + LIMITED_MS,
+  );
 });

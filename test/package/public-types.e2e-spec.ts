@@ -92,7 +92,7 @@ describe('Public types', () => {
     expect(emitted).toContain('index.js');
     expect(emitted).toContain('index.d.ts');
     expect(emitted.filter((file) => file.endsWith('.map'))).toEqual([]);
-    expect(emitted.filter((file) => /\.spec\.|e2e-spec/.test(file))).toEqual([]);
+    expect(emitted.filter((file) => /\.spec\.|e2e-spec|integration-spec/.test(file))).toEqual([]);
     for (const file of emitted.filter((f) => f.endsWith('.js'))) {
       expect(emitted).toContain(file.replace(/\.js$/, '.d.ts'));
     }

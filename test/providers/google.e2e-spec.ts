@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { MailerService, type SmtpSettingsModuleOptions } from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
+import { MailerService, type SmtpSettingsModuleOptions } from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import {
   FakeGoogleToken,
   GMAIL_SCOPE,
   GOOGLE_TOKEN_AUDIENCE,
   newServiceAccountKey,
   type FakeServiceAccount,
-} from './fixtures/fake-google-token';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../fixtures/fake-google-token';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const MAILBOX = 'notifications@example.com';

@@ -1,13 +1,17 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { MailerService, type SmtpSettingsModuleOptions } from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+import { MailerService, type SmtpSettingsModuleOptions } from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { fakeDateOnly } from '../fixtures/fake-date';
+import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const MAILBOX = 'notifications@contoso.onmicrosoft.com';
+const SHARED_TOKEN_MESSAGES = 200;
+/** A pooled send takes under 10 ms on a quiet machine; 30× that leaves room for a loaded one. */
+const MESSAGE_BUDGET_MS = 300;
 
 describe('Bearer authentication for Microsoft 365', () => {
   let entra: FakeEntraId;
@@ -33,6 +37,7 @@ describe('Bearer authentication for Microsoft 365', () => {
     });
   });
   afterEach(async () => {
+    jest.useRealTimers();
     await Promise.all(apps.splice(0).map((a) => a.app.close()));
     await Promise.all(peers.splice(0).map((p) => p.close()));
     await entra.close();
@@ -111,34 +116,42 @@ describe('Bearer authentication for Microsoft 365', () => {
     expect(peer.messages).toHaveLength(1);
   });
 
-  it('shares one token among 200 messages and all pooled connections', async () => {
-    const peer = await exchange();
-    const ctx = await bearerApp({ microsoft: { rateLimit: false } });
-    await configure(ctx, bearerFor(peer));
-    const mailer = ctx.app.get(MailerService);
-    await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        mailer.send({ to: 'a@example.com', subject: `m${i}`, text: 'x' }),
-      ),
-    );
-    expect(peer.messages).toHaveLength(200);
-    expect(peer.connections).toBeGreaterThan(1);
-    expect(entra.tokenRequests).toBe(1);
-  });
+  it(
+    `shares one token among ${SHARED_TOKEN_MESSAGES} messages and all pooled connections`,
+    async () => {
+      const peer = await exchange();
+      const ctx = await bearerApp({ microsoft: { rateLimit: false } });
+      await configure(ctx, bearerFor(peer));
+      const mailer = ctx.app.get(MailerService);
+      await Promise.all(
+        Array.from({ length: SHARED_TOKEN_MESSAGES }, (_, i) =>
+          mailer.send({ to: 'a@example.com', subject: `m${i}`, text: 'x' }),
+        ),
+      );
+      expect(peer.messages).toHaveLength(SHARED_TOKEN_MESSAGES);
+      expect(peer.connections).toBeGreaterThan(1);
+      expect(entra.tokenRequests).toBe(1);
+    },
+    SHARED_TOKEN_MESSAGES * MESSAGE_BUDGET_MS,
+  );
 
   it('asks for a new token once the old one expires', async () => {
-    entra.expiresIn = 1;
+    // Only Date is faked: MSAL, the fake token endpoint and the token cache all read Date.now(),
+    // so the test moves their clock past the expiry instead of sleeping through it.
+    fakeDateOnly();
     const peer = await exchange();
     const ctx = await bearerApp({ pool: { maxMessages: 1 } });
     await configure(ctx, bearerFor(peer));
     const mailer = ctx.app.get(MailerService);
     await mailer.send({ to: 'a@example.com', text: 'first' });
+    jest.setSystemTime(Date.now() + (entra.expiresIn * 1000) / 2);
     await mailer.send({ to: 'a@example.com', text: 'same token' });
     expect(entra.tokenRequests).toBe(1);
-    // The token lives one second: waiting it out is the behaviour under test.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    jest.setSystemTime(Date.now() + entra.expiresIn * 1000);
     await mailer.send({ to: 'a@example.com', text: 'after expiry' });
     expect(entra.tokenRequests).toBe(2);
+    // Renewed before connecting: a 535 for the expired token would also end in a second request.
+    expect(peer.authAttempts.map((a) => a.ok)).toEqual([true, true, true]);
     expect(peer.messages).toHaveLength(3);
   });
 
@@ -310,16 +323,28 @@ describe('Bearer authentication for Microsoft 365', () => {
   });
 
   it('queues messages to honour the rate limit instead of failing them', async () => {
-    const peer = await exchange();
-    const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs: 300 } } });
+    // The limiter reads Date.now(): with only Date faked, time moves when the test says so, and
+    // each message's arrival is stamped with the window it was let through in.
+    fakeDateOnly();
+    const windowMs = 300;
+    const arrivals: number[] = [];
+    const peer = await exchange({ onData: () => void arrivals.push(Date.now()) });
+    const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs } } });
     await configure(ctx, bearerFor(peer));
     const mailer = ctx.app.get(MailerService);
-    const started = Date.now();
-    await Promise.all(
+    const sent = Promise.all(
       Array.from({ length: 6 }, (_, i) => mailer.send({ to: 'a@example.com', text: `m${i}` })),
     );
+    for (const count of [2, 4, 6]) {
+      await peer.waitForMessages(count);
+      jest.setSystemTime(Date.now() + windowMs);
+    }
+    await sent;
     expect(peer.messages).toHaveLength(6);
-    // Six messages at two per window need at least two full waits (pacing itself: sliding-window-limiter.spec).
-    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    // No window holds more than the limit (pacing itself: sliding-window-limiter.spec).
+    const busiest = Math.max(
+      ...arrivals.map((start) => arrivals.filter((t) => t >= start && t < start + windowMs).length),
+    );
+    expect(busiest).toBe(2);
   });
 });

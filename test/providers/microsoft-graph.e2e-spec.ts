@@ -5,11 +5,11 @@ import {
   MailerService,
   type MailEvent,
   type SmtpSettingsModuleOptions,
-} from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
-import { FakeGraph, type FakeMailboxState } from './fixtures/fake-graph';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
+} from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
+import { FakeGraph, type FakeMailboxState } from '../fixtures/fake-graph';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const MAILBOX = 'notifications@contoso.onmicrosoft.com';

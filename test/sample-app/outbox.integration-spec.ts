@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { parseSampleEnv } from '../sample-app/sample.config';
-import { describeAlert } from '../sample-app/outbox/outbox-alerts';
-import { dropRedisKeys, TEST_REDIS_URL } from './fixtures/outbox-kit';
-import { eventually, TEST_DATABASE_URL, uniqueName } from './fixtures/postgres';
-import { startSampleApp, type SampleAppHarness } from './fixtures/sample-app-harness';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+import { parseSampleEnv } from '../../sample-app/sample.config';
+import { describeAlert } from '../../sample-app/outbox/outbox-alerts';
+import { outboxJobs, type OutboxJobs, type OutboxQueuePlace } from '../fixtures/outbox-jobs';
+import { dropRedisKeys, TEST_REDIS_URL } from '../fixtures/outbox-kit';
+import { eventually, TEST_DATABASE_URL, uniqueName } from '../fixtures/postgres';
+import { startSampleApp, type SampleAppHarness } from '../fixtures/sample-app-harness';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const KEY = randomBytes(32).toString('base64');
+/** One message through the sample app's queue: milliseconds when quiet, seconds when busy. */
+const MESSAGE_MS = 10_000;
 
 describe('The sample app’s outbox variables', () => {
   const parse = (env: Record<string, string>) => parseSampleEnv({ ADMIN_TOKEN: 't', ...env });
@@ -97,6 +100,7 @@ const WRONG_PASSWORD = 'outbox-wrong-password-0d3c';
 interface Place {
   env: Record<string, string>;
   where: RegExp;
+  queue: OutboxQueuePlace;
   drop(): Promise<void>;
 }
 
@@ -112,6 +116,7 @@ async function place(backend: 'redis' | 'postgres'): Promise<Place> {
       where: new RegExp(
         `Outbox: Redis at redis://[^ ]+/\\d+ \\(REDIS_URL\\), key prefix ${prefix}`,
       ),
+      queue: { backend, connection: url.toString(), prefix },
       drop: () => dropRedisKeys(`${prefix}:*`),
     };
   }
@@ -130,6 +135,7 @@ async function place(backend: 'redis' | 'postgres'): Promise<Place> {
     where: new RegExp(
       `Outbox: PostgreSQL at postgres://[^ ]+ \\(DATABASE_URL\\), schema ${prefix}`,
     ),
+    queue: { backend, connection: TEST_DATABASE_URL, prefix },
     async drop() {
       await admin.query(`DROP SCHEMA IF EXISTS "${settings}" CASCADE`);
       await admin.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
@@ -142,6 +148,7 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
   let where: Place;
   let h: SampleAppHarness;
   let peer: SmtpPeer;
+  let jobs: OutboxJobs | undefined;
 
   beforeAll(async () => {
     where = await place(backend);
@@ -150,8 +157,10 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
       serverOptions: { allowInsecureAuth: true },
     });
     h = await startSampleApp({ ...where.env, ADMIN_TOKENS: `${TOKEN_ACME}:acme` }, TOKEN);
+    jobs = outboxJobs(where.queue);
   });
   afterAll(async () => {
+    await jobs?.close();
     await h?.close();
     await peer?.close();
     await where?.drop();
@@ -172,10 +181,17 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
     await eventually(
       async () => (await inbox()).filter((m) => m.subject === subject).length >= count,
       `${count} × "${subject}" in the dev inbox`,
-      15_000,
+      count * MESSAGE_MS,
     );
     return (await inbox()).filter((m) => m.subject === subject);
   };
+
+  /**
+   * Whatever a request queued is in the queue once it is answered: when none of it is left, the
+   * dev inbox has everything it will ever get.
+   */
+  const drained = () =>
+    eventually(async () => (await jobs!.unfinished()) === 0, 'the queue drained', MESSAGE_MS);
 
   it('logs where the outbox is, without credentials', () => {
     expect(h.logger.text).toMatch(where.where);
@@ -187,7 +203,9 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
     const body = (await res.json()) as { id: string; status: string };
     expect(body).toEqual({ id: expect.any(String), status: 'queued' });
     expect(res.headers.get('location')).toBe(`/smtp-settings/messages/${body.id}`);
-    const [message, ...more] = await arrived('Queued report');
+    await arrived('Queued report');
+    await drained();
+    const [message, ...more] = (await inbox()).filter((m) => m.subject === 'Queued report');
     expect(more).toEqual([]);
     expect(message!.messageId).toMatch(/^<.+@example\.com>$/);
   });
@@ -204,7 +222,7 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
     const acme = await notify('Once only', { 'Idempotency-Key': key }, TOKEN_ACME);
     expect(((await acme.json()) as { id: string }).id).not.toBe(first.id);
     await arrived('Once only', 2);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await drained();
     expect((await inbox()).filter((m) => m.subject === 'Once only')).toHaveLength(2);
   });
 
@@ -242,7 +260,7 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
     await eventually(
       async () => h.logger.text.includes('Mail of tenant acme is held'),
       'the held alert in the log',
-      15_000,
+      MESSAGE_MS,
     );
     // The default tenant's mail keeps flowing meanwhile.
     await notify('Still flowing');
@@ -250,12 +268,12 @@ describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%
     expect(peer.messages).toHaveLength(0);
 
     expect((await put(RIGHT_PASSWORD)).status).toBe(200);
-    const [payslip] = await peer.waitForMessages(1, 15_000);
+    const [payslip] = await peer.waitForMessages(1, MESSAGE_MS);
     expect(payslip!.headers.subject).toBe('Payslip');
     await eventually(
       async () => h.logger.text.includes('Mail of tenant acme goes out again'),
       'the recovered alert in the log',
-      15_000,
+      MESSAGE_MS,
     );
     for (const secret of [TOKEN, TOKEN_ACME, RIGHT_PASSWORD, WRONG_PASSWORD, KEY]) {
       expect(h.logger.text).not.toContain(secret);

@@ -1,18 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSampleApp, CLEAN_ENV, CapturingLogger } from './fixtures/sample-app-harness';
-import type { SampleAppHarness } from './fixtures/sample-app-harness';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
-import { Pool } from 'pg';
-import { SMTP_SETTINGS_MODULE_OPTIONS, type SmtpSettingsModuleOptions } from '../lib';
-import { bootstrap } from '../sample-app/bootstrap';
-
-/** The test database (trust auth on loopback), as the store tests use it. */
-const TEST_DATABASE_URL =
-  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { startSampleApp, CLEAN_ENV, CapturingLogger } from '../fixtures/sample-app-harness';
+import type { SampleAppHarness } from '../fixtures/sample-app-harness';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
+import { SMTP_SETTINGS_MODULE_OPTIONS, type SmtpSettingsModuleOptions } from '../../lib';
+import { bootstrap } from '../../sample-app/bootstrap';
 
 const recipients = (n: number) => Array.from({ length: n }, (_, i) => `user${i}@example.com`);
 
@@ -388,60 +381,6 @@ describe('The sample app with SMTP_RELAY_URL', () => {
   it('asks Google for service account tokens at GOOGLE_TOKEN_URL', () => {
     const options = h.started.app.get<SmtpSettingsModuleOptions>(SMTP_SETTINGS_MODULE_OPTIONS);
     expect(options.google).toEqual({ tokenUrl: 'https://google-proxy.example.com/token' });
-  });
-});
-
-describe('The sample app with DATABASE_URL', () => {
-  const schema = `sample_app_${randomBytes(5).toString('hex')}`;
-  const PASSWORD = 'postgres-mode-password-77a1';
-  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  let h: SampleAppHarness;
-
-  beforeAll(async () => {
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    // The store creates its tables in the connection's search_path: a schema of this test's own.
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    h = await startSampleApp({
-      DATABASE_URL: url.toString(),
-      SMTP_SETTINGS_KEY: randomBytes(32).toString('base64'),
-    });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
-  });
-
-  it('keeps the settings in PostgreSQL, sealed, and logs the database without credentials', async () => {
-    const inbox = h.started.devInbox!;
-    const saved = await h.call('PUT', '/smtp-settings', {
-      type: 'basic',
-      hostname: inbox.host,
-      port: inbox.port,
-      username: 'pg-user',
-      password: PASSWORD,
-      senderEmail: 'noreply@acme.example',
-      useTls: false,
-    });
-    expect(saved.status).toBe(200);
-    const { rows } = await admin.query(`SELECT settings FROM "${schema}".smtp_settings`);
-    expect(rows).toHaveLength(1);
-    const stored = JSON.stringify(rows[0]);
-    expect(stored).toContain('enc:v2:');
-    expect(stored).not.toContain(PASSWORD);
-
-    expect(h.started.dataFile).toBeNull();
-    expect(h.started.settingsDir).toBeNull();
-    expect(existsSync(join(h.dataDir, 'smtp-settings'))).toBe(false);
-    expect(existsSync(join(h.dataDir, 'smtp-settings.json'))).toBe(false);
-    const where = new URL(TEST_DATABASE_URL);
-    expect(h.logger.text).toContain(
-      `Settings store: PostgreSQL at postgres://${where.host}${where.pathname} (DATABASE_URL)`,
-    );
-    expect(h.logger.text).not.toContain(PASSWORD);
-    const sent = await h.call('POST', '/smtp-settings/test-email', { to: 'a@acme.example' });
-    expect(sent.body).toMatchObject({ ok: true, route: 'custom' });
   });
 });
 

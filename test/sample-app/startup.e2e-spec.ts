@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bootstrap } from '../sample-app/bootstrap';
-import { CapturingLogger, CLEAN_ENV, startSampleApp } from './fixtures/sample-app-harness';
-import { createSettingsApp } from './fixtures/settings-app';
+import { bootstrap } from '../../sample-app/bootstrap';
+import { CapturingLogger, CLEAN_ENV, startSampleApp } from '../fixtures/sample-app-harness';
+import { createSettingsApp } from '../fixtures/settings-app';
 
-const ROOT = resolve(__dirname, '..');
+const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'startup-admin-token-1f2e3d';
 
 /** Listens on an OS-picked loopback port, so that a test can find that port busy. */

@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrap } from '../sample-app/bootstrap';
+import { bootstrap } from '../../sample-app/bootstrap';
 import {
   CapturingLogger,
   CLEAN_ENV,
   startSampleApp,
   type SampleAppHarness,
-} from './fixtures/sample-app-harness';
+} from '../fixtures/sample-app-harness';
 
 const TOKEN_DEFAULT = 'default-admin-token-55aa01';
 const TOKEN_ACME = 'acme-admin-token-7c1e93';

@@ -14,15 +14,15 @@ import {
   type SealedSmtpSettings,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRecord,
-} from '../lib';
-import { MIGRATION_ACTOR } from '../lib/settings/legacy-secret-migration';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
-import { sealAsV1 } from './fixtures/legacy-seal';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
-import { trustedTestCa } from './fixtures/test-ca';
-import { basicSettingsFor } from './fixtures/peer-settings';
+} from '../../lib';
+import { MIGRATION_ACTOR } from '../../lib/settings/legacy-secret-migration';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
+import { sealAsV1 } from '../fixtures/legacy-seal';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from '../fixtures/smtp-peer';
+import { trustedTestCa } from '../fixtures/test-ca';
+import { basicSettingsFor } from '../fixtures/peer-settings';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const PASSWORD = 'secrets-spec-P4ss!';

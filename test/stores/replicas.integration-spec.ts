@@ -7,8 +7,8 @@ import {
   PostgresSmtpSettingsStore,
   SmtpSettingsService,
   type SmtpSettingsChangeEvent,
-} from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
+} from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import {
   backendsNamed,
   eventually,
@@ -16,9 +16,9 @@ import {
   terminateBackends,
   testSchema,
   uniqueName,
-} from './fixtures/postgres';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../fixtures/postgres';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const USERS = { mailer: 'mailer-password' };
@@ -88,8 +88,16 @@ describe('Several replicas sharing one PostgreSQL database', () => {
     return (await ctx.app.get(SmtpSettingsService).get()).version;
   }
 
-  /** Resolves with the change event that brings `ctx` to `version`; subscribe before the change. */
-  function reaches(ctx: SettingsApp, version: number, ms = 5000): Promise<SmtpSettingsChangeEvent> {
+  /**
+   * Resolves with the change event that brings `ctx` to `version`; subscribe before the change. The
+   * store does not poll, so the event comes from LISTEN/NOTIFY or not at all: the deadline only
+   * bounds a failing test, and is long enough for a loaded machine.
+   */
+  function reaches(
+    ctx: SettingsApp,
+    version: number,
+    ms = 30_000,
+  ): Promise<SmtpSettingsChangeEvent> {
     return firstValueFrom(
       ctx.app.get(SmtpSettingsService).changes$.pipe(
         filter((event) => event.version >= version),
@@ -98,19 +106,16 @@ describe('Several replicas sharing one PostgreSQL database', () => {
     );
   }
 
-  it("sends B's next message through the server an admin just saved on A, within a second", async () => {
+  it("sends B's next message through the server an admin just saved on A, told by a notification", async () => {
     for (const [peer, version] of [
       [first, 1],
       [second, 2],
     ] as const) {
       const followed = reaches(b, version);
-      const started = performance.now();
       await put(a, basicFor(peer)).expect(200);
       const event = await followed;
-      const elapsed = performance.now() - started;
 
       expect(event).toMatchObject({ version, source: 'custom', origin: 'store' });
-      expect(elapsed).toBeLessThan(1000);
       const sent = await b.app
         .get(MailerService)
         .send({ to: 'user@example.com', subject: `via B, version ${version}`, text: 'x' });

@@ -4,11 +4,11 @@ import {
   InMemorySmtpSettingsStore,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRequest,
-} from '../lib';
-import { ADMIN_TOKEN } from './fixtures/admin.guard';
-import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from './fixtures/settings-app';
-import { BASIC, BEARER } from './fixtures/settings-bodies';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../../lib';
+import { ADMIN_TOKEN } from '../fixtures/admin.guard';
+import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from '../fixtures/settings-app';
+import { BASIC, BEARER } from '../fixtures/settings-bodies';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 /*
  * The REST adapter per tenant: the `tenant` option runs after the app's guards, every route works on

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { MailerService, SmtpSettingsService } from '../lib';
-import { testSchema } from './fixtures/postgres';
-import { CapturingLogger, createTenantApp } from './fixtures/tenant-app';
+import { MailerService, SmtpSettingsService } from '../../lib';
+import { testSchema } from '../fixtures/postgres';
+import { CapturingLogger, createTenantApp } from '../fixtures/tenant-app';
 import {
   basicOf,
   clientOf,
@@ -16,8 +16,8 @@ import {
   type Client,
   type CountingPostgresStore,
   type TenantServers,
-} from './fixtures/tenant-isolation-kit';
-import { TenantObserver } from './fixtures/tenant-observer';
+} from '../fixtures/tenant-isolation-kit';
+import { TenantObserver } from '../fixtures/tenant-observer';
 
 const MESSAGE = { to: 'someone@example.com', subject: 'Isolation', text: 'x' };
 

@@ -12,9 +12,9 @@ import {
   SmtpSettingsModule,
   SmtpSettingsService,
   type MailEvent,
-} from '../lib';
-import { TestAdminGuard } from './fixtures/admin.guard';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
+} from '../../lib';
+import { TestAdminGuard } from '../fixtures/admin.guard';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 /**
  * The tenant of a message sent by other means than `MailerService`: nodemailer hands the message's

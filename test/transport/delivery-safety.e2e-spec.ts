@@ -6,18 +6,20 @@ import {
   DeliveryFailedError,
   type MailEvent,
   type SmtpSettingsModuleOptions,
-} from '../lib';
-import { SlidingWindowLimiter } from '../lib/transport/sliding-window-limiter';
-import { FakeEntraId, type FakeApp } from './fixtures/fake-entra-id';
-import { startSampleApp } from './fixtures/sample-app-harness';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from './fixtures/smtp-peer';
-import { trustedTestCa } from './fixtures/test-ca';
-import { basicSettingsFor, saveSettings } from './fixtures/peer-settings';
+} from '../../lib';
+import { SlidingWindowLimiter } from '../../lib/transport/sliding-window-limiter';
+import { fakeDateOnly } from '../fixtures/fake-date';
+import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
+import { startSampleApp } from '../fixtures/sample-app-harness';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from '../fixtures/smtp-peer';
+import { trustedTestCa } from '../fixtures/test-ca';
+import { basicSettingsFor, saveSettings } from '../fixtures/peer-settings';
 
 const USERS = { mailer: 'delivery-safety-password' };
 const MAILBOX = 'notifications@contoso.onmicrosoft.com';
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+const HOUR_MS = 3_600_000;
 
 const recipients = (n: number, name = 'user', domain = 'example.com') =>
   Array.from({ length: n }, (_, i) => `${name}${i}@${domain}`);
@@ -32,6 +34,7 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
   });
   afterEach(async () => {
     jest.restoreAllMocks();
+    jest.useRealTimers();
     await Promise.all(apps.splice(0).map((a) => a.app.close()));
     await Promise.all(peers.splice(0).map((p) => p.close()));
   });
@@ -77,8 +80,19 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
 
   describe('a failure after the whole message was written is never retried', () => {
     it('fails with DELIVERY_UNCERTAIN when the reply to the end of data times out, and sends once', async () => {
-      const server = await peer({ stallMs: 1000, stallAt: 'data' });
-      const ctx = await app({ pool: { socketTimeout: 300 } });
+      // The server takes the whole message and never answers; every earlier reply comes far
+      // within 2 s, even on a loaded machine, so only that silence can trip the timeout.
+      let copies = 0;
+      let took!: () => void;
+      const taken = new Promise<void>((resolve) => (took = resolve));
+      const server = await peer({
+        onData: () => {
+          copies++;
+          took();
+          return new Promise<void>(() => undefined);
+        },
+      });
+      const ctx = await app({ pool: { socketTimeout: 2000 } });
       await configure(ctx, basicFor(server));
       const events = eventsOf(ctx);
       const send = ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
@@ -88,9 +102,9 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
         status: 502,
         message: expect.stringMatching(/may have accepted it.*deliver it twice/),
       });
-      // The stalled server keeps the message once its reply is due: one copy, one connection.
-      await server.waitForMessages(1);
-      expect(server.messages).toHaveLength(1);
+      // The server had the whole message: one copy, one connection.
+      await taken;
+      expect(copies).toBe(1);
       expect(server.connections).toBe(1);
       expect(events).toEqual([
         expect.objectContaining({ type: 'failed', code: 'DELIVERY_UNCERTAIN', attempts: 1 }),
@@ -131,13 +145,15 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
     it('retries a socket timeout at MAIL FROM', async () => {
       let stalled = 0;
       const server = await peer({
-        onMailFrom: () =>
-          stalled++ === 0 ? new Promise<void>((resolve) => setTimeout(resolve, 1000)) : undefined,
+        // The first MAIL FROM is never answered: only that silence can outlast 2 s.
+        onMailFrom: () => (stalled++ === 0 ? new Promise<void>(() => undefined) : undefined),
       });
-      const ctx = await app({ pool: { socketTimeout: 300 } });
+      const ctx = await app({ pool: { socketTimeout: 2000 } });
       await configure(ctx, basicFor(server));
+      const events = eventsOf(ctx);
       await ctx.app.get(MailerService).send({ to: 'a@example.com', subject: 'once', text: 'x' });
       expect(server.messages.map((m) => m.headers.subject)).toEqual(['once']);
+      expect(events).toEqual([expect.objectContaining({ type: 'sent', attempts: 2 })]);
     });
 
     it('retries a 451 reply to the end of data: a definite "not accepted"', async () => {
@@ -156,7 +172,9 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
     ['STARTTLS against an implicit-TLS port', { useTls: true, tlsMode: 'starttls' }],
   ])('does not retry a server that never greets (%s)', async (_name, tls) => {
     const server = await peer({ tls: 'implicit' });
-    const ctx = await app({ pool: { connectionTimeout: 300 } });
+    // The server never greets, so this timeout decides when, not whether, the send fails; 2 s is
+    // far beyond what connecting takes on a loaded machine.
+    const ctx = await app({ pool: { connectionTimeout: 2000 } });
     await configure(ctx, { ...basicFor(server), ...tls });
     const events = eventsOf(ctx);
     const send = ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
@@ -350,20 +368,19 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
 
     it('cancels a retry delay at shutdown', async () => {
       const server = await peer({ failFirst: { count: 5, code: 421 } });
-      const ctx = await app({ retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 } });
+      // An hour: a wait that shutdown did not cancel would outlive the test.
+      const ctx = await app({ retry: { attempts: 3, baseDelayMs: HOUR_MS, maxDelayMs: HOUR_MS } });
       await configure(ctx, basicFor(server));
       const waiting = logged('debug', /retrying in/);
       const send = ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' });
       send.catch(() => undefined);
       await waiting;
-      const started = Date.now();
       await ctx.app.close();
       apps.splice(apps.indexOf(ctx), 1);
       await expect(send).rejects.toMatchObject({
         code: 'DELIVERY_UNAVAILABLE',
         reason: 'shut-down',
       });
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(server.connections).toBe(1);
     });
   });
@@ -463,22 +480,49 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
     });
 
     it('keeps the mailbox rate budget when settings are saved for the same mailbox', async () => {
+      // The limiter reads Date.now(), which stands still until the test moves it: the budget m1
+      // and m2 spent frees only then, so m3 is let through at that time unless saving reset it.
+      fakeDateOnly();
+      const windowMs = 1000;
       const server = await exchange();
-      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs: 1200 } } });
+      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 2, windowMs } } });
       await configure(ctx, bearerFor(server));
       const mailer = ctx.app.get(MailerService);
-      const started = Date.now();
+      const letThrough: number[] = [];
+      let queued: (() => void) | undefined;
+      const acquire = SlidingWindowLimiter.prototype.acquire;
+      jest.spyOn(SlidingWindowLimiter.prototype, 'acquire').mockImplementation(function (
+        this: SlidingWindowLimiter,
+        signal,
+      ) {
+        const turn = acquire.call(this, signal);
+        turn.then(
+          () => void letThrough.push(Date.now()),
+          () => undefined,
+        );
+        queued?.();
+        return turn;
+      });
+      const start = Date.now();
       await mailer.send({ to: 'a@example.com', text: 'm1' });
       await mailer.send({ to: 'a@example.com', text: 'm2' });
       await configure(ctx, bearerFor(server, { senderName: 'Notifications' }));
-      await mailer.send({ to: 'a@example.com', text: 'm3' });
+      const atLimiter = new Promise<void>((resolve) => (queued = resolve));
+      const third = mailer.send({ to: 'a@example.com', text: 'm3' });
+      await atLimiter;
+      // A limiter decides within the microtasks after acquire, so by the next turn of the event
+      // loop m3 is either through (a reset budget) or waiting.
+      await new Promise((resolve) => setImmediate(resolve));
+      jest.setSystemTime(start + windowMs);
+      await third;
       expect(server.messages).toHaveLength(3);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
+      expect(letThrough).toEqual([start, start, start + windowMs]);
     });
 
     it('cancels a rate-limit wait at shutdown', async () => {
       const server = await exchange();
-      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 1, windowMs: 60_000 } } });
+      // An hour: a wait that shutdown did not cancel would outlive the test.
+      const ctx = await bearerApp({ microsoft: { rateLimit: { limit: 1, windowMs: HOUR_MS } } });
       await configure(ctx, bearerFor(server));
       const mailer = ctx.app.get(MailerService);
       await mailer.send({ to: 'a@example.com', text: 'm1' });
@@ -495,11 +539,9 @@ describe('Delivery safety: nothing sent twice, nothing over the limit, nothing a
       const second = mailer.send({ to: 'a@example.com', text: 'm2' });
       second.catch(() => undefined);
       await queued;
-      const started = Date.now();
       await ctx.app.close();
       apps.splice(apps.indexOf(ctx), 1);
       await expect(second).rejects.toMatchObject({ reason: 'shut-down' });
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(server.messages).toHaveLength(1);
     });
 

@@ -1,11 +1,11 @@
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import type { SMTPPoolOptions } from 'nodemailer';
-import { InMemorySmtpSettingsStore, MailerService, SmtpSettingsModule } from '../lib';
-import { TestAdminGuard } from './fixtures/admin.guard';
-import { createSettingsApp, type SettingsApp } from './fixtures/settings-app';
-import { startSmtpPeer, type SmtpPeer } from './fixtures/smtp-peer';
-import { untrustedServerCert } from './fixtures/test-ca';
+import { InMemorySmtpSettingsStore, MailerService, SmtpSettingsModule } from '../../lib';
+import { TestAdminGuard } from '../fixtures/admin.guard';
+import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
+import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
+import { untrustedServerCert } from '../fixtures/test-ca';
 
 /*
  * The relay's certificate is verified like any other: options that switch verification off are

@@ -1,8 +1,8 @@
 import { createTransport } from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
-import { startSmtpPeer, startSmtpSink } from './fixtures/smtp-peer';
-import type { SmtpPeer, SmtpPeerOptions } from './fixtures/smtp-peer';
-import { trustedTestCa, untrustedServerCert } from './fixtures/test-ca';
+import { startSmtpPeer, startSmtpSink } from '../fixtures/smtp-peer';
+import type { SmtpPeer, SmtpPeerOptions } from '../fixtures/smtp-peer';
+import { trustedTestCa, untrustedServerCert } from '../fixtures/test-ca';
 
 const mail = {
   from: 'Sender <sender@example.test>',
@@ -172,8 +172,10 @@ describe('SMTP test peer with nodemailer', () => {
   });
 
   it('can stall the greeting to trip a connect-phase timeout', async () => {
-    const mute = await peer({ stallMs: 2000, stallAt: 'greeting' });
-    await expect(transport(mute, { greetingTimeout: 100 }).sendMail(mail)).rejects.toMatchObject({
+    // The greeting never comes while the test runs: the client's timeout alone decides. It must
+    // outlast smtp-server's own 100 ms wait for early talkers, after which the stall begins.
+    const mute = await peer({ stallMs: 60_000, stallAt: 'greeting' });
+    await expect(transport(mute, { greetingTimeout: 2000 }).sendMail(mail)).rejects.toMatchObject({
       code: 'ETIMEDOUT',
     });
   });
@@ -202,8 +204,10 @@ describe('SMTP test peer with nodemailer', () => {
   });
 
   it('stalls the reply after DATA long enough to trip a client timeout', async () => {
-    const slow = await peer({ stallMs: 2000 });
-    await expect(transport(slow, { socketTimeout: 100 }).sendMail(mail)).rejects.toMatchObject({
+    // The reply never comes while the test runs, and every earlier reply comes far within 2 s
+    // even on a loaded machine: only the stall can trip the timeout.
+    const slow = await peer({ stallMs: 60_000 });
+    await expect(transport(slow, { socketTimeout: 2000 }).sendMail(mail)).rejects.toMatchObject({
       code: 'ETIMEDOUT',
     });
     expect(slow.messages).toHaveLength(0);
@@ -223,7 +227,18 @@ describe('SMTP test peer with nodemailer', () => {
     const serverHandles = () =>
       process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
     await Promise.all(peers.splice(0).map((p) => p.close()));
-    const target = await peer({ tls: 'starttls', stallMs: 60_000, stallAt: 'mail' });
+    let reachedMail!: () => void;
+    const midTransaction = new Promise<void>((resolve) => (reachedMail = resolve));
+    const target = await peer({
+      tls: 'starttls',
+      // MAIL FROM is never answered: a session mid-transaction.
+      onMailFrom: () => {
+        reachedMail();
+        return new Promise<void>(() => undefined);
+      },
+      // smtp-server alone would wait this long for the session to end: close() must end it.
+      serverOptions: { closeTimeout: 3_600_000 },
+    });
     const pooled = createTransport({
       pool: true,
       host: target.host,
@@ -232,15 +247,12 @@ describe('SMTP test peer with nodemailer', () => {
       tls: { ca: target.ca },
     });
     transports.push(pooled);
-    await pooled.verify();
-    const stuck = pooled.sendMail(mail); // stalls at MAIL FROM: a session mid-transaction
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stuck = pooled.sendMail(mail);
+    await midTransaction;
     expect(serverHandles()).toBe(1);
     expect(target.openConnections).toBe(1);
 
-    const started = Date.now();
     await target.close();
-    expect(Date.now() - started).toBeLessThan(500);
     expect(target.openConnections).toBe(0);
     expect(serverHandles()).toBe(0);
     // The destroyed TLS socket reaches the client as a reset (ESOCKET) or a plain close.

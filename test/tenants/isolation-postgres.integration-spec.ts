@@ -1,0 +1,3 @@
+import { describeTenantIsolation } from '../fixtures/tenant-isolation-suite';
+
+describeTenantIsolation('postgres');
