@@ -156,4 +156,6 @@ export { OutboxNotConfiguredError } from './errors/outbox-not-configured.error';
 export { OutboxUnavailableError } from './errors/outbox-unavailable.error';
 export { NotRetryableError } from './errors/not-retryable.error';
 export { OutboxMessageNotFoundError } from './errors/outbox-message-not-found.error';
+export { InvalidCursorError } from './errors/invalid-cursor.error';
 export { MessageNotQueueableError } from './errors/message-not-queueable.error';
+export { ExternalContentRefusedError } from './errors/external-content-refused.error';

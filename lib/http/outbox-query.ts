@@ -1,3 +1,4 @@
+import { InvalidCursorError } from '../errors/invalid-cursor.error';
 import { RequestValidationError } from '../errors/request-validation.error';
 import type { FieldProblem } from '../interfaces/field-problem.interface';
 import {
@@ -56,6 +57,8 @@ export function parseSendLogQuery(query: unknown): SendLogQuery & { limit: numbe
     } else problems.push(CURSOR_PROBLEM);
   }
 
+  // A cursor alone has its own code, so that a client knows to start again from the first page.
+  if (problems.length === 1 && problems[0] === CURSOR_PROBLEM) throw new InvalidCursorError();
   if (problems.length > 0) throw new RequestValidationError(problems);
   return result;
 }
@@ -99,7 +102,7 @@ function isCursor(cursor: string): boolean {
     parseCursor(cursor);
     return true;
   } catch (error) {
-    if (error instanceof RequestValidationError) return false;
+    if (error instanceof InvalidCursorError) return false;
     throw error;
   }
 }

@@ -41,6 +41,8 @@ export class MailerService implements OnApplicationShutdown {
   async send(message: SendMailOptions, options?: { tenant?: string }): Promise<SendResult> {
     const tenant = this.tenantOf(options);
     assertNoHeaderInjection(message);
+    // Checked here too, so that the error names the field as the caller wrote it.
+    this.transport.assertContentAllowed(message);
     // nodemailer hands unknown fields to the transport as they are: the tenant travels in them.
     return this.transporter.sendMail({ ...message, tenant } as SendMailOptions);
   }

@@ -63,4 +63,10 @@ export interface OutboxOptions {
    * @default { oldestWaitingMs: 900000 (15 minutes) }
    */
   alerts?: { oldestWaitingMs?: number };
+  /**
+   * The largest message `enqueue` takes, in bytes: its texts (UTF-8) and attachments together. A
+   * larger one is refused (`MESSAGE_NOT_QUEUEABLE`, field `message`) before anything is stored.
+   * @default 10485760 (10 MB)
+   */
+  maxMessageBytes?: number;
 }

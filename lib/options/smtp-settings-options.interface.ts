@@ -62,6 +62,16 @@ export interface SmtpSettingsModuleOptions {
    */
   guards?: Array<CanActivate | Type<CanActivate>>;
   /**
+   * Let messages name content for nodemailer to read when it sends: a local file (`path`) or a
+   * URL (`href`) in an attachment, `html`, `text` and the like. Off, such a message is refused
+   * (`ExternalContentRefusedError`, 400) and nodemailer's file and URL access stay closed: a
+   * message built from user input could otherwise attach `/etc/passwd` or fetch a cloud metadata
+   * URL. Turn it on only if every message's author is trusted. The outbox refuses such content
+   * whatever this says: it keeps the bytes it was given, nothing to fetch later.
+   * @default false
+   */
+  allowFileAndUrlContent?: boolean;
+  /**
    * Serve the routes with no guard at all. Only for local experiments: a warning is logged at startup.
    * @default false
    */

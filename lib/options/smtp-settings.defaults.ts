@@ -40,5 +40,6 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     holdRecheckMs: 600_000,
     retention: { logTtlMs: 604_800_000, logMaxCount: 10_000 },
     alerts: { oldestWaitingMs: 900_000 },
+    maxMessageBytes: 10 * 1024 * 1024,
   },
 } as const;

@@ -16,6 +16,7 @@ export interface ResolvedOutboxOptions {
   holdRecheckMs: number;
   retention: { logTtlMs: number; logMaxCount: number };
   alerts: { oldestWaitingMs: number };
+  maxMessageBytes: number;
 }
 
 /** Applies the defaults and refuses what cannot work, naming the option. */
@@ -50,6 +51,7 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
       logMaxCount: options.retention?.logMaxCount ?? DEFAULTS.retention.logMaxCount,
     },
     alerts: { oldestWaitingMs: options.alerts?.oldestWaitingMs ?? DEFAULTS.alerts.oldestWaitingMs },
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
   };
   for (const [name, value] of [
     ['concurrency', resolved.concurrency],
@@ -60,6 +62,7 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     ['retention.logTtlMs', resolved.retention.logTtlMs],
     ['retention.logMaxCount', resolved.retention.logMaxCount],
     ['alerts.oldestWaitingMs', resolved.alerts.oldestWaitingMs],
+    ['maxMessageBytes', resolved.maxMessageBytes],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) {
       throw new Error(`SmtpSettingsModule: outbox.${name} must be a positive number`);

@@ -20,7 +20,7 @@ export interface PreparedMessage {
 
 /**
  * Everything `enqueue` refuses at once, queueing nothing: header injection, a message that cannot
- * be stored, no sender on the tenant's current route, the relay's `reject` policy over its limit.
+ * be stored (see serializeMessage), no sender on the tenant's current route, the relay's `reject` policy over its limit.
  * Gives the message its Message-ID (`<uuid@sender-domain>`), which every attempt then carries.
  */
 export function prepareMessage(
@@ -28,6 +28,7 @@ export function prepareMessage(
   tenant: string,
   state: SmtpSettingsState,
   relay: SmtpRelayOptions | undefined,
+  maxBytes: number,
   now: Date = new Date(),
 ): PreparedMessage {
   assertNoHeaderInjection(message);
@@ -47,7 +48,7 @@ export function prepareMessage(
     typeof message.messageId === 'string' && message.messageId
       ? message.messageId
       : `<${id}@${domainOf(sender)}>`;
-  const stored = serializeMessage({ ...message, messageId });
+  const stored = serializeMessage({ ...message, messageId }, maxBytes);
   const at = now.toISOString();
   return {
     data: {

@@ -1,5 +1,6 @@
 import type { SendMailOptions } from 'nodemailer';
 import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
+import { findExternalContent } from '../transport/external-content';
 
 /** A message as the queue keeps it: JSON only, Buffers as base64. */
 export type StoredMessage = Record<string, unknown>;
@@ -18,15 +19,34 @@ export interface OutboxJobData {
 }
 
 const BUFFER = '$outboxBuffer';
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * The message as JSON: Buffers (and typed arrays) become `{ $outboxBuffer: base64 }`. Streams,
- * functions and other objects that JSON would lose are refused, naming the field.
+ * The message as JSON: Buffers (and typed arrays) become `{ $outboxBuffer: base64 }`. Refused,
+ * naming the field, before anything is stored: what JSON would lose (streams, functions, class
+ * instances), what the queue could not keep or no server takes (a NUL character or a lone
+ * surrogate in a string: PostgreSQL's jsonb refuses both), content to read later from a file or a
+ * URL (the outbox keeps only the bytes it was given), and a message over `maxBytes`.
  */
-export function serializeMessage(message: SendMailOptions): StoredMessage {
+export function serializeMessage(message: SendMailOptions, maxBytes: number): StoredMessage {
   const { tenant: _tenant, ...rest } = message as SendMailOptions & { tenant?: unknown };
   void _tenant;
-  return toJson(rest, 'message') as StoredMessage;
+  const external = findExternalContent(rest);
+  if (external) {
+    throw new MessageNotQueueableError(
+      `message.${external}`,
+      'the outbox keeps only the content it was given, never a file or a URL to read later: pass the content as a string or a Buffer',
+    );
+  }
+  const size = { bytes: 0 };
+  const stored = toJson(rest, 'message', size) as StoredMessage;
+  if (size.bytes > maxBytes) {
+    throw new MessageNotQueueableError(
+      'message',
+      `its texts and attachments are ${size.bytes} bytes, over outbox.maxMessageBytes (${maxBytes})`,
+    );
+  }
+  return stored;
 }
 
 /** The message back as nodemailer takes it. */
@@ -34,15 +54,27 @@ export function deserializeMessage(stored: StoredMessage): SendMailOptions {
   return fromJson(stored) as SendMailOptions;
 }
 
-function toJson(value: unknown, field: string): unknown {
+function toJson(value: unknown, field: string, size: { bytes: number }): unknown {
   if (value === null || value === undefined) return value;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) {
+      throw new MessageNotQueueableError(
+        field,
+        'it contains a NUL character (\\u0000): pass binary content as a Buffer',
+      );
+    }
+    if (LONE_SURROGATE.test(value)) {
+      throw new MessageNotQueueableError(field, 'it is not valid Unicode (a lone surrogate)');
+    }
+    size.bytes += Buffer.byteLength(value);
     return value;
   }
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
     throw new MessageNotQueueableError(field, `a ${typeof value} cannot be stored`);
   }
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
+    size.bytes += value.byteLength;
     return { [BUFFER]: Buffer.from(value).toString('base64') };
   }
   if (value instanceof Date) return value.toISOString();
@@ -54,7 +86,7 @@ function toJson(value: unknown, field: string): unknown {
         : 'streams cannot be queued: pass a Buffer or a string',
     );
   }
-  if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${field}[${i}]`));
+  if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${field}[${i}]`, size));
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     throw new MessageNotQueueableError(
@@ -64,7 +96,10 @@ function toJson(value: unknown, field: string): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (item !== undefined) out[key] = toJson(item, `${field}.${key}`);
+    if (key.includes('\u0000')) {
+      throw new MessageNotQueueableError(field, 'a key contains a NUL character (\\u0000)');
+    }
+    if (item !== undefined) out[key] = toJson(item, `${field}.${key}`, size);
   }
   return out;
 }

@@ -36,6 +36,7 @@ import { deserializeMessage, type OutboxJobData } from './outbox-message';
 import { guardStore } from './outbox-store-guard';
 import { startOutboxWorker } from './outbox-worker';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
+import { isMessageId } from './send-log-entries';
 import type { SendLog } from './send-log.interface';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
@@ -158,7 +159,13 @@ export class OutboxService
       throw new RangeError('enqueue(): delay must be a number of milliseconds, 0 or more');
     }
     const state = await this.settings.get(tenant);
-    const { data, entry } = prepareMessage(message, tenant, state, this.options.relay);
+    const { data, entry } = prepareMessage(
+      message,
+      tenant,
+      state,
+      this.options.relay,
+      this.config.maxMessageBytes,
+    );
     const log = this.log();
     const queue = this.open().queue;
     return guardStore('the message was not queued', async () => {
@@ -189,7 +196,8 @@ export class OutboxService
 
   /** The send log entry of a message; `null` when the tenant has none with that id. */
   async get(id: string, tenant?: string): Promise<SendLogEntry | null> {
-    return this.log().get(this.tenantOf(tenant), id);
+    const owner = this.tenantOf(tenant);
+    return isMessageId(id) ? this.log().get(owner, id) : null;
   }
 
   /** The tenant's send log, newest first (50 entries unless `limit` says otherwise). */
@@ -204,8 +212,8 @@ export class OutboxService
    */
   async retry(id: string, tenant?: string): Promise<EnqueueResult> {
     const owner = this.tenantOf(tenant);
-    const entry = await this.log().get(owner, id);
-    if (!entry) throw new OutboxMessageNotFoundError(id);
+    const entry = isMessageId(id) ? await this.log().get(owner, id) : null;
+    if (!entry) throw new OutboxMessageNotFoundError(String(id).slice(0, 200));
     if (!RETRYABLE.has(entry.status)) throw new NotRetryableError(id, entry.status);
     const job = await this.open().queue.getJob(id);
     if (!job || job.data.tenant !== owner) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RequestValidationError } from '../errors/request-validation.error';
+import { InvalidCursorError } from '../errors/invalid-cursor.error';
+export { CURSOR_PROBLEM } from '../errors/invalid-cursor.error';
 import type { FieldProblem } from '../interfaces/field-problem.interface';
 import {
   OUTBOX_STATUSES,
@@ -86,13 +87,16 @@ export function parseOrderKey(key: string): { createdMs: number; id: string } {
   return { createdMs: Number(key.slice(0, at)), id: key.slice(at + 1) };
 }
 
-const CURSOR = /^(\d{1,15}):(.{1,200})$/s;
+/** An id as enqueue gives them (a UUID) or as an app might: printable ASCII, no more than 200. */
+const MESSAGE_ID = /^[\x21-\x7e]{1,200}$/;
+const CURSOR = /^(\d{1,15}):([\x21-\x7e]{1,200})$/;
+/** 9999-12-31T23:59:59.999Z: past it, a date has no four-digit year, and no entry was made then. */
+const LAST_CREATED_MS = 253_402_300_799_999;
 
-/** What is wrong with a cursor that no page gave. */
-export const CURSOR_PROBLEM: FieldProblem = {
-  field: 'cursor',
-  message: 'cursor must be the nextCursor of an earlier page',
-};
+/** Whether `id` can be a message's: anything else is no message, without asking the store. */
+export function isMessageId(id: unknown): id is string {
+  return typeof id === 'string' && MESSAGE_ID.test(id);
+}
 
 /** The cursor after `entry`: opaque to callers, the same on both backends. */
 export function cursorAfter(entry: Pick<SendLogEntry, 'createdAt' | 'id'>): string {
@@ -100,14 +104,15 @@ export function cursorAfter(entry: Pick<SendLogEntry, 'createdAt' | 'id'>): stri
   return Buffer.from(`${createdMs}:${entry.id}`, 'utf8').toString('base64url');
 }
 
-/** The entry a cursor names; a cursor that no page gave is `RequestValidationError` on `cursor`. */
+/** The entry a cursor names; a cursor that no page could have given is `InvalidCursorError`. */
 export function parseCursor(cursor: string): { createdMs: number; id: string } {
-  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor)
+  const decoded = /^[A-Za-z0-9_-]{1,400}$/.test(cursor)
     ? Buffer.from(cursor, 'base64url').toString('utf8')
     : '';
   const match = CURSOR.exec(decoded);
-  if (!match) throw new RequestValidationError([CURSOR_PROBLEM]);
-  return { createdMs: Number(match[1]), id: match[2]! };
+  const createdMs = Number(match?.[1]);
+  if (!match || !(createdMs <= LAST_CREATED_MS)) throw new InvalidCursorError();
+  return { createdMs, id: match[2]! };
 }
 
 /** The start of the hour that holds `ms`. */

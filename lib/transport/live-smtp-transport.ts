@@ -10,6 +10,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { assertTenantId } from '../settings/tenant-id';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
+import { ExternalContentRefusedError } from '../errors/external-content-refused.error';
 import { ChannelMissingError } from '../errors/channel-missing.error';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import type { MailEvent, MailerStatus } from '../interfaces/mail-events.interface';
@@ -20,6 +21,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-setti
 import { PACKAGE_VERSION } from '../internal/package-version';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { ChannelRegistry, type TenantRoute } from './channel-registry';
+import { findExternalContent } from './external-content';
 import type { DeliveryRun } from './delivery-attempts';
 import { SmtpChannelFactory } from './smtp-channel.factory';
 import { TenantDeliveryLog } from './tenant-delivery-log';
@@ -46,6 +48,7 @@ export class LiveSmtpTransport
   private readonly outcomes = new TenantDeliveryLog();
   /** The tenant of a message that names none. */
   readonly defaultTenant: string;
+  private readonly allowExternalContent: boolean;
   private subscription?: Subscription;
 
   /** Every message sent or failed, whichever API sent it, each with its tenant. */
@@ -58,6 +61,7 @@ export class LiveSmtpTransport
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) options: SmtpSettingsModuleOptions,
   ) {
     this.defaultTenant = settings.defaultTenant;
+    this.allowExternalContent = options.allowFileAndUrlContent === true;
     this.registry = new ChannelRegistry(
       {
         settingsOf: (tenant) => settings.getWithSecrets(tenant),
@@ -120,6 +124,7 @@ export class LiveSmtpTransport
       (mail.data as { tenant?: unknown }).tenant ?? this.defaultTenant,
       'the tenant of the message',
     );
+    this.guardExternalContent(mail);
     const run: DeliveryRun = { signal: this.shutdown.signal, attempts: 0 };
     let used: TenantRoute | undefined;
     try {
@@ -162,6 +167,24 @@ export class LiveSmtpTransport
       });
       throw error;
     }
+  }
+
+  /**
+   * Throws `ExternalContentRefusedError`, naming the field, when `message` names a local file or a
+   * URL for nodemailer to read at send time, unless the module option `allowFileAndUrlContent` is
+   * set. Every message this transport sends is checked; call it to check one before composing it.
+   */
+  assertContentAllowed(message: object): void {
+    if (this.allowExternalContent) return;
+    const field = findExternalContent(message);
+    if (field) throw new ExternalContentRefusedError(field);
+  }
+
+  /** The check, and nodemailer's own file and URL access closed in every transporter after this one. */
+  private guardExternalContent(mail: MailMessage): void {
+    if (this.allowExternalContent) return;
+    this.assertContentAllowed(mail.data);
+    Object.assign(mail.data, { disableFileAccess: true, disableUrlAccess: true });
   }
 
   /** Bearer settings saved before the upgrade was removed fail closed: never another server. */
