@@ -154,6 +154,7 @@ export { HeaderInjectionError } from './errors/header-injection.error';
 export { TokenRequestFailedError } from './errors/token-request-failed.error';
 export { OutboxNotConfiguredError } from './errors/outbox-not-configured.error';
 export { OutboxUnavailableError } from './errors/outbox-unavailable.error';
+export { OutboxUncertainError } from './errors/outbox-uncertain.error';
 export { NotRetryableError } from './errors/not-retryable.error';
 export { OutboxMessageNotFoundError } from './errors/outbox-message-not-found.error';
 export { InvalidCursorError } from './errors/invalid-cursor.error';

@@ -69,4 +69,11 @@ export interface OutboxOptions {
    * @default 10485760 (10 MB)
    */
   maxMessageBytes?: number;
+  /**
+   * How long a write or read of the queue's store may take, in milliseconds. A read past it is
+   * `OUTBOX_UNAVAILABLE`; a write past it is `OUTBOX_UNCERTAIN` (it may still land: retry with the
+   * same idempotency key).
+   * @default 10000
+   */
+  storeTimeoutMs?: number;
 }

@@ -41,5 +41,6 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     retention: { logTtlMs: 604_800_000, logMaxCount: 10_000 },
     alerts: { oldestWaitingMs: 900_000 },
     maxMessageBytes: 10 * 1024 * 1024,
+    storeTimeoutMs: 10_000,
   },
 } as const;

@@ -17,6 +17,7 @@ export interface ResolvedOutboxOptions {
   retention: { logTtlMs: number; logMaxCount: number };
   alerts: { oldestWaitingMs: number };
   maxMessageBytes: number;
+  storeTimeoutMs: number;
 }
 
 /** Applies the defaults and refuses what cannot work, naming the option. */
@@ -52,6 +53,7 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     },
     alerts: { oldestWaitingMs: options.alerts?.oldestWaitingMs ?? DEFAULTS.alerts.oldestWaitingMs },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+    storeTimeoutMs: options.storeTimeoutMs ?? DEFAULTS.storeTimeoutMs,
   };
   for (const [name, value] of [
     ['concurrency', resolved.concurrency],
@@ -63,6 +65,7 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     ['retention.logMaxCount', resolved.retention.logMaxCount],
     ['alerts.oldestWaitingMs', resolved.alerts.oldestWaitingMs],
     ['maxMessageBytes', resolved.maxMessageBytes],
+    ['storeTimeoutMs', resolved.storeTimeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) {
       throw new Error(`SmtpSettingsModule: outbox.${name} must be a positive number`);

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
 import type { Address, SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
+import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
 import { SenderRequiredError } from '../errors/sender-required.error';
 import type { SendLogEntry } from '../interfaces/outbox.interface';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
@@ -11,6 +12,21 @@ import { assertNoHeaderInjection } from '../transport/header-guard';
 import { uniqueRecipients } from '../transport/recipient-policy';
 import { formatSender } from '../transport/sender';
 import { serializeMessage, type OutboxJobData } from './outbox-message';
+
+/** Transient failures are retried until the window closes, not until a count runs out. */
+const UNLIMITED_ATTEMPTS = 100_000;
+
+/** The job's options: the outbox's backoff; bodies leave the store once sent. */
+export function jobOptions(delay: number, logTtlMs: number): JobsOptions {
+  return {
+    delay,
+    attempts: UNLIMITED_ATTEMPTS,
+    backoff: { type: 'outbox' },
+    removeOnComplete: true,
+    // A failed one stays for a retry from the log while its entry is kept.
+    removeOnFail: { age: Math.ceil(logTtlMs / 1000) },
+  };
+}
 
 /** A message checked and ready for the queue: the job's data and its first send log entry. */
 export interface PreparedMessage {
@@ -29,6 +45,7 @@ export function prepareMessage(
   state: SmtpSettingsState,
   relay: SmtpRelayOptions | undefined,
   maxBytes: number,
+  id: string,
   now: Date = new Date(),
 ): PreparedMessage {
   assertNoHeaderInjection(message);
@@ -39,11 +56,16 @@ export function prepareMessage(
   // With no route at all, the message is held until one is configured, which may bring a sender.
   if (!sender && (!onRelay || relay)) throw new SenderRequiredError();
   const recipients = envelopeRecipients(message);
+  if (recipients.length === 0) {
+    throw new MessageNotQueueableError(
+      'message.to',
+      'it has no recipient: to, cc or bcc is required',
+    );
+  }
   if (onRelay && relay && (relay.recipientPolicy ?? DEFAULTS.relay.recipientPolicy) === 'reject') {
     const limit = relay.maxRecipients ?? DEFAULTS.relay.maxRecipients;
     if (recipients.length > limit) throw new RecipientLimitExceededError(recipients.length, limit);
   }
-  const id = randomUUID();
   const messageId =
     typeof message.messageId === 'string' && message.messageId
       ? message.messageId

@@ -28,3 +28,9 @@ export async function requeue(job: Job<OutboxJobData>, state: string): Promise<v
     await job.changeDelay(0);
   }
 }
+
+/** Whether the job is still in the queue, due or not, or being delivered. */
+export async function isWaiting(job: Job<OutboxJobData>): Promise<boolean> {
+  const state = await job.getState().catch(() => 'unknown');
+  return ['waiting', 'delayed', 'prioritized', 'active', 'waiting-children'].includes(state);
+}

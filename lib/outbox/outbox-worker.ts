@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { messageOf } from '../internal/message-of';
-import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
+import type { OutboxError, OutboxStatus, SendLogEntry } from '../interfaces/outbox.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import { classifyFailure, heldReason } from './delivery-outcome';
 import type { OutboxBackendHandle } from './outbox-backend';
@@ -32,6 +32,9 @@ export interface OutboxWorkerContext {
   transitions: OutboxTransitions;
 }
 
+/** What a worker may attempt: waiting, held, or `sending` when the previous worker died mid-send. */
+const ATTEMPTABLE: readonly OutboxStatus[] = ['queued', 'held', 'sending'];
+
 /**
  * Delivers one job: waits out the shared rate limit (the job goes back to delayed, nothing
  * fails), sends through the live transport with the job's Message-ID, and records the outcome.
@@ -43,23 +46,26 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
   return async (job: Job<OutboxJobData>, token?: string): Promise<void> => {
     const data = job.data;
     const { tenant, id } = data;
-    const before = await ctx.log.get(tenant, id);
-    // A worker that died after the send but before the job completed: never send it twice.
-    if (before?.status === 'sent') return;
     const version = await ctx.settingsVersion(tenant);
     const limit = await ctx.rateLimitOf(tenant);
     if (limit) {
       const waitMs = await ctx.limiter.acquire(limit.key, limit.limit, limit.windowMs);
       if (waitMs > 0) {
-        if (before && before.status !== 'queued' && before.status !== 'held') {
-          await ctx.log.update(tenant, id, { status: 'queued' });
-        }
         await job.moveToDelayed(Date.now() + waitMs, token);
         throw new ctx.DelayedError();
       }
     }
-    const attempts = (before?.attempts ?? 0) + 1;
-    await ctx.log.update(tenant, id, { status: 'sending', attempts });
+    // Compare and set, in one step with the attempt's count: only a message still waiting is
+    // attempted (`sending`: its worker died mid-send). One logged sent, failed or uncertain is
+    // done: a worker that died after the send, or a job added again by a repeated idempotency key.
+    const began = await ctx.log.update(
+      tenant,
+      id,
+      { status: 'sending' },
+      { from: ATTEMPTABLE, countAttempt: true, createdMs: data.createdAt },
+    );
+    // Without an entry (none is written without its job) the message still goes: never dropped.
+    if (began.entry && !began.applied) return;
     let result: SendResult;
     try {
       result = await ctx.deliver(data);
@@ -68,13 +74,18 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
       return afterFailure(ctx, job, token, error, version);
     }
     await settle(ctx, limit);
-    await ctx.log.update(tenant, id, {
-      status: 'sent',
-      route: result.route,
-      settingsVersion: result.settingsVersion,
-      response: result.response ?? null,
-      heldReason: null,
-    });
+    await ctx.log.update(
+      tenant,
+      id,
+      {
+        status: 'sent',
+        route: result.route,
+        settingsVersion: result.settingsVersion,
+        response: result.response ?? null,
+        heldReason: null,
+      },
+      { from: ['sending'], createdMs: data.createdAt },
+    );
     ctx.transitions.sent(tenant);
   };
 }
@@ -95,11 +106,17 @@ async function afterFailure(
   thrown: unknown,
   version: number,
 ): Promise<never> {
-  const { tenant, id, windowStart } = job.data;
+  const { tenant, id, windowStart, createdAt: createdMs } = job.data;
   const { kind, error } = classifyFailure(thrown);
+  const fromSending = { from: ['sending'] as const, createdMs };
   if (kind === 'held') {
     const reason = heldReason(error);
-    await ctx.log.update(tenant, id, { status: 'held', heldReason: reason, lastError: error });
+    await ctx.log.update(
+      tenant,
+      id,
+      { status: 'held', heldReason: reason, lastError: error },
+      fromSending,
+    );
     ctx.transitions.held(tenant, reason);
     await job.moveToDelayed(Date.now() + ctx.config.holdRecheckMs, token);
     // Settings saved during the attempt released the held messages before this one was: it goes too.
@@ -110,12 +127,22 @@ async function afterFailure(
   }
   const windowClosed = Date.now() >= windowStart + ctx.config.retryWindowMs;
   if (kind === 'transient' && !windowClosed) {
-    await ctx.log.update(tenant, id, { status: 'queued', lastError: error, heldReason: null });
+    await ctx.log.update(
+      tenant,
+      id,
+      { status: 'queued', lastError: error, heldReason: null },
+      fromSending,
+    );
     throw thrown instanceof Error ? thrown : new Error(error.message);
   }
   const status = kind === 'uncertain' ? 'uncertain' : 'failed';
-  const entry = await ctx.log.update(tenant, id, { status, lastError: error, heldReason: null });
-  if (entry) ctx.transitions.failed(entry, error);
+  const { entry, applied } = await ctx.log.update(
+    tenant,
+    id,
+    { status, lastError: error, heldReason: null },
+    fromSending,
+  );
+  if (entry && applied) ctx.transitions.failed(entry, error);
   throw new ctx.UnrecoverableError(error.message);
 }
 

@@ -7,8 +7,6 @@ import {
 } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Observable, Subscription } from 'rxjs';
-import { NotRetryableError } from '../errors/not-retryable.error';
-import { OutboxMessageNotFoundError } from '../errors/outbox-message-not-found.error';
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import type {
   EnqueueOptions,
@@ -30,19 +28,18 @@ import { createSharedRateLimiter } from './create-shared-rate-limiter';
 import { OutboxAlerts } from './outbox-alerts';
 import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
-import { prepareMessage } from './outbox-enqueue';
-import { requeue, settledState } from './outbox-requeue';
+import { jobOptions, prepareMessage } from './outbox-enqueue';
+import { retryMessage } from './outbox-retry';
 import { deserializeMessage, type OutboxJobData } from './outbox-message';
-import { guardStore } from './outbox-store-guard';
+import { guardStore, guardWrite } from './outbox-store-guard';
+import { createEnqueueWriter } from './create-enqueue-writer';
+import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
+import { messageIdFor } from './outbox-ids';
 import { startOutboxWorker } from './outbox-worker';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
 import { isMessageId } from './send-log-entries';
 import type { SendLog } from './send-log.interface';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
-
-const RETRYABLE = new Set(['failed', 'uncertain', 'held']);
-/** Transient failures are retried until the window closes, not until a count runs out. */
-const UNLIMITED_ATTEMPTS = 100_000;
 
 /**
  * The durable outbox: `enqueue` puts a message in a BullMQ queue (Redis or PostgreSQL) shared by
@@ -59,6 +56,7 @@ export class OutboxService
   private readonly alertState: OutboxAlerts;
   private backend?: OutboxBackendHandle;
   private sendLog?: SendLog;
+  private enqueueWriter?: OutboxEnqueueWriter;
   private limiter?: SharedRateLimiter;
   private worker?: { close(): Promise<void> };
   private subscription?: Subscription;
@@ -83,6 +81,7 @@ export class OutboxService
     const backend = (this.backend = openOutboxBackend(this.config));
     try {
       this.sendLog = createSendLog(this.config, backend.connection);
+      this.enqueueWriter = createEnqueueWriter(backend, this.sendLog);
       this.limiter = createSharedRateLimiter(this.config, backend.connection);
       await guardStore('the outbox could not start', () => backend.queue.waitUntilReady());
     } catch (error) {
@@ -138,7 +137,7 @@ export class OutboxService
 
   async onApplicationShutdown(): Promise<void> {
     const { sendLog, limiter, backend } = this;
-    this.sendLog = this.limiter = this.backend = undefined;
+    this.sendLog = this.limiter = this.backend = this.enqueueWriter = undefined;
     await sendLog?.close().catch(() => undefined);
     await limiter?.close?.().catch(() => undefined);
     await backend?.close();
@@ -147,10 +146,12 @@ export class OutboxService
   }
 
   /**
-   * Puts the message in the queue and resolves once the queue's store has it. Refused at once,
-   * queueing nothing: header injection, no sender, the relay's `reject` policy over its limit, a
-   * message that cannot be stored (a stream). An outage of the store rejects with
-   * `OutboxUnavailableError`: the message was not queued.
+   * Puts the message in the queue and resolves once the queue's store has it: its send log entry
+   * and its job, written together or not at all. Refused at once, with nothing written: header
+   * injection, no sender, the relay's `reject` policy over its limit, a message that cannot be
+   * stored (`MessageNotQueueableError`). `OutboxUnavailableError`: the store refused the write or
+   * could not be reached, so nothing was queued. `OutboxUncertainError`: the store did not confirm
+   * the write in time, so it may have been queued; the same `idempotencyKey` makes a retry safe.
    */
   async enqueue(message: SendMailOptions, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     const tenant = this.tenantOf(options.tenant, 'the tenant option');
@@ -158,6 +159,8 @@ export class OutboxService
     if (!Number.isFinite(delay) || delay < 0) {
       throw new RangeError('enqueue(): delay must be a number of milliseconds, 0 or more');
     }
+    const key = options.idempotencyKey === undefined ? undefined : String(options.idempotencyKey);
+    const id = messageIdFor(tenant, key);
     const state = await this.settings.get(tenant);
     const { data, entry } = prepareMessage(
       message,
@@ -165,33 +168,27 @@ export class OutboxService
       state,
       this.options.relay,
       this.config.maxMessageBytes,
+      id,
     );
     const log = this.log();
-    const queue = this.open().queue;
-    return guardStore('the message was not queued', async () => {
-      if (options.idempotencyKey !== undefined) {
-        const owner = await log.claimIdempotencyKey(
-          tenant,
-          String(options.idempotencyKey),
-          data.id,
-          this.config.retention.logTtlMs,
-        );
-        if (owner !== data.id) return { id: owner, status: 'queued' as const };
-      }
-      await log.add(entry);
-      await queue.add('send', data, {
-        jobId: data.id,
-        delay,
-        attempts: UNLIMITED_ATTEMPTS,
-        backoff: { type: 'outbox' },
-        // Bodies leave the store once sent; a failed one stays for a retry from the log while
-        // its entry is kept.
-        removeOnComplete: true,
-        removeOnFail: { age: Math.ceil(this.config.retention.logTtlMs / 1000) },
-      });
-      this.alertState.tenants.add(tenant);
-      return { id: data.id, status: 'queued' as const };
-    });
+    const writer = this.writer();
+    // A key seen before names a message already logged: nothing to write (the write itself would
+    // change nothing either, but a job of a message long sent would be added and skipped).
+    if (key !== undefined) {
+      const known = await this.guard('the idempotency key could not be looked up', () =>
+        log.get(tenant, id),
+      );
+      if (known) return { id, status: 'queued' };
+    }
+    await guardWrite(
+      id,
+      'the message was not queued',
+      (error) => writer.provesNothingWritten(error),
+      () => writer.write(entry, data, jobOptions(delay, this.config.retention.logTtlMs)),
+      this.config.storeTimeoutMs,
+    );
+    this.alertState.tenants.add(tenant);
+    return { id, status: 'queued' };
   }
 
   /** The send log entry of a message; `null` when the tenant has none with that id. */
@@ -211,24 +208,16 @@ export class OutboxService
    * `OutboxMessageNotFoundError` (404).
    */
   async retry(id: string, tenant?: string): Promise<EnqueueResult> {
-    const owner = this.tenantOf(tenant);
-    const entry = isMessageId(id) ? await this.log().get(owner, id) : null;
-    if (!entry) throw new OutboxMessageNotFoundError(String(id).slice(0, 200));
-    if (!RETRYABLE.has(entry.status)) throw new NotRetryableError(id, entry.status);
-    const job = await this.open().queue.getJob(id);
-    if (!job || job.data.tenant !== owner) {
-      throw new NotRetryableError(id, entry.status, 'its message is no longer kept');
-    }
-    const state = await settledState(job);
-    // Logged first: the worker may take the job and log its outcome as soon as it is back.
-    await this.log().update(owner, id, { status: 'queued', heldReason: null });
-    try {
-      await requeue(job, state);
-    } catch (error) {
-      await this.log().update(owner, id, { status: entry.status, heldReason: entry.heldReason });
-      throw error;
-    }
-    return { id, status: 'queued' };
+    return retryMessage(
+      {
+        log: this.log(),
+        queue: this.open().queue,
+        writer: this.writer(),
+        storeTimeoutMs: this.config.storeTimeoutMs,
+      },
+      id,
+      this.tenantOf(tenant),
+    );
   }
 
   /** Counts by status, the oldest waiting message, the rate limit, the last 24 hours. */
@@ -292,6 +281,16 @@ export class OutboxService
   private log(): SendLog {
     if (!this.sendLog) throw new OutboxUnavailableError('the outbox is shut down');
     return this.sendLog;
+  }
+
+  private writer(): OutboxEnqueueWriter {
+    if (!this.enqueueWriter) throw new OutboxUnavailableError('the outbox is shut down');
+    return this.enqueueWriter;
+  }
+
+  /** A read or a change that is harmless when it fails: any store error is an outage. */
+  private guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return guardStore(what, operation, this.config.storeTimeoutMs);
   }
 
   private tenantOf(tenant: string | undefined, source = 'the tenant'): string {

@@ -2,14 +2,14 @@ import { quote } from '../stores/postgres/postgres-schema';
 
 /**
  * The tables of the PostgreSQL send log, in the outbox's schema beside BullMQ's: `outbox_log` (one
- * row per message), `outbox_log_hourly` (sent, failed and held per tenant and hour) and
- * `outbox_idempotency`. Values always travel as parameters.
+ * row per message) and `outbox_log_hourly` (sent, failed and held per tenant and hour). Values
+ * always travel as parameters. (0.2.0's `outbox_idempotency` is no longer used: an idempotency key
+ * now names the message's id itself, see outbox-ids.ts.)
  */
 export interface SendLogTables {
   schema: string;
   log: string;
   hourly: string;
-  idempotency: string;
 }
 
 export function sendLogTables(schema: string): SendLogTables {
@@ -18,7 +18,6 @@ export function sendLogTables(schema: string): SendLogTables {
     schema,
     log: qualify('outbox_log'),
     hourly: qualify('outbox_log_hourly'),
-    idempotency: qualify('outbox_idempotency'),
   };
 }
 
@@ -28,9 +27,9 @@ export const SCHEMA_LOCK = 'nest-smtp-settings:outbox-log-tables';
 const SETTLED = `('sent', 'failed', 'uncertain')`;
 const WAITING = `('queued', 'sending', 'held')`;
 
-/** $1..$3: the three tables, for `to_regclass`. */
+/** $1, $2: the two tables, for `to_regclass`. */
 export const TABLES_READY =
-  'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AS ready';
+  'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ready';
 
 export function createTables(t: SendLogTables): string[] {
   const index = (name: string) => quote(`outbox_log_${name}`);
@@ -59,13 +58,6 @@ export function createTables(t: SendLogTables): string[] {
        held integer NOT NULL DEFAULT 0,
        PRIMARY KEY (tenant, hour)
      )`,
-    `CREATE TABLE IF NOT EXISTS ${t.idempotency} (
-       tenant text NOT NULL,
-       key_hash text NOT NULL,
-       id text NOT NULL,
-       expires_at timestamptz NOT NULL,
-       PRIMARY KEY (tenant, key_hash)
-     )`,
   ];
 }
 
@@ -93,23 +85,30 @@ export const insertEntry = (t: SendLogTables) =>
    ${countHour(t, 'counted', '$1', '$7')}`;
 
 /**
- * $1 tenant, $2 id, $3 the patch (jsonb, with `updatedAt`), $4 the hour of the patch's `updatedAt`.
- * The merged entry, or no row; a change of status into sent, failed or held counts in its hour.
+ * $1 tenant, $2 id, $3 the patch (jsonb, with `updatedAt`), $4 the hour of the patch's `updatedAt`,
+ * $5 the statuses it applies from (text[]), $6 whether it counts an attempt. One row: the entry
+ * after (`applied`), or as it is when its status did not allow the update; no row without entry.
+ * A change of status into sent, failed or held counts in its hour.
  */
 export const updateEntry = (t: SendLogTables) =>
   `WITH old AS (
      SELECT status FROM ${t.log} WHERE tenant = $1 AND id = $2 FOR UPDATE
    ), changed AS (
-     UPDATE ${t.log} l SET entry = l.entry || $3::jsonb,
+     UPDATE ${t.log} l SET entry = l.entry || $3::jsonb || CASE WHEN $6::boolean
+         THEN jsonb_build_object('attempts', COALESCE((l.entry->>'attempts')::int, 0) + 1)
+         ELSE '{}'::jsonb END,
        status = COALESCE($3::jsonb->>'status', l.status),
        updated_at = ($3::jsonb->>'updatedAt')::timestamptz
-     FROM old WHERE l.tenant = $1 AND l.id = $2
+     FROM old WHERE l.tenant = $1 AND l.id = $2 AND old.status = ANY($5::text[])
      RETURNING l.entry, l.status, old.status AS old_status
    ), counted AS (
      SELECT status FROM changed
       WHERE status IS DISTINCT FROM old_status AND status IN ('sent', 'failed', 'held')
    ), hour AS (${countHour(t, 'counted', '$1', '$4')})
-   SELECT entry::text AS entry FROM changed`;
+   SELECT entry::text AS entry, true AS applied FROM changed
+   UNION ALL
+   SELECT entry::text, false FROM ${t.log}
+    WHERE tenant = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM changed)`;
 
 /** $1 tenant, $2 id. */
 export const selectEntry = (t: SendLogTables) =>
@@ -150,19 +149,6 @@ export const selectHours = (t: SendLogTables) =>
 export const selectWaitingTenants = (t: SendLogTables) =>
   `SELECT DISTINCT tenant FROM ${t.log} WHERE status IN ${WAITING} ORDER BY tenant`;
 
-/** $1 tenant, $2 key hash, $3 id, $4 TTL ms: the id when claimed, else no row. */
-export const claimKey = (t: SendLogTables) =>
-  `INSERT INTO ${t.idempotency} AS i (tenant, key_hash, id, expires_at)
-   VALUES ($1, $2, $3, clock_timestamp() + $4 * interval '1 millisecond')
-   ON CONFLICT (tenant, key_hash) DO UPDATE SET id = EXCLUDED.id, expires_at = EXCLUDED.expires_at
-     WHERE i.expires_at <= clock_timestamp()
-   RETURNING id`;
-
-/** $1 tenant, $2 key hash: the id that holds the key now. */
-export const selectKeyOwner = (t: SendLogTables) =>
-  `SELECT id FROM ${t.idempotency} WHERE tenant = $1 AND key_hash = $2
-     AND expires_at > clock_timestamp()`;
-
 /** $1 cutoff (ISO): settled entries last changed at or before it. */
 export const deleteExpired = (t: SendLogTables) =>
   `DELETE FROM ${t.log} WHERE status IN ${SETTLED} AND updated_at <= $1::timestamptz`;
@@ -180,6 +166,3 @@ export const deleteOldestSettled = (t: SendLogTables) =>
 /** $1 the first hour kept (ISO). */
 export const deleteOldHours = (t: SendLogTables) =>
   `DELETE FROM ${t.hourly} WHERE hour < $1::timestamptz`;
-
-export const deleteExpiredKeys = (t: SendLogTables) =>
-  `DELETE FROM ${t.idempotency} WHERE expires_at <= clock_timestamp()`;

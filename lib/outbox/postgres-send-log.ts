@@ -9,17 +9,18 @@ import type {
   SendLogQuery,
 } from '../interfaces/outbox.interface';
 import type { PostgresPool } from '../stores/postgres/postgres-pool';
-import type { SendLog } from './send-log.interface';
+import type { SendLog, SendLogGuard, SendLogUpdate } from './send-log.interface';
 import {
   cursorAfter,
   hourlyBucket,
-  idempotencyKeyHash,
   summaryOf,
   hourOf,
   HOURLY_KEEP_MS,
   isOutboxStatus,
   last24Hours,
   changesOf,
+  updatableFrom,
+  parseEntry,
   parseCursor,
   timeOf,
   zeroCounts,
@@ -35,13 +36,11 @@ export interface PostgresSendLogOptions {
   logMaxCount: number;
 }
 
-const CLAIM_ATTEMPTS = 5;
-
 /**
  * The send log in PostgreSQL, in the outbox's schema: `outbox_log` holds one row per message (the
  * entry as jsonb, with its tenant, id, times and status as columns for the indexes),
- * `outbox_log_hourly` counts each hour's sent, failed and held messages, `outbox_idempotency` holds
- * idempotency keys (their SHA-256) until they expire. The tables are created on first use.
+ * `outbox_log_hourly` counts each hour's sent, failed and held messages. The tables are created on
+ * first use.
  */
 export class PostgresSendLog implements SendLog {
   private readonly pool: PostgresPool;
@@ -80,15 +79,24 @@ export class PostgresSendLog implements SendLog {
     tenant: string,
     id: string,
     patch: Partial<SendLogEntry>,
-  ): Promise<SendLogEntry | null> {
+    guard: SendLogGuard = {},
+  ): Promise<SendLogUpdate> {
     const changes = changesOf(patch);
     const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
-    const rows = await this.query<{ entry: string }>(
+    const rows = await this.query<{ entry: string; applied: boolean }>(
       'the send log could not be updated',
       sql.updateEntry(this.tables),
-      [tenant, id, JSON.stringify(changes), new Date(hourOf(updatedMs)).toISOString()],
+      [
+        tenant,
+        id,
+        JSON.stringify(changes),
+        new Date(hourOf(updatedMs)).toISOString(),
+        updatableFrom(guard.from),
+        guard.countAttempt === true,
+      ],
     );
-    return rows[0] ? (JSON.parse(rows[0].entry) as SendLogEntry) : null;
+    const row = rows[0];
+    return { entry: row ? parseEntry(row.entry) : null, applied: row?.applied === true };
   }
 
   async get(tenant: string, id: string): Promise<SendLogEntry | null> {
@@ -97,7 +105,7 @@ export class PostgresSendLog implements SendLog {
       sql.selectEntry(this.tables),
       [tenant, id],
     );
-    return rows[0] ? (JSON.parse(rows[0].entry) as SendLogEntry) : null;
+    return rows[0] ? parseEntry(rows[0].entry) : null;
   }
 
   async list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage> {
@@ -110,7 +118,7 @@ export class PostgresSendLog implements SendLog {
       sql.selectPage(this.tables, query.status !== undefined, after !== undefined),
       values,
     );
-    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.entry) as SendLogEntry);
+    const items = rows.slice(0, query.limit).map((row) => parseEntry(row.entry));
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > query.limit && last ? cursorAfter(last) : null };
   }
@@ -150,32 +158,6 @@ export class PostgresSendLog implements SendLog {
     return summaryOf(tenant, counts, oldest, hourly, now);
   }
 
-  async claimIdempotencyKey(
-    tenant: string,
-    key: string,
-    id: string,
-    ttlMs: number,
-  ): Promise<string> {
-    const hash = idempotencyKeyHash(key);
-    const what = 'the idempotency key could not be claimed';
-    // The owner's key can expire between the two statements: then claim again.
-    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      const claimed = await this.query<{ id: string }>(what, sql.claimKey(this.tables), [
-        tenant,
-        hash,
-        id,
-        Math.max(1, Math.round(ttlMs)),
-      ]);
-      if (claimed[0]) return claimed[0].id;
-      const owner = await this.query<{ id: string }>(what, sql.selectKeyOwner(this.tables), [
-        tenant,
-        hash,
-      ]);
-      if (owner[0]) return owner[0].id;
-    }
-    throw new OutboxUnavailableError(`${what}: it kept changing hands`);
-  }
-
   async prune(now: number): Promise<void> {
     const what = 'the send log could not be pruned';
     await this.query(what, sql.deleteExpired(this.tables), [
@@ -192,7 +174,6 @@ export class PostgresSendLog implements SendLog {
     await this.query(what, sql.deleteOldHours(this.tables), [
       new Date(hourOf(now - HOURLY_KEEP_MS)).toISOString(),
     ]);
-    await this.query(what, sql.deleteExpiredKeys(this.tables));
   }
 
   async tenants(): Promise<string[]> {
@@ -222,11 +203,7 @@ export class PostgresSendLog implements SendLog {
   }
 
   private async createTables(): Promise<void> {
-    const { rows } = await this.pool.query(sql.TABLES_READY, [
-      this.tables.log,
-      this.tables.hourly,
-      this.tables.idempotency,
-    ]);
+    const { rows } = await this.pool.query(sql.TABLES_READY, [this.tables.log, this.tables.hourly]);
     // Already there: no DDL, so a role without CREATE privilege can use tables made for it.
     if ((rows[0] as { ready?: boolean } | undefined)?.ready) return;
     const client = await this.pool.connect();

@@ -31,10 +31,6 @@ export class RedisLogKeys {
   tenants(): string {
     return `${this.prefix}:logtenants`;
   }
-
-  idempotency(tenant: string, keyHash: string): string {
-    return `${this.prefix}:idem:${tenant}:${keyHash}`;
-  }
 }
 
 /*
@@ -63,35 +59,39 @@ end
 return 1`;
 
 /**
- * Compare and set. KEYS: entry, old status set, new status set, settled set, hourly hash.
- * ARGV: the JSON read, the new JSON, order key, status changed ('1' or '0'), settled ('1' or '0'),
- * updatedAt ms, hourly field or '', hourly TTL.
- * 1 when written; 0 when the entry changed (or went) since it was read.
+ * An update that applies only from the statuses its writer names (compare and set on the status,
+ * in Redis, so that nothing is read first): merges the patch, counts an attempt if asked, moves the
+ * entry between the status sets and counts the hour's transition.
+ * KEYS: entry, settled set, hourly hash.
+ * ARGV: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order key, updatedAt
+ * ms, hourly TTL, status set prefix, count an attempt ('1' or '0').
+ * { 1, entry } when applied; { 0, entry } when the status did not allow it; { 0 } without entry.
  */
-export const UPDATE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[4] == '1' then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZADD', KEYS[3], 0, ARGV[3])
-  if ARGV[7] ~= '' then
-    redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
-    redis.call('PEXPIRE', KEYS[5], ARGV[8])
+export const TRANSITION = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {0} end
+local entry = cjson.decode(raw)
+local from = entry.status
+if not string.find(ARGV[1], ',' .. from .. ',', 1, true) then return {0, raw} end
+for field, value in pairs(cjson.decode(ARGV[2])) do entry[field] = value end
+if ARGV[7] == '1' then entry.attempts = (tonumber(entry.attempts) or 0) + 1 end
+local written = cjson.encode(entry)
+redis.call('SET', KEYS[1], written)
+local to = entry.status
+if to ~= from then
+  redis.call('ZREM', ARGV[6] .. from, ARGV[3])
+  redis.call('ZADD', ARGV[6] .. to, 0, ARGV[3])
+  if to == 'sent' or to == 'failed' or to == 'held' then
+    redis.call('HINCRBY', KEYS[3], to, 1)
+    redis.call('PEXPIRE', KEYS[3], ARGV[5])
   end
 end
-if ARGV[5] == '1' then
-  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[3])
-else
-  redis.call('ZREM', KEYS[4], ARGV[3])
+if to == 'sent' or to == 'failed' or to == 'uncertain' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+elseif from == 'sent' or from == 'failed' or from == 'uncertain' then
+  redis.call('ZREM', KEYS[2], ARGV[3])
 end
-return 1`;
-
-/**
- * KEYS: idempotency key. ARGV: id, TTL ms. The id that holds the key: this one if it was free.
- */
-export const CLAIM = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
-return redis.call('GET', KEYS[1])`;
+return {1, written}`;
 
 /**
  * One batch of a tenant's prune: settled entries last changed at or before the cutoff, then the

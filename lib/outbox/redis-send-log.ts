@@ -10,25 +10,27 @@ import {
   type SendLogPage,
   type SendLogQuery,
 } from '../interfaces/outbox.interface';
-import type { SendLog } from './send-log.interface';
+import type { SendLog, SendLogGuard, SendLogUpdate } from './send-log.interface';
 import {
   cursorAfter,
   hourlyBucket,
-  idempotencyKeyHash,
   summaryOf,
   hourlyStatusOf,
   hourOf,
   HOURLY_KEEP_MS,
   isSettled,
   last24Hours,
-  mergeEntry,
+  changesOf,
+  updatableFrom,
+  parseEntry,
   orderKey,
   parseCursor,
   parseOrderKey,
   timeOf,
   WAITING_STATUSES,
 } from './send-log-entries';
-import { ADD, CLAIM, PRUNE, RedisLogKeys, UPDATE } from './redis-send-log.scripts';
+import { defineSendLogCommands, type SendLogCommands } from './redis-send-log.commands';
+import { RedisLogKeys } from './redis-send-log.scripts';
 
 export interface RedisSendLogOptions {
   /** The outbox's ioredis client: never closed by the log. */
@@ -40,7 +42,6 @@ export interface RedisSendLogOptions {
 }
 
 const PRUNE_BATCH = 1000;
-const UPDATE_ATTEMPTS = 20;
 
 /**
  * The send log in Redis, beside the queue, under the outbox's prefix:
@@ -53,34 +54,17 @@ const UPDATE_ATTEMPTS = 20;
 export class RedisSendLog implements SendLog {
   private readonly redis: Redis;
   private readonly keys: RedisLogKeys;
+  private readonly commands: SendLogCommands;
 
   constructor(private readonly options: RedisSendLogOptions) {
     this.redis = options.client;
     this.keys = new RedisLogKeys(options.prefix);
+    this.commands = defineSendLogCommands(options.client);
   }
 
   async add(entry: SendLogEntry): Promise<void> {
-    const createdMs = timeOf(entry.createdAt, 'createdAt');
-    const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
-    const hourly = hourlyStatusOf(entry.status);
     await this.run('the send log could not take the entry', () =>
-      this.redis.eval(
-        ADD,
-        6,
-        this.keys.entry(entry.tenant, entry.id),
-        this.keys.index(entry.tenant, 'all'),
-        this.keys.status(entry.tenant, entry.status),
-        this.keys.index(entry.tenant, 'settled'),
-        this.keys.tenants(),
-        this.keys.hour(entry.tenant, hourOf(updatedMs)),
-        JSON.stringify(entry),
-        orderKey(createdMs, entry.id),
-        entry.tenant,
-        isSettled(entry.status) ? '1' : '0',
-        updatedMs,
-        hourly ?? '',
-        HOURLY_KEEP_MS,
-      ),
+      this.commands.smtpOutboxAdd(...addArguments(this.keys, entry)),
     );
   }
 
@@ -88,47 +72,40 @@ export class RedisSendLog implements SendLog {
     tenant: string,
     id: string,
     patch: Partial<SendLogEntry>,
-  ): Promise<SendLogEntry | null> {
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const read = await this.run('the send log could not be read', () =>
-        this.redis.get(this.keys.entry(tenant, id)),
-      );
-      if (read === null) return null;
-      const before = JSON.parse(read) as SendLogEntry;
-      const after = mergeEntry(before, patch);
-      const updatedMs = timeOf(after.updatedAt, 'updatedAt');
-      const changed = after.status !== before.status;
-      const written = await this.run('the send log could not be updated', () =>
-        this.redis.eval(
-          UPDATE,
-          5,
-          this.keys.entry(tenant, id),
-          this.keys.status(tenant, before.status),
-          this.keys.status(tenant, after.status),
-          this.keys.index(tenant, 'settled'),
-          this.keys.hour(tenant, hourOf(updatedMs)),
-          read,
-          JSON.stringify(after),
-          orderKey(timeOf(before.createdAt, 'createdAt'), id),
-          changed ? '1' : '0',
-          isSettled(after.status) ? '1' : '0',
-          updatedMs,
-          changed ? (hourlyStatusOf(after.status) ?? '') : '',
-          HOURLY_KEEP_MS,
-        ),
-      );
-      if (written === 1) return after;
-    }
-    throw new OutboxUnavailableError(
-      `the send log entry ${id} kept changing while it was being updated`,
+    guard: SendLogGuard = {},
+  ): Promise<SendLogUpdate> {
+    const changes = changesOf(patch);
+    const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
+    const createdMs = guard.createdMs ?? (await this.createdMsOf(tenant, id));
+    if (createdMs === null) return { entry: null, applied: false };
+    const from = `,${updatableFrom(guard.from).join(',')},`;
+    const [applied, written] = await this.run('the send log could not be updated', () =>
+      this.commands.smtpOutboxTransition(
+        this.keys.entry(tenant, id),
+        this.keys.index(tenant, 'settled'),
+        this.keys.hour(tenant, hourOf(updatedMs)),
+        from,
+        JSON.stringify(changes),
+        orderKey(createdMs, id),
+        updatedMs,
+        HOURLY_KEEP_MS,
+        this.keys.statusPrefix(tenant),
+        guard.countAttempt ? '1' : '0',
+      ),
     );
+    return { entry: written ? parseEntry(written) : null, applied: applied === 1 };
+  }
+
+  private async createdMsOf(tenant: string, id: string): Promise<number | null> {
+    const entry = await this.get(tenant, id);
+    return entry && timeOf(entry.createdAt, 'createdAt');
   }
 
   async get(tenant: string, id: string): Promise<SendLogEntry | null> {
     const read = await this.run('the send log could not be read', () =>
       this.redis.get(this.keys.entry(tenant, id)),
     );
-    return read === null ? null : (JSON.parse(read) as SendLogEntry);
+    return read === null ? null : parseEntry(read);
   }
 
   async list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage> {
@@ -151,7 +128,7 @@ export class RedisSendLog implements SendLog {
         const reads = await this.run('the send log could not be read', () =>
           this.redis.mget(ids.map((id) => this.keys.entry(tenant, id))),
         );
-        for (const read of reads) if (read !== null) items.push(JSON.parse(read) as SendLogEntry);
+        for (const read of reads) if (read !== null) items.push(parseEntry(read));
       }
       const more = members.length > want;
       if (!more || items.length >= query.limit) {
@@ -193,19 +170,6 @@ export class RedisSendLog implements SendLog {
     return summaryOf(tenant, counts, oldest, hourly, now);
   }
 
-  async claimIdempotencyKey(
-    tenant: string,
-    key: string,
-    id: string,
-    ttlMs: number,
-  ): Promise<string> {
-    const hash = idempotencyKeyHash(key);
-    const owner = await this.run('the idempotency key could not be claimed', () =>
-      this.redis.eval(CLAIM, 1, this.keys.idempotency(tenant, hash), id, Math.max(1, ttlMs)),
-    );
-    return String(owner);
-  }
-
   async prune(now: number): Promise<void> {
     const tenants = await this.run('the send log could not be read', () =>
       this.redis.smembers(this.keys.tenants()),
@@ -216,9 +180,7 @@ export class RedisSendLog implements SendLog {
       do {
         removed = Number(
           await this.run('the send log could not be pruned', () =>
-            this.redis.eval(
-              PRUNE,
-              3,
+            this.commands.smtpOutboxPrune(
               this.keys.index(tenant, 'all'),
               this.keys.index(tenant, 'settled'),
               this.keys.tenants(),
@@ -271,4 +233,25 @@ export class RedisSendLog implements SendLog {
       throw new OutboxUnavailableError(`${what}: ${messageOf(error)}`, error);
     }
   }
+}
+
+/** The keys and arguments of the add script for `entry` (also queued in the enqueue's MULTI). */
+export function addArguments(keys: RedisLogKeys, entry: SendLogEntry): Array<string | number> {
+  const createdMs = timeOf(entry.createdAt, 'createdAt');
+  const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
+  return [
+    keys.entry(entry.tenant, entry.id),
+    keys.index(entry.tenant, 'all'),
+    keys.status(entry.tenant, entry.status),
+    keys.index(entry.tenant, 'settled'),
+    keys.tenants(),
+    keys.hour(entry.tenant, hourOf(updatedMs)),
+    JSON.stringify(entry),
+    orderKey(createdMs, entry.id),
+    entry.tenant,
+    isSettled(entry.status) ? '1' : '0',
+    updatedMs,
+    hourlyStatusOf(entry.status) ?? '',
+    HOURLY_KEEP_MS,
+  ];
 }

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import { InvalidCursorError } from '../errors/invalid-cursor.error';
 export { CURSOR_PROBLEM } from '../errors/invalid-cursor.error';
-import type { FieldProblem } from '../interfaces/field-problem.interface';
 import {
   OUTBOX_STATUSES,
   type OutboxHourlyBucket,
@@ -32,6 +30,16 @@ export type HourlyStatus = (typeof HOURLY_STATUSES)[number];
 export const HOUR_MS = 3_600_000;
 /** 24 buckets, and one more hour so that the oldest bucket is whole until the next one starts. */
 export const HOURLY_KEEP_MS = 25 * HOUR_MS;
+
+/** Every status but `sent`, which is final: what an update applies from unless it says otherwise. */
+export const NOT_SENT: readonly OutboxStatus[] = OUTBOX_STATUSES.filter(
+  (status) => status !== 'sent',
+);
+
+/** The statuses an update may apply from: those it names, never `sent`. */
+export function updatableFrom(from: readonly OutboxStatus[] = NOT_SENT): OutboxStatus[] {
+  return from.filter((status) => status !== 'sent');
+}
 
 export function isSettled(status: OutboxStatus): boolean {
   return SETTLED_STATUSES.includes(status);
@@ -65,6 +73,16 @@ export function changesOf(
 /** The entry after `patch`. */
 export function mergeEntry(before: SendLogEntry, patch: Partial<SendLogEntry>): SendLogEntry {
   return { ...before, ...changesOf(patch) };
+}
+
+/**
+ * An entry as a store gives it back. Redis's cjson writes an empty array as `{}`: a list field that
+ * is not an array is an empty one.
+ */
+export function parseEntry(json: string): SendLogEntry {
+  const entry = JSON.parse(json) as SendLogEntry;
+  if (!Array.isArray(entry.recipients)) entry.recipients = [];
+  return entry;
 }
 
 /** Milliseconds since the epoch of an entry's ISO 8601 timestamp; refuses anything else. */
@@ -155,11 +173,6 @@ export function summaryOf(
     oldestWaitingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
     hourly,
   };
-}
-
-/** Idempotency keys are stored hashed: a caller's key may be long, or hold anything. */
-export function idempotencyKeyHash(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 export function zeroCounts(): Record<OutboxStatus, number> {

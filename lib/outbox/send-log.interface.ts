@@ -1,30 +1,55 @@
 import type {
+  OutboxStatus,
   OutboxSummary,
   SendLogEntry,
   SendLogPage,
   SendLogQuery,
 } from '../interfaces/outbox.interface';
 
+/** How an update may apply: only from these statuses, and whether it counts an attempt. */
+export interface SendLogGuard {
+  /**
+   * The statuses the entry may have for the update to apply (compare and set): a writer names the
+   * statuses it last saw, so that it never overwrites a later state. `sent` is never left.
+   * @default every status but `sent`
+   */
+  from?: readonly OutboxStatus[];
+  /** Adds one to `attempts`, in the same atomic step. */
+  countAttempt?: boolean;
+  /** The entry's creation time (epoch ms) when the caller knows it: saves a read on Redis. */
+  createdMs?: number;
+}
+
+/** The entry after an update (`null`: no such entry), and whether the update applied. */
+export interface SendLogUpdate {
+  entry: SendLogEntry | null;
+  applied: boolean;
+}
+
 /**
  * The outbox's send log: one entry per message, per tenant, kept `retention.logTtlMs` and at most
  * `retention.logMaxCount` per tenant. Never a body or an attachment. Implementations: Redis (in the
- * outbox's Redis, under its prefix) and PostgreSQL (a table in the outbox's schema).
+ * outbox's Redis, under its prefix) and PostgreSQL (a table in the outbox's schema). The outbox
+ * writes an entry together with its job (see OutboxEnqueueWriter); `add` is the entry alone.
  */
 export interface SendLog {
   add(entry: SendLogEntry): Promise<void>;
-  /** Merges `patch` (and a new `updatedAt` if it has none); `null` when there is no such entry. */
-  update(tenant: string, id: string, patch: Partial<SendLogEntry>): Promise<SendLogEntry | null>;
+  /**
+   * Merges `patch` (and a new `updatedAt` if it has none) when the entry's status passes `guard`,
+   * in one atomic step; `entry` is the entry after, or as it is when the update did not apply.
+   */
+  update(
+    tenant: string,
+    id: string,
+    patch: Partial<SendLogEntry>,
+    guard?: SendLogGuard,
+  ): Promise<SendLogUpdate>;
   get(tenant: string, id: string): Promise<SendLogEntry | null>;
   /** Newest first. */
   list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage>;
   /** The ids of the tenant's messages whose status is `held`. */
   heldIds(tenant: string): Promise<string[]>;
   summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>>;
-  /**
-   * Claims `key` for the message `id` for `ttlMs`: returns `id` if the key was free, else the id of
-   * the message that claimed it first (and still holds it).
-   */
-  claimIdempotencyKey(tenant: string, key: string, id: string, ttlMs: number): Promise<string>;
   /** Removes what is older than the retention, and over the count per tenant. */
   prune(now: number): Promise<void>;
   /** Closes only the connections the log opened itself. */

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { OutboxStatus, SendLogEntry } from '../../lib/interfaces/outbox.interface';
 import { OutboxUnavailableError } from '../../lib/errors/outbox-unavailable.error';
-import { RequestValidationError } from '../../lib/errors/request-validation.error';
+import { InvalidCursorError } from '../../lib';
 import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
 import { RedisSendLog } from '../../lib/outbox/redis-send-log';
 import type { SendLog } from '../../lib/outbox/send-log.interface';
@@ -169,7 +169,7 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
     const original = entry(a);
     await log.add(original);
     const before = Date.now();
-    const updated = await log.update(a, original.id, {
+    const { entry: updated, applied } = await log.update(a, original.id, {
       status: 'sent',
       attempts: 1,
       response: '250 OK',
@@ -190,13 +190,51 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
       settingsVersion: 3,
       updatedAt: expect.any(String),
     });
+    expect(applied).toBe(true);
     // Stamped by this process during the call.
     expect(Date.parse(updated!.updatedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(updated!.updatedAt)).toBeLessThanOrEqual(after);
     expect(await log.get(a, original.id)).toEqual(updated);
-    expect(await log.update(b, original.id, { status: 'failed' })).toBeNull();
-    expect(await log.update(a, randomUUID(), { status: 'failed' })).toBeNull();
+    const nothing = { entry: null, applied: false };
+    expect(await log.update(b, original.id, { status: 'failed' })).toEqual(nothing);
+    expect(await log.update(a, randomUUID(), { status: 'failed' })).toEqual(nothing);
     expect((await log.get(a, original.id))!.status).toBe('sent');
+  });
+
+  it('applies an update only from the statuses its writer names, and never leaves sent', async () => {
+    const a = tenant();
+    const [held] = await addAll(log, [entry(a, { status: 'held' })]);
+    const refused = await log.update(a, held!.id, { status: 'queued' }, { from: ['failed'] });
+    expect(refused).toEqual({ entry: held, applied: false });
+    const taken = await log.update(
+      a,
+      held!.id,
+      { status: 'sending' },
+      { from: ['queued', 'held'], countAttempt: true },
+    );
+    expect(taken).toMatchObject({ applied: true, entry: { status: 'sending', attempts: 1 } });
+    await log.update(a, held!.id, { status: 'sent' }, { from: ['sending'] });
+    for (const from of [undefined, ['sent'] as const]) {
+      const again = await log.update(a, held!.id, { status: 'queued' }, { from });
+      expect(again).toMatchObject({ applied: false, entry: { status: 'sent' } });
+    }
+    expect((await log.summary(a, Date.now())).counts).toMatchObject({
+      sent: 1,
+      held: 0,
+      queued: 0,
+    });
+  });
+
+  it('lets exactly one of ten concurrent updates from queued apply, each counting its attempt once', async () => {
+    const a = tenant();
+    const [queued] = await addAll(log, [entry(a)]);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        log.update(a, queued!.id, { status: 'sending' }, { from: ['queued'], countAttempt: true }),
+      ),
+    );
+    expect(results.filter((r) => r.applied)).toHaveLength(1);
+    expect(await log.get(a, queued!.id)).toMatchObject({ status: 'sending', attempts: 1 });
   });
 
   it('lists newest first in pages that a cursor joins, with nothing missed or repeated', async () => {
@@ -238,7 +276,7 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
     expect((await log.list(a, { limit: 10, status: 'sent' })).items).toEqual([]);
   });
 
-  it('keeps tenants apart in lists, held ids, summaries and idempotency keys', async () => {
+  it('keeps tenants apart in lists, held ids and summaries', async () => {
     const [a, b] = [tenant(), tenant()];
     await addAll(log, [entry(a, { status: 'held' }), entry(a)]);
     expect((await log.list(b, { limit: 50 })).items).toEqual([]);
@@ -247,32 +285,14 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
     expect(Object.values(summary.counts).every((n) => n === 0)).toBe(true);
     expect(summary.oldestWaitingAt).toBeNull();
     expect(summary.hourly.every((h) => h.sent + h.failed + h.held === 0)).toBe(true);
-    expect(await log.claimIdempotencyKey(a, 'k', 'id-a', 60_000)).toBe('id-a');
-    expect(await log.claimIdempotencyKey(b, 'k', 'id-b', 60_000)).toBe('id-b');
   });
 
   it('refuses a cursor that no page gave, naming the cursor', async () => {
     for (const cursor of ['nope!', Buffer.from('x:y').toString('base64url'), '']) {
       const refused = await log.list(tenant(), { limit: 5, cursor }).catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(RequestValidationError);
-      expect((refused as RequestValidationError).problems[0]!.field).toBe('cursor');
+      expect(refused).toBeInstanceOf(InvalidCursorError);
+      expect((refused as InvalidCursorError).problems[0]!.field).toBe('cursor');
     }
-  });
-
-  it('gives an idempotency key to the first message until it expires', async () => {
-    const a = tenant();
-    // Held: a time to live no pause of the machine outlasts.
-    expect(await log.claimIdempotencyKey(a, 'payslip-41', 'first', 60_000)).toBe('first');
-    expect(await log.claimIdempotencyKey(a, 'payslip-41', 'second', 60_000)).toBe('first');
-    const racers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => log.claimIdempotencyKey(a, 'race', `r${i}`, 60_000)),
-    );
-    expect(new Set(racers).size).toBe(1);
-    // Expired: the next message has it once its time to live has passed, by the store's clock.
-    const ttlMs = 400;
-    expect(await log.claimIdempotencyKey(a, 'payslip-42', 'first', ttlMs)).toBe('first');
-    await new Promise((resolve) => setTimeout(resolve, ttlMs + 50));
-    expect(await log.claimIdempotencyKey(a, 'payslip-42', 'third', ttlMs)).toBe('third');
   });
 
   it('summarises counts, the oldest waiting message and 24 hourly buckets of transitions', async () => {
@@ -353,9 +373,10 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
   it('prunes a tenant down to the most entries, the least recently settled first', async () => {
     const pruning = h.open({ logMaxCount: 3 });
     const [a, b] = [tenant(), tenant()];
+    // The first is uncertain, so that it can settle again (as failed): sent is final.
     const settled = await addAll(
       pruning,
-      Array.from({ length: 5 }, () => entry(a, { status: 'sent' })),
+      Array.from({ length: 5 }, (_, i) => entry(a, { status: i === 0 ? 'uncertain' : 'sent' })),
     );
     const waiting = await addAll(pruning, [entry(a), entry(a, { status: 'held' })]);
     const other = await addAll(pruning, [

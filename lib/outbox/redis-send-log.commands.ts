@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import { ADD, PRUNE, TRANSITION } from './redis-send-log.scripts';
+
+type Arg = string | number;
+
+/**
+ * The send log's scripts as ioredis commands: sent as EVALSHA (the body travels once per
+ * connection, not with every call).
+ */
+export interface SendLogCommands {
+  smtpOutboxAdd(...keysAndArgs: Arg[]): Promise<number>;
+  smtpOutboxTransition(...keysAndArgs: Arg[]): Promise<[number, string?]>;
+  smtpOutboxPrune(...keysAndArgs: Arg[]): Promise<number>;
+}
+
+const SCRIPTS = {
+  smtpOutboxAdd: { numberOfKeys: 6, lua: ADD },
+  smtpOutboxTransition: { numberOfKeys: 3, lua: TRANSITION },
+  smtpOutboxPrune: { numberOfKeys: 3, lua: PRUNE },
+} as const;
+
+/** Defines the scripts on the client once (ioredis keeps them per client). */
+export function defineSendLogCommands(client: Redis): SendLogCommands {
+  for (const [name, definition] of Object.entries(SCRIPTS)) {
+    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') {
+      client.defineCommand(name, definition);
+    }
+  }
+  return client as unknown as SendLogCommands;
+}
