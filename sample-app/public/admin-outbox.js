@@ -260,6 +260,9 @@
           'success',
           `Queued again: "${entry.subject || '(no subject)'}", with its same Message-ID.`,
         );
+      } else if (res.status === 409) {
+        // Someone else (another admin, a save that released held mail, the worker) was first.
+        show('warning', notRetriedSentence(entry, res.data && res.data.outboxStatus));
       } else {
         show('error', (res.data && res.data.message) || 'The message could not be queued again.');
       }
@@ -270,6 +273,15 @@
     } finally {
       button.disabled = false;
     }
+  }
+
+  function notRetriedSentence(entry, status) {
+    const subject = `"${entry.subject || '(no subject)'}"`;
+    if (status === 'sent') return `${subject} was sent meanwhile: there is nothing to retry.`;
+    if (status === 'queued' || status === 'sending') {
+      return `${subject} is already on its way again (${status}): nothing more to do.`;
+    }
+    return `${subject} could not be queued again: it is ${status || 'no longer kept'} now.`;
   }
 
   function show(kind, message) {

@@ -210,6 +210,47 @@ describe.each(['redis', 'postgres'] as const)(
       }
     });
 
+    it('answers a Retry that something else beat with a sentence, not an error', async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      try {
+        // The page's timers run only when the test says: its Retry button stays as drawn.
+        await page.clock.install();
+        await page.goto(`${h.started.urls.base}/?token=${TOKEN}`);
+        await page.locator('#outbox-card').waitFor();
+        await saveSettings(page, WRONG_PASSWORD);
+        expect((await notify('grace@example.com', 'Beaten to it')).status).toBe(202);
+        const held = row(page, 'Beaten to it', 'held');
+        while (!(await held.isVisible())) await page.clock.runFor(3_000);
+        const id = (await held.getAttribute('data-id'))!;
+        const saved = await h.call('PUT', '/smtp-settings', {
+          type: 'basic',
+          hostname: peer.host,
+          port: peer.port,
+          useTls: false,
+          username: 'page-user',
+          password: RIGHT_PASSWORD,
+          senderEmail: 'noreply@acme.example',
+        });
+        expect(saved.status).toBe(200);
+        // The save released the held message, and it went out.
+        const deadline = Date.now() + 15_000;
+        while ((await h.call('GET', `/smtp-settings/messages/${id}`)).body.status !== 'sent') {
+          if (Date.now() > deadline) throw new Error('the held message was not sent');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await held.locator('button.retry').click();
+        await page
+          .locator('#outbox-message.warning')
+          .getByText('"Beaten to it" was sent meanwhile: there is nothing to retry.')
+          .waitFor();
+        expect(await page.locator('#outbox-message.error').count()).toBe(0);
+      } finally {
+        await context.close();
+      }
+    });
+
     it('filters the log by status and queues a failed message again with Retry', async () => {
       expect((await notify('nobody@example.com', 'Bounced invoice')).status).toBe(202);
       const page = await signedIn();
