@@ -58,14 +58,20 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
     // Compare and set, in one step with the attempt's count: only a message still waiting is
     // attempted (`sending`: its worker died mid-send). One logged sent, failed or uncertain is
     // done: a worker that died after the send, or a job added again by a repeated idempotency key.
-    const began = await ctx.log.update(
-      tenant,
-      id,
-      { status: 'sending' },
-      { from: ATTEMPTABLE, countAttempt: true, createdMs: data.createdAt },
-    );
+    const began = await ctx.log
+      .update(
+        tenant,
+        id,
+        { status: 'sending' },
+        { from: ATTEMPTABLE, countAttempt: true, createdMs: data.createdAt },
+      )
+      .catch(async (error: unknown) => {
+        // No attempt: the slot is given back at once (held in flight, it would wait out a lease).
+        await settle(ctx, limit);
+        throw error;
+      });
     // Without an entry (none is written without its job) the message still goes: never dropped.
-    if (began.entry && !began.applied) return;
+    if (began.entry && !began.applied) return settle(ctx, limit);
     let result: SendResult;
     try {
       result = await ctx.deliver(data);
