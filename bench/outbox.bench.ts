@@ -1,24 +1,31 @@
 /**
  * 7. The outbox, on Redis and on PostgreSQL: enqueue throughput and latency; messages delivered per
- * second through the outbox (enqueue, then a worker in the same process) against direct `send`,
- * side by side with the same sink; one worker process against two; the bytes a waiting message
- * takes in the queue's store. Lost, duplicated and failed messages must be 0.
+ * second through the outbox (enqueue, then a worker in the same process) against direct `send` and
+ * BullMQ alone, alternating, side by side with the same sink; what each delivered message costs the
+ * store (Redis round trips and commands, PostgreSQL statements: counted, see lib/store-meter.ts);
+ * one worker process against two; the bytes a waiting message takes in the queue's store. Lost,
+ * duplicated and failed messages must be 0. Redis is the benchmark's own (lib/own-redis.ts), with
+ * AOF (`appendfsync everysec`) as the outbox needs; PostgreSQL is the tests' (TEST_DATABASE_URL).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { MailerService, OutboxService, type OutboxOptions } from '../lib';
-import { OUTBOX_BACKENDS, outboxPlace, type OutboxPlace } from '../test/fixtures/outbox-kit';
+import { OUTBOX_BACKENDS, type OutboxPlace } from '../test/fixtures/outbox-kit';
 import { alternate, collectGarbage } from './lib/alternate';
 import { describeErrors, runLoad, type LoadResult } from './lib/load';
+import { costOf, reportCost, type BackendCost, type Cost } from './lib/outbox-cost';
 import {
+  benchPlace,
   createOutboxApp,
   relayTo,
   sinkReaches,
   startWorkerProcess,
   stopWorkerProcess,
   storageMeter,
+  type BenchPlace,
 } from './lib/outbox-setup';
-import { rawBullmq } from './lib/outbox-raw';
+import { openRawBullmq, type RawBullmq, type RawRate } from './lib/outbox-raw';
 import {
   CONCURRENCY,
   report,
@@ -29,42 +36,61 @@ import {
   type BackendResult,
   type Rate,
 } from './lib/outbox-report';
+import { startOwnRedis, type OwnRedis } from './lib/own-redis';
 import { mustBeZero, runAsScript } from './lib/report';
 import { benchMessage, USERS, type BenchApp } from './lib/setup';
 import { SinkProcess, type RemoteSink } from './lib/sink-process';
+import { finishedJobs, install, uncounted, untilFinished } from './lib/store-meter';
 
 /** Entries are never pruned during the run: the storage figure counts every one. */
 const KEEP_ALL = { retention: { logMaxCount: 1_000_000 } } satisfies Partial<OutboxOptions>;
 
 export async function outboxBench(): Promise<void> {
+  install();
+  const redis = await startOwnRedis();
+  console.log(
+    `Redis ${redis.version}: the benchmark's own on ${redis.url} (appendonly yes, appendfsync everysec, no RDB)`,
+  );
   const sinks = await SinkProcess.start();
   const results = new Map<string, BackendResult>();
+  const costs = new Map<string, BackendCost>();
   try {
-    for (const backend of OUTBOX_BACKENDS) results.set(backend, await onBackend(backend, sinks));
+    for (const backend of OUTBOX_BACKENDS) {
+      const { result, cost } = await onBackend(backend, sinks, redis);
+      results.set(backend, result);
+      costs.set(backend, cost);
+    }
   } finally {
     await sinks.close();
+    await redis.stop();
   }
   report(results);
+  reportCost(
+    costs,
+    `${ROUNDS} rounds after ${WARMUP} warm-up, ${SIZES.redis.deliver} / ${SIZES.postgres.deliver} messages a round (Redis / PostgreSQL); enqueue only: ${SIZES.redis.enqueue} / ${SIZES.postgres.enqueue}`,
+  );
 }
 
 async function onBackend(
   backend: OutboxPlace['backend'],
   sinks: SinkProcess,
-): Promise<BackendResult> {
+  redis: OwnRedis,
+): Promise<{ result: BackendResult; cost: BackendCost }> {
   const { enqueue: ENQUEUE, deliver: DELIVER, drain: DRAIN } = SIZES[backend];
-  const places = [0, 1, 2, 3].map(() => outboxPlace(backend, 'bench'));
-  const [forEnqueue, forDelivery, forWorkers, forRaw] = places as OutboxPlace[] as [
-    OutboxPlace,
-    OutboxPlace,
-    OutboxPlace,
-    OutboxPlace,
+  const places = [0, 1, 2, 3].map(() => benchPlace(backend, redis.url));
+  const [forEnqueue, forDelivery, forWorkers, forRaw] = places as [
+    BenchPlace,
+    BenchPlace,
+    BenchPlace,
+    BenchPlace,
   ];
+  // INFO commandstats, on a connection of its own that is not counted.
+  const admin = backend === 'redis' ? uncounted(new Redis(redis.url)) : undefined;
   const key = randomBytes(32).toString('base64');
   const apps: BenchApp[] = [];
   const children = new Set<ChildProcess>();
+  let raw: RawBullmq | undefined;
   try {
-    const raw = await rawBullmq(forRaw, DELIVER, WORKER_CONCURRENCY);
-
     // Enqueue only (no worker on this queue), then what the waiting messages take.
     const idle = await sinks.sink({ users: USERS });
     const producer = await createOutboxApp(
@@ -74,28 +100,40 @@ async function onBackend(
     );
     apps.push(producer);
     const meter = storageMeter(forEnqueue);
-    const empty = await meter.measure('smtp-outbox');
+    const empty = await meter.measure(forEnqueue.queueName);
     const enqueue: LoadResult[] = [];
+    const enqueueCost: Cost[] = [];
     const outboxOf = (ctx: BenchApp) => ctx.app.get(OutboxService);
     for (let round = -WARMUP; round < ROUNDS; round++) {
       collectGarbage();
-      const result = await runLoad({
-        count: ENQUEUE,
-        concurrency: CONCURRENCY,
-        send: (i) => outboxOf(producer).enqueue(benchMessage(i)),
-      });
+      const { result, cost } = await costOf(admin, ENQUEUE, () =>
+        runLoad({
+          count: ENQUEUE,
+          concurrency: CONCURRENCY,
+          send: (i) => outboxOf(producer).enqueue(benchMessage(i)),
+        }),
+      );
       failures(`${backend} enqueue`, result);
-      if (round >= 0) enqueue.push(result);
+      if (round >= 0) {
+        enqueue.push(result);
+        enqueueCost.push(cost);
+      }
     }
     const waiting = (WARMUP + ROUNDS) * ENQUEUE;
-    const full = await meter.measure('smtp-outbox');
+    const full = await meter.measure(forEnqueue.queueName);
     await meter.close();
     const bytesPerMessage = {
       total: (full.total - empty.total) / waiting,
       queue: (full.queue - empty.queue) / waiting,
     };
+    // Nothing of it may run while the other variants are counted.
+    await producer.app.close();
+    apps.splice(apps.indexOf(producer), 1);
 
-    // Direct send against the outbox with a worker in the same process, one sink.
+    // BullMQ alone, direct send and the outbox with a worker in the same process, alternating,
+    // one sink. Each round ends once its last job is finished (the outbox's `sent` entry and
+    // BullMQ's completion written), so that no round's tail runs into the next.
+    const bullmq = (raw = await openRawBullmq(forRaw, WORKER_CONCURRENCY));
     const sink = await sinks.sink({ users: USERS, ids: DELIVER });
     const both = await createOutboxApp(
       sink,
@@ -104,8 +142,19 @@ async function onBackend(
     );
     apps.push(both);
     const mailer = both.app.get(MailerService);
-    const delivery = await alternate<LoadResult | Rate>(
+    type Delivery = LoadResult | (Rate & { cost: Cost }) | (RawRate & { cost: Cost });
+    const delivery = await alternate<Delivery>(
       [
+        {
+          name: 'bullmq',
+          run: async () => {
+            const { result, cost } = await costOf(admin, DELIVER, () =>
+              bullmq.round(DELIVER, CONCURRENCY),
+            );
+            failures(`${backend} BullMQ alone add`, result.add);
+            return { ...result, cost };
+          },
+        },
         {
           name: 'direct',
           run: async () => {
@@ -122,20 +171,27 @@ async function onBackend(
           name: 'outbox',
           run: async () => {
             const { accepted } = await sink.stats();
-            const started = performance.now();
-            const cpu = process.cpuUsage();
-            const result = await runLoad({
-              count: DELIVER,
-              concurrency: CONCURRENCY,
-              send: (i) => mailer.enqueue(benchMessage(i)),
+            const finished = finishedJobs(forDelivery.queueName) + DELIVER;
+            let rate!: Rate;
+            const { cost } = await costOf(admin, DELIVER, async () => {
+              const started = performance.now();
+              const cpu = process.cpuUsage();
+              const result = await runLoad({
+                count: DELIVER,
+                concurrency: CONCURRENCY,
+                send: (i) => mailer.enqueue(benchMessage(i)),
+              });
+              failures(`${backend} outbox enqueue`, result);
+              const done = await sinkReaches(sink, accepted + DELIVER);
+              const used = process.cpuUsage(cpu);
+              rate = {
+                msgsPerSec: (DELIVER * 1000) / (done - started),
+                cpuPerMsg: (used.user + used.system) / DELIVER,
+              };
+              // The tail: the entries marked sent, the jobs completed.
+              await untilFinished(forDelivery.queueName, finished);
             });
-            failures(`${backend} outbox enqueue`, result);
-            const done = await sinkReaches(sink, accepted + DELIVER);
-            const used = process.cpuUsage(cpu);
-            return {
-              msgsPerSec: (DELIVER * 1000) / (done - started),
-              cpuPerMsg: (used.user + used.system) / DELIVER,
-            };
+            return { ...rate, cost };
           },
         },
       ],
@@ -143,6 +199,10 @@ async function onBackend(
     );
     await exactly(`${backend} delivery`, sink, 2 * (WARMUP + ROUNDS));
     mustBeZero(`${backend} outbox failed`, (await outboxOf(both).summary()).counts.failed);
+    await bullmq.close();
+    raw = undefined;
+    await both.app.close();
+    apps.splice(apps.indexOf(both), 1);
 
     // Worker processes: the queue filled first, then 1 or 2 processes drain it.
     const sinkW = await sinks.sink({ users: USERS, ids: DRAIN });
@@ -185,18 +245,29 @@ async function onBackend(
       (await outboxOf(filler).summary()).counts.failed,
     );
 
+    const rawRounds = delivery.get('bullmq') as Array<RawRate & { cost: Cost }>;
+    const outboxRounds = delivery.get('outbox') as Array<Rate & { cost: Cost }>;
     return {
-      raw,
-      enqueue,
-      direct: delivery.get('direct') as LoadResult[],
-      outbox: delivery.get('outbox') as Rate[],
-      one: workers.get('one')!,
-      two: workers.get('two')!,
-      bytesPerMessage,
+      result: {
+        raw: rawRounds,
+        enqueue,
+        direct: delivery.get('direct') as LoadResult[],
+        outbox: outboxRounds,
+        one: workers.get('one')!,
+        two: workers.get('two')!,
+        bytesPerMessage,
+      },
+      cost: {
+        bullmq: rawRounds.map((r) => r.cost),
+        outbox: outboxRounds.map((r) => r.cost),
+        enqueue: enqueueCost,
+      },
     };
   } finally {
     await Promise.all([...children].map(stopWorkerProcess));
+    await raw?.close();
     await Promise.all(apps.map((ctx) => ctx.app.close()));
+    admin?.disconnect();
     await Promise.all(places.map((place) => place.drop()));
   }
 }

@@ -30,13 +30,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  const results: Array<{ name: string; code: number; summary: string }> = [];
+  const results: Array<{ name: string; code: number; summaries: string[] }> = [];
   for (const name of chosen) results.push({ name, ...(await runOne(name)) });
 
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(`\n=== bench summary: ${machine()}, ${seconds} s ===`);
-  for (const { name, code, summary } of results) {
-    console.log(summary || `summary: ${name} printed no summary`);
+  for (const { name, code, summaries } of results) {
+    console.log(summaries.length ? summaries.join('\n') : `summary: ${name} printed no summary`);
     if (code !== 0) console.log(`  ^ ${name} exited with ${code}`);
   }
   const failed = results.filter((r) => r.code !== 0).map((r) => r.name);
@@ -48,17 +48,18 @@ async function main(): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
-function runOne(name: string): Promise<{ code: number; summary: string }> {
+/** Runs one benchmark; its summary lines (the outbox prints two) are kept for the end. */
+function runOne(name: string): Promise<{ code: number; summaries: string[] }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', join(__dirname, `${name}.bench.js`)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let summary = '';
+    const summaries: string[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
       console.log(line);
-      if (line.startsWith('summary: ')) summary = line;
+      if (line.startsWith('summary: ')) summaries.push(line);
     });
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), summary }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), summaries }));
   });
 }
 

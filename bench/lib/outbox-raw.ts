@@ -1,29 +1,35 @@
 /**
  * BullMQ alone on the same store, for reference: `Queue.add` of a job the size of a bench message,
  * and a worker (same concurrency) that does nothing with it. What the outbox adds on top (the send
- * log, the Message-ID, the checks, the SMTP send) is the difference.
+ * log, the Message-ID, the checks, the SMTP send) is the difference. The queue and its worker stay
+ * open across rounds, so that they alternate with the outbox's.
  */
+import { randomBytes } from 'node:crypto';
 import { Queue, Worker, createPostgresBackend, withBackend, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL, type OutboxPlace } from '../../test/fixtures/outbox-kit';
-import { TEST_DATABASE_URL } from '../../test/fixtures/postgres';
-import { runLoad } from './load';
+import type { OutboxPlace } from '../../test/fixtures/outbox-kit';
+import { runLoad, type LoadResult } from './load';
 import { benchMessage } from './setup';
+import { finishedJobs, untilFinished } from './store-meter';
 
 export interface RawRate {
   addPerSec: number;
   processedPerSec: number;
+  add: LoadResult;
 }
 
-export async function rawBullmq(
-  place: OutboxPlace,
-  count: number,
-  concurrency: number,
-): Promise<RawRate> {
-  const name = 'bench-raw';
+export interface RawBullmq {
+  /** `count` jobs added, `concurrency` at a time, while the worker takes them; resolves once every one is finished. */
+  round(count: number, concurrency: number): Promise<RawRate>;
+  close(): Promise<void>;
+}
+
+export async function openRawBullmq(place: OutboxPlace, concurrency: number): Promise<RawBullmq> {
+  // Of its own: PostgreSQL's job notifications name the queue, database-wide.
+  const name = `bench_raw_${randomBytes(4).toString('hex')}`;
   const redis =
     place.backend === 'redis'
-      ? [new Redis(TEST_REDIS_URL), new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null })]
+      ? [new Redis(place.connection), new Redis(place.connection, { maxRetriesPerRequest: null })]
       : [];
   const classes = (
     place.backend === 'redis' ? { Queue, Worker } : withBackend(createPostgresBackend)
@@ -32,37 +38,39 @@ export async function rawBullmq(
     (place.backend === 'redis'
       ? redis[i]
       : {
-          connectionString: TEST_DATABASE_URL,
+          connectionString: place.connection,
           schema: place.prefix,
           migrate: true,
         }) as ConnectionOptions;
   const prefix = place.backend === 'redis' ? { prefix: place.prefix } : {};
   const queue = new classes.Queue(name, { connection: connection(0), ...prefix });
-  let processed = 0;
-  let allDone!: () => void;
-  const done = new Promise<void>((resolve) => (allDone = resolve));
-  const worker = new classes.Worker(name, async () => void (++processed === count && allDone()), {
+  const worker = new classes.Worker(name, async () => undefined, {
     connection: connection(1),
     concurrency,
     ...prefix,
   });
-  try {
-    await worker.waitUntilReady();
-    const started = performance.now();
-    const added = await runLoad({
-      count,
-      concurrency,
-      send: (i) =>
-        queue.add('message', benchMessage(i), { removeOnComplete: true, removeOnFail: true }),
-    });
-    await done;
-    return {
-      addPerSec: added.msgsPerSec,
-      processedPerSec: (count * 1000) / (performance.now() - started),
-    };
-  } finally {
-    await worker.close();
-    await queue.close();
-    for (const client of redis) client.disconnect();
-  }
+  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+  return {
+    async round(count, inFlight) {
+      const target = finishedJobs(name) + count;
+      const started = performance.now();
+      const add = await runLoad({
+        count,
+        concurrency: inFlight,
+        send: (i) =>
+          queue.add('message', benchMessage(i), { removeOnComplete: true, removeOnFail: true }),
+      });
+      await untilFinished(name, target);
+      return {
+        addPerSec: add.msgsPerSec,
+        processedPerSec: (count * 1000) / (performance.now() - started),
+        add,
+      };
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
+      for (const client of redis) client.disconnect();
+    },
+  };
 }

@@ -3,15 +3,70 @@
  * processes, and the storage the queue's store uses.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { OutboxOptions } from '../../lib';
-import { TEST_REDIS_URL, type OutboxPlace } from '../../test/fixtures/outbox-kit';
-import { TEST_DATABASE_URL } from '../../test/fixtures/postgres';
+import { FAST_OUTBOX, outboxPlace, type OutboxPlace } from '../../test/fixtures/outbox-kit';
+import { uniqueName } from '../../test/fixtures/postgres';
 import { createBenchApp, pooledOptions, SENDER, THROUGHPUT_POOL, type BenchApp } from './setup';
 import type { RemoteSink } from './sink-process';
+import { uncounted } from './store-meter';
+
+/** An outbox place of the benchmark's, with the name of its queue. */
+export interface BenchPlace extends OutboxPlace {
+  readonly queueName: string;
+}
+
+/**
+ * A place for an outbox: a key prefix on the benchmark's own Redis (`redisUrl`), or a schema of the
+ * test PostgreSQL; each with a queue name of its own, since PostgreSQL's job notifications name the
+ * queue database-wide (another suite's `smtp-outbox` must not wake this benchmark's workers).
+ */
+export function benchPlace(backend: OutboxPlace['backend'], redisUrl: string): BenchPlace {
+  const queueName = `bench_outbox_${randomBytes(4).toString('hex')}`;
+  const place: OutboxPlace =
+    backend === 'postgres' ? outboxPlace(backend, 'bench') : redisPlace(redisUrl);
+  return {
+    backend: place.backend,
+    connection: place.connection,
+    prefix: place.prefix,
+    queueName,
+    options: (extra = {}) => place.options({ queueName, ...extra }),
+    drop: () => place.drop(),
+  };
+}
+
+function redisPlace(url: string): OutboxPlace {
+  const prefix = uniqueName('t_bench');
+  return {
+    backend: 'redis',
+    connection: url,
+    prefix,
+    options: (extra = {}) => ({
+      backend: 'redis',
+      connection: url,
+      prefix,
+      ...FAST_OUTBOX,
+      ...extra,
+    }),
+    async drop() {
+      const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
 
 /** The relay to the sink, authenticated, with the throughput pool: no settings to save. */
 export function relayTo(sink: RemoteSink) {
@@ -86,7 +141,7 @@ export interface StorageMeter {
 
 export function storageMeter(place: OutboxPlace): StorageMeter {
   if (place.backend === 'redis') {
-    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const redis = uncounted(new Redis(place.connection, { maxRetriesPerRequest: 1 }));
     return {
       async measure(queueName) {
         let total = 0;
@@ -115,7 +170,7 @@ export function storageMeter(place: OutboxPlace): StorageMeter {
       close: async () => void redis.disconnect(),
     };
   }
-  const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  const pool = uncounted(new Pool({ connectionString: place.connection, max: 1 }));
   return {
     async measure() {
       // BullMQ keeps every queue of the schema in the same tables: the part that is not the send
