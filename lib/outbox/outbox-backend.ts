@@ -43,7 +43,14 @@ function openRedis(bullmq: Bullmq, options: ResolvedOutboxOptions): OutboxBacken
       ? new IORedis(options.connection, extra)
       : new IORedis({ ...(options.connection as RedisOptions), ...extra });
   // The producer side fails fast while Redis is down: enqueue rejects, it never waits or drops.
-  const client = open({ maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  // Its commands of one tick go in one write (auto-pipelining): the send log updates of jobs that
+  // finish together, and concurrent enqueues, share a round trip.
+  const client = open({
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+    enableAutoPipelining: true,
+  });
   client.on('error', () => undefined);
   let workerClient: Redis | undefined;
   const queue = new bullmq.Queue<OutboxJobData>(options.queueName, {

@@ -217,12 +217,22 @@ describe.each(['redis', 'postgres'] as const)(
       try {
         // The page's timers run only when the test says: its Retry button stays as drawn.
         await page.clock.install();
+        let inFlight = 0;
+        page.on('request', () => inFlight++);
+        page.on('requestfinished', () => inFlight--);
+        page.on('requestfailed', () => inFlight--);
         await page.goto(`${h.started.urls.base}/?token=${TOKEN}`);
         await page.locator('#outbox-card').waitFor();
         await saveSettings(page, WRONG_PASSWORD);
         expect((await notify('grace@example.com', 'Beaten to it')).status).toBe(202);
         const held = row(page, 'Beaten to it', 'held');
         while (!(await held.isVisible())) await page.clock.runFor(3_000);
+        // A refresh may still be running (and ask for another when it ends): wait until the page
+        // has no request open, twice in a row. With its clock paused, nothing starts a new one.
+        for (let idle = 0; idle < 2; idle = inFlight === 0 ? idle + 1 : 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await held.waitFor();
         const id = (await held.getAttribute('data-id'))!;
         const saved = await h.call('PUT', '/smtp-settings', {
           type: 'basic',
