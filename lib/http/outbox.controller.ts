@@ -21,6 +21,7 @@ import type {
 } from '../interfaces/outbox.interface';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '../internal/api-property';
 import { OutboxService } from '../outbox/outbox.service';
+import { MESSAGE_ID_MAX_LENGTH } from '../outbox/send-log-entries';
 import {
   NOT_RETRYABLE_RESPONSE,
   OUTBOX_NOT_FOUND_RESPONSE,
@@ -41,9 +42,6 @@ import { entryView, pageView, parseSendLogQuery } from './outbox-query';
 import { RequestTenant } from './request-tenant';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
-
-/** An id longer than this is no message's: 404 without asking the store. */
-const MAX_ID_LENGTH = 200;
 
 /**
  * The send log routes, beside the settings routes at the same `path`, behind the same guards, tenant
@@ -88,7 +86,8 @@ export class OutboxController {
   @ApiResponse({ status: 200, schema: SEND_LOG_ENTRY_SCHEMA })
   async get(@Param('id') id: string, @RequestTenant() tenant: string): Promise<SendLogEntry> {
     const outbox = this.configured();
-    const entry = id.length <= MAX_ID_LENGTH ? await outbox.get(id, tenant) : null;
+    // An id that cannot be a message's is null without asking the store (OutboxService.get).
+    const entry = await outbox.get(id, tenant);
     // Another tenant's message is answered as one that does not exist.
     if (entry === null || entry.tenant !== tenant) throw notFound(id);
     return entryView(entry);
@@ -104,7 +103,6 @@ export class OutboxController {
   @ApiResponse(NOT_RETRYABLE_RESPONSE)
   async retry(@Param('id') id: string, @RequestTenant() tenant: string): Promise<EnqueueResult> {
     const outbox = this.configured();
-    if (id.length > MAX_ID_LENGTH) throw notFound(id);
     const { id: queued, status } = await outbox.retry(id, tenant);
     return { id: queued, status };
   }
@@ -130,7 +128,7 @@ export class OutboxController {
 
 /** The caller's id is echoed, cut short. */
 function notFound(id: string): OutboxMessageNotFoundError {
-  return new OutboxMessageNotFoundError(id.slice(0, MAX_ID_LENGTH));
+  return new OutboxMessageNotFoundError(id.slice(0, MESSAGE_ID_MAX_LENGTH));
 }
 
 /** The send log routes at the configured route prefix, as `createSmtpSettingsController` does. */

@@ -6,7 +6,7 @@ import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import type { OutboxJobData } from './outbox-message';
 import { isWaiting, requeue, settledState } from './outbox-requeue';
 import { guardStore, guardWrite } from './outbox-store-guard';
-import { isMessageId, timeOf } from './send-log-entries';
+import { isMessageId, MESSAGE_ID_MAX_LENGTH, timeOf } from './send-log-entries';
 import type { SendLog } from './send-log.interface';
 
 /** What a retry from the send log may move a message out of. */
@@ -33,7 +33,7 @@ export async function retryMessage(
 ): Promise<EnqueueResult> {
   const { log, queue, writer, storeTimeoutMs } = ctx;
   const entry = isMessageId(id) ? await log.get(tenant, id) : null;
-  if (!entry) throw new OutboxMessageNotFoundError(String(id).slice(0, 200));
+  if (!entry) throw new OutboxMessageNotFoundError(String(id).slice(0, MESSAGE_ID_MAX_LENGTH));
   if (!RETRYABLE.includes(entry.status)) throw new NotRetryableError(id, entry.status);
   const lookUp = 'the message could not be looked up';
   const job = await guardStore(lookUp, () => queue.getJob(id), storeTimeoutMs);

@@ -70,11 +70,6 @@ export function changesOf(
   return { ...changes, updatedAt: changes.updatedAt ?? now.toISOString() };
 }
 
-/** The entry after `patch`. */
-export function mergeEntry(before: SendLogEntry, patch: Partial<SendLogEntry>): SendLogEntry {
-  return { ...before, ...changesOf(patch) };
-}
-
 /**
  * An entry as a store gives it back. Redis's cjson writes an empty array as `{}`: a list field that
  * is not an array is an empty one.
@@ -106,7 +101,8 @@ export function parseOrderKey(key: string): { createdMs: number; id: string } {
 }
 
 /** An id as enqueue gives them (a UUID) or as an app might: printable ASCII, no more than 200. */
-const MESSAGE_ID = /^[\x21-\x7e]{1,200}$/;
+export const MESSAGE_ID_MAX_LENGTH = 200;
+const MESSAGE_ID = new RegExp(`^[\\x21-\\x7e]{1,${MESSAGE_ID_MAX_LENGTH}}$`);
 const CURSOR = /^(\d{1,15}):([\x21-\x7e]{1,200})$/;
 /** 9999-12-31T23:59:59.999Z: past it, a date has no four-digit year, and no entry was made then. */
 const LAST_CREATED_MS = 253_402_300_799_999;

@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import {
   MailerService,
   OutboxService,
@@ -15,6 +13,7 @@ import {
   TEST_REDIS_URL,
   until,
 } from '../fixtures/outbox-kit';
+import { CuttingProxy } from '../fixtures/cutting-proxy';
 import { TEST_DATABASE_URL } from '../fixtures/postgres';
 import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
@@ -35,43 +34,6 @@ const RECONNECT_MS = 2 * STORE_TIMEOUT_MS;
 const OUTAGE_TEST_MS = 2 * MESSAGE_MS + STORE_TIMEOUT_MS + RECONNECT_MS;
 const LIMITED_MS = LIMITED * PER_MESSAGE_MS;
 
-/** A TCP proxy in front of the queue's store, to take the store away and bring it back. */
-class StoreProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = createConnection(this.targetPort, this.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    this.server.listen(this.port, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  /** Stops listening and cuts every open connection: the store is gone. */
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
-
 function viaProxy(url: string, port: number): string {
   const parsed = new URL(url);
   parsed.hostname = '127.0.0.1';
@@ -82,7 +44,7 @@ function viaProxy(url: string, port: number): string {
 describe.each(OUTBOX_BACKENDS)('The outbox on %s when its store goes away', (backend) => {
   const place = outboxPlace(backend, 'storeout');
   const target = new URL(backend === 'redis' ? TEST_REDIS_URL : TEST_DATABASE_URL);
-  const proxy = new StoreProxy(target.hostname, Number(target.port));
+  const proxy = new CuttingProxy({ host: target.hostname, port: Number(target.port) });
   let peer: SmtpPeer;
   let ctx: SettingsApp | undefined;
   const arrivals: number[] = [];
