@@ -18,11 +18,21 @@ import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { actorOf } from './actor';
 import { RateLimitedException } from './rate-limited.exception';
+import { tenantOfRequest } from './request-tenant';
 
 /**
- * Limits `verify` and `test-email` per admin, since each reaches out to another host. It brings its
- * own options and storage instead of `ThrottlerModule`, which is global and would clash with the
- * application's own throttling.
+ * The storage key of one budget: the throttler's name, the tenant and the admin (or the address),
+ * as a JSON array, so that no two (tenant, admin) pairs share a key however their ids are spelled:
+ * tenant `a:b` with admin `c` is not tenant `a` with admin `b:c`.
+ */
+export function adminActionsKey(name: string, tenant: string, tracker: string): string {
+  return JSON.stringify([name, tenant, tracker]);
+}
+
+/**
+ * Limits `verify` and `test-email` per admin of a tenant, since each reaches out to another host.
+ * It brings its own options and storage instead of `ThrottlerModule`, which is global and would
+ * clash with the application's own throttling.
  */
 @Injectable()
 export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnApplicationShutdown {
@@ -61,13 +71,14 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     );
   }
 
-  /** One budget per admin for both routes, rather than one per route. */
-  protected override generateKey(
-    _context: ExecutionContext,
-    tracker: string,
-    name: string,
-  ): string {
-    return `${name}:${tracker}`;
+  /**
+   * One budget per admin and tenant for both routes, rather than one per route: apps whose user ids
+   * restart per tenant have a user "1" in each, and each is a different admin. The tenant is the
+   * one `SmtpSettingsAccessGuard` resolved for this request, before this guard runs.
+   */
+  protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
+    const tenant = tenantOfRequest(context.switchToHttp().getRequest<object>());
+    return adminActionsKey(name, tenant, tracker);
   }
 
   /** The standard Retry-After header (seconds), and the module's error shape. */

@@ -1,3 +1,4 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';
@@ -82,6 +83,125 @@ describe.each(HTTP_ADAPTERS)('The verify and test-email limit on %s', (adapter) 
     }
     for (const operation of [routes.get, routes.put, routes.capabilities, routes.history]) {
       expect(operation.responses['429']).toBeUndefined();
+    }
+  });
+});
+
+/**
+ * An app whose user ids restart per tenant: user "1" of acme is not user "1" of globex. The app's
+ * guard authenticates both the organisation and the user, and the `tenant` option reads the former
+ * from `req.user`, as the README advises.
+ */
+@Injectable()
+class OrganisationUserGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
+    if (req.headers['authorization'] !== `Bearer ${ADMIN_TOKEN}`) return false;
+    req.user = { id: req.headers['x-user-id'], organisation: req.headers['x-organisation'] };
+    return true;
+  }
+}
+
+const userOf = (organisation: string, id: string) => ({
+  ...AUTH,
+  'X-Organisation': organisation,
+  'X-User-Id': id,
+});
+
+describe.each(HTTP_ADAPTERS)('The verify and test-email limit per tenant on %s', (adapter) => {
+  let ctx: SettingsApp;
+  let peer: SmtpPeer;
+
+  beforeEach(async () => {
+    peer = await startSmtpPeer();
+    ctx = await createSettingsApp(
+      {
+        guards: [OrganisationUserGuard],
+        tenant: (req) => (req.user as { organisation?: string } | undefined)?.organisation,
+        adminActionsRateLimit: { limit: 1, windowMs: 45_000 },
+      },
+      undefined,
+      adapter,
+    );
+  });
+  afterEach(async () => {
+    await ctx.app.close();
+    await peer.close();
+  });
+
+  /** Points the tenant at the peer; PUT is not an admin action, so this spends no budget. */
+  async function configure(organisation: string): Promise<void> {
+    await request(ctx.app.getHttpServer())
+      .put('/smtp-settings')
+      .set(userOf(organisation, 'setup'))
+      .send({
+        type: 'basic',
+        hostname: peer.host,
+        port: peer.port,
+        username: 'u',
+        password: 'rate-limit-pass',
+        senderEmail: 'noreply@example.com',
+        useTls: false,
+      })
+      .expect(200);
+  }
+
+  it('gives user "1" of another tenant its own budget, and still limits the user who spent it', async () => {
+    await configure('acme');
+    await configure('globex');
+    const http = ctx.app.getHttpServer();
+
+    await request(http).post('/smtp-settings/verify').set(userOf('acme', '1')).expect(200);
+    const spent = await request(http)
+      .post('/smtp-settings/verify')
+      .set(userOf('acme', '1'))
+      .expect(429);
+    expect(spent.body.code).toBe('RATE_LIMITED');
+
+    // Same user id, another tenant: a budget of its own.
+    const other = await request(http)
+      .post('/smtp-settings/verify')
+      .set(userOf('globex', '1'))
+      .expect(200);
+    expect(other.body.ok).toBe(true);
+    // Which it can spend in turn, on either route.
+    await request(http)
+      .post('/smtp-settings/test-email')
+      .set(userOf('globex', '1'))
+      .send({ to: 'a@example.com' })
+      .expect(429);
+    // And acme's user "1" is still limited on the other route too.
+    await request(http)
+      .post('/smtp-settings/test-email')
+      .set(userOf('acme', '1'))
+      .send({ to: 'a@example.com' })
+      .expect(429);
+    expect(peer.messages).toHaveLength(0);
+  });
+
+  it('keeps apart a tenant and a user whose ids read the same once joined', async () => {
+    // Each pair spells "a-b-c", "abc" or "a.b.c" when tenant and user are run together.
+    const callers = [
+      ['a-b', 'c'],
+      ['a', 'b-c'],
+      ['ab', 'c'],
+      ['a', 'bc'],
+      ['a.b', 'c'],
+      ['a', 'b.c'],
+    ] as const;
+    for (const organisation of new Set(callers.map(([organisation]) => organisation))) {
+      await configure(organisation);
+    }
+    const http = ctx.app.getHttpServer();
+    for (const [organisation, user] of callers) {
+      const res = await request(http).post('/smtp-settings/verify').set(userOf(organisation, user));
+      expect({ organisation, user, status: res.status }).toEqual({
+        organisation,
+        user,
+        status: 200,
+      });
     }
   });
 });

@@ -165,7 +165,7 @@ export const FORBIDDEN_OR_UPGRADE_RESPONSE: OpenApiOptions = {
   },
 };
 
-/** `verify` and `test-email` are limited per admin (`adminActionsRateLimit`). */
+/** `verify` and `test-email` are limited per admin of each tenant (`adminActionsRateLimit`). */
 export const RATE_LIMITED_RESPONSE: OpenApiOptions = {
   status: 429,
   description: 'Too many verify and test-email requests from this admin',
