@@ -204,9 +204,21 @@ function instrument(client: RedisInternals): void {
   const write = socket.write;
   socket.write = function (this: unknown, ...args: unknown[]) {
     const what = writing;
-    roundTrips.add(!what ? '(unlabelled)' : what.length === 1 ? what[0]! : `[${what.join(', ')}]`);
+    roundTrips.add(!what ? '(unlabelled)' : what.length === 1 ? what[0]! : `[${runs(what)}]`);
     return write.apply(this, args);
   };
+}
+
+/** A write's commands, a run of one repeated as `name ×n` (batches of any size pool in one row). */
+function runs(labels: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < labels.length;) {
+    let j = i;
+    while (labels[j] === labels[i]) j++;
+    out.push(j - i > 1 ? `${labels[i]} ×n` : labels[i]!);
+    i = j;
+  }
+  return out.join(', ');
 }
 
 function commandLabel(client: Redis, command: SentCommand): string {

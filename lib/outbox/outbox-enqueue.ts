@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { Address, SendMailOptions } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import MimeNode from 'nodemailer/lib/mime-node';
 import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
 import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
 import { SenderRequiredError } from '../errors/sender-required.error';
@@ -101,11 +101,18 @@ export function prepareMessage(
   };
 }
 
-/** The envelope's unique recipients: to, cc and bcc (or the explicit envelope), as the relay counts them. */
+/**
+ * The envelope's unique recipients: to, cc and bcc (or the explicit envelope), as the relay counts
+ * them. A bare MIME node parses the addresses as nodemailer's composer does, without composing.
+ */
 function envelopeRecipients(message: SendMailOptions): string[] {
   const { to, cc, bcc, envelope } = message;
-  const envelopeOnly = { from: 'outbox@localhost', to, cc, bcc, envelope };
-  return uniqueRecipients(new MailComposer(envelopeOnly).compile().getEnvelope().to);
+  const node = new MimeNode();
+  if (to) node.setHeader('to', to);
+  if (cc) node.setHeader('cc', cc);
+  if (bcc) node.setHeader('bcc', bcc);
+  if (envelope) node.setEnvelope(envelope);
+  return uniqueRecipients(node.getEnvelope().to);
 }
 
 function domainOf(sender: unknown): string {

@@ -1,16 +1,20 @@
 import type { JobsOptions } from 'bullmq';
 import type { SendLogEntry } from '../interfaces/outbox.interface';
+import { roundsOf, TickBatcher } from '../internal/tick-batcher';
 import { quote } from '../stores/postgres/postgres-schema';
 import type { OutboxBackendHandle } from './outbox-backend';
 import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import type { OutboxJobData } from './outbox-message';
 import { sendLogTables } from './postgres-send-log.sql';
 
+type Write = { entry: SendLogEntry; data: OutboxJobData; options: JobsOptions };
+
 /**
- * On PostgreSQL: one statement inserts the entry and, only if it was new, adds the job through
- * BullMQ's own `add_job` function in the same schema (it runs with its own search_path, and
- * notifies the workers as `Queue.add` does). One statement is one transaction: both or neither.
- * The arguments follow BullMQ's PostgresQueueBackend.addJob, which this pins to bullmq ^6.7.
+ * On PostgreSQL: one statement inserts the entries and, for each that was new, adds its job
+ * through BullMQ's own `add_job` function in the same schema (it runs with its own search_path,
+ * and notifies the workers as `Queue.add` does). One statement is one transaction: all or nothing.
+ * The enqueues that arrive together share it. The arguments follow BullMQ's
+ * PostgresQueueBackend.addJob, which this pins to bullmq ^6.7.
  */
 export function postgresEnqueueWriter(
   backend: OutboxBackendHandle,
@@ -21,19 +25,32 @@ export function postgresEnqueueWriter(
     throw new Error('postgresEnqueueWriter: not PostgreSQL');
   const pool = backend.connection.pool;
   const log = sendLogTables(schema).log;
-  const statement = `WITH added AS (
+  const statement = `WITH input AS (
+       SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+         $7::text[], $8::jsonb[], $9::text[], $10::jsonb[], $11::jsonb[], $12::int[], $13::bigint[],
+         $14::bigint[], $15::int[])
+         AS i(n, tenant, id, created_at, updated_at, status, entry, name, data, opts, priority,
+              delay, ts, attempts)
+     ), added AS (
        INSERT INTO ${log} (tenant, id, created_at, updated_at, status, entry)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       SELECT tenant, id, created_at, updated_at, status, entry FROM input ORDER BY tenant, id
        ON CONFLICT (tenant, id) DO NOTHING
-       RETURNING id
+       RETURNING tenant, id
      )
-     SELECT CASE WHEN EXISTS (SELECT 1 FROM added) THEN ${quote(schema)}.add_job(
-       $7::text, $2::text, $8::text, $9::jsonb, $10::jsonb, $11::integer, $12::bigint, $13::bigint,
-       $14::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, false
-     ) END AS job_id`;
-  return {
-    async write(entry: SendLogEntry, data: OutboxJobData, options: JobsOptions) {
-      await ensureTables();
+     SELECT i.n, CASE WHEN a.id IS NOT NULL THEN ${quote(schema)}.add_job(
+       $1::text, i.id, i.name, i.data, i.opts, i.priority, i.delay, i.ts,
+       i.attempts, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, false
+     ) END AS job_id
+     FROM input i LEFT JOIN added a ON a.tenant = i.tenant AND a.id = i.id
+     ORDER BY i.n`;
+
+  async function writeBatch(batch: Write[]): Promise<Array<'added' | 'exists'>> {
+    await ensureTables();
+    // The same id twice in one statement would add its job twice: a repeat waits for the next.
+    const [now = [], ...rest] = roundsOf(batch, (w) => `${w.entry.tenant}\n${w.entry.id}`);
+    const later = rest.flat();
+    const columns: unknown[][] = Array.from({ length: 14 }, () => []);
+    for (const [n, { entry, data, options }] of now.entries()) {
       const job = new backend.bullmq.Job<OutboxJobData>(
         backend.queue,
         'send',
@@ -43,14 +60,14 @@ export function postgresEnqueueWriter(
       );
       const json = job.asJSON();
       const opts = (json.opts ?? {}) as JobsOptions;
-      const { rows } = await pool.query(statement, [
+      const row = [
+        n,
         entry.tenant,
         entry.id,
         entry.createdAt,
         entry.updatedAt,
         entry.status,
         JSON.stringify(entry),
-        backend.queue.name,
         json.name,
         json.data,
         JSON.stringify(opts),
@@ -58,8 +75,26 @@ export function postgresEnqueueWriter(
         opts.delay ?? 0,
         json.timestamp,
         opts.attempts ?? 1,
-      ]);
-      return (rows[0] as { job_id: string | null } | undefined)?.job_id ? 'added' : 'exists';
+      ];
+      row.forEach((value, column) => columns[column]!.push(value));
+    }
+    const { rows } = await pool.query(statement, [backend.queue.name, ...columns]);
+    const outcomes = new Map<Write, 'added' | 'exists'>();
+    for (const row of rows as Array<{ n: number; job_id: string | null }>) {
+      outcomes.set(now[row.n]!, row.job_id ? 'added' : 'exists');
+    }
+    if (later.length > 0) {
+      const repeated = await writeBatch(later);
+      later.forEach((write, i) => outcomes.set(write, repeated[i]!));
+    }
+    return batch.map((write) => outcomes.get(write) ?? 'exists');
+  }
+
+  const batcher = new TickBatcher(writeBatch);
+
+  return {
+    write(entry: SendLogEntry, data: OutboxJobData, options: JobsOptions) {
+      return batcher.push({ entry, data, options });
     },
     provesNothingWritten(error) {
       const { code } = (error ?? {}) as { code?: unknown };

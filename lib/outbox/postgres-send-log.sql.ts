@@ -85,30 +85,48 @@ export const insertEntry = (t: SendLogTables) =>
    ${countHour(t, 'counted', '$1', '$7')}`;
 
 /**
- * $1 tenant, $2 id, $3 the patch (jsonb, with `updatedAt`), $4 the hour of the patch's `updatedAt`,
- * $5 the statuses it applies from (text[]), $6 whether it counts an attempt. One row: the entry
- * after (`applied`), or as it is when its status did not allow the update; no row without entry.
- * A change of status into sent, failed or held counts in its hour.
+ * A batch of updates, as arrays of one element per update: $1 its number in the batch, $2 tenant,
+ * $3 id, $4 the patch (jsonb, with `updatedAt`), $5 the hour of the patch's `updatedAt`, $6 the
+ * statuses it applies from (comma-separated), $7 whether it counts an attempt. One row per update
+ * whose entry exists: the entry after (`applied`), or as it is when its status did not allow the
+ * update. A change of status into sent, failed or held counts in its hour. Rows are locked in key
+ * order, so that batches on other connections never deadlock with this one; a batch never names
+ * an entry twice.
  */
-export const updateEntry = (t: SendLogTables) =>
-  `WITH old AS (
-     SELECT status FROM ${t.log} WHERE tenant = $1 AND id = $2 FOR UPDATE
+export const updateEntries = (t: SendLogTables) =>
+  `WITH input AS (
+     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[],
+       $6::text[], $7::boolean[]) AS i(n, tenant, id, patch, hour, allowed, count_attempt)
+   ), old AS (
+     SELECT l.tenant, l.id, l.status FROM ${t.log} l JOIN input i USING (tenant, id)
+      ORDER BY l.tenant, l.id FOR UPDATE OF l
    ), changed AS (
-     UPDATE ${t.log} l SET entry = l.entry || $3::jsonb || CASE WHEN $6::boolean
+     UPDATE ${t.log} l SET entry = l.entry || i.patch || CASE WHEN i.count_attempt
          THEN jsonb_build_object('attempts', COALESCE((l.entry->>'attempts')::int, 0) + 1)
          ELSE '{}'::jsonb END,
-       status = COALESCE($3::jsonb->>'status', l.status),
-       updated_at = ($3::jsonb->>'updatedAt')::timestamptz
-     FROM old WHERE l.tenant = $1 AND l.id = $2 AND old.status = ANY($5::text[])
-     RETURNING l.entry, l.status, old.status AS old_status
+       status = COALESCE(i.patch->>'status', l.status),
+       updated_at = (i.patch->>'updatedAt')::timestamptz
+     FROM input i JOIN old o USING (tenant, id)
+     WHERE l.tenant = i.tenant AND l.id = i.id
+       AND o.status = ANY(string_to_array(i.allowed, ','))
+     RETURNING i.n, i.tenant, i.hour, l.entry, l.status, o.status AS old_status
    ), counted AS (
-     SELECT status FROM changed
+     SELECT tenant, hour, count(*) FILTER (WHERE status = 'sent')::int AS sent,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            count(*) FILTER (WHERE status = 'held')::int AS held
+       FROM changed
       WHERE status IS DISTINCT FROM old_status AND status IN ('sent', 'failed', 'held')
-   ), hour AS (${countHour(t, 'counted', '$1', '$4')})
-   SELECT entry::text AS entry, true AS applied FROM changed
+      GROUP BY tenant, hour
+   ), hours_counted AS (
+     INSERT INTO ${t.hourly} AS h (tenant, hour, sent, failed, held)
+     SELECT tenant, hour, sent, failed, held FROM counted ORDER BY tenant, hour
+     ON CONFLICT (tenant, hour) DO UPDATE SET sent = h.sent + EXCLUDED.sent,
+       failed = h.failed + EXCLUDED.failed, held = h.held + EXCLUDED.held
+   )
+   SELECT n, entry::text AS entry, true AS applied FROM changed
    UNION ALL
-   SELECT entry::text, false FROM ${t.log}
-    WHERE tenant = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM changed)`;
+   SELECT i.n, l.entry::text, false FROM input i JOIN ${t.log} l USING (tenant, id)
+    WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.n = i.n)`;
 
 /** $1 tenant, $2 id. */
 export const selectEntry = (t: SendLogTables) =>

@@ -1,6 +1,7 @@
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { messageOf } from '../internal/message-of';
+import { roundsOf, TickBatcher } from '../internal/tick-batcher';
 import type {
   OutboxStatus,
   OutboxSummary,
@@ -27,6 +28,20 @@ import {
 } from './send-log-entries';
 import * as sql from './postgres-send-log.sql';
 
+interface PendingUpdate {
+  tenant: string;
+  id: string;
+  patch: string;
+  hour: string;
+  allowed: string;
+  countAttempt: boolean;
+}
+
+interface UpdatedRow {
+  entry: string;
+  applied: boolean;
+}
+
 export interface PostgresSendLogOptions {
   /** The outbox's pool: never ended by the log. */
   pool: PostgresPool;
@@ -46,6 +61,8 @@ export class PostgresSendLog implements SendLog {
   private readonly pool: PostgresPool;
   private readonly tables: sql.SendLogTables;
   private ready?: Promise<void>;
+  /** Updates that arrive together (workers finishing at once) go as one statement. */
+  private readonly updates = new TickBatcher((batch: PendingUpdate[]) => this.updateBatch(batch));
 
   constructor(private readonly options: PostgresSendLogOptions) {
     this.pool = options.pool;
@@ -83,20 +100,38 @@ export class PostgresSendLog implements SendLog {
   ): Promise<SendLogUpdate> {
     const changes = changesOf(patch);
     const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
-    const rows = await this.query<{ entry: string; applied: boolean }>(
-      'the send log could not be updated',
-      sql.updateEntry(this.tables),
-      [
+    await this.init();
+    const row = await this.updates
+      .push({
         tenant,
         id,
-        JSON.stringify(changes),
-        new Date(hourOf(updatedMs)).toISOString(),
-        updatableFrom(guard.from),
-        guard.countAttempt === true,
-      ],
-    );
-    const row = rows[0];
+        patch: JSON.stringify(changes),
+        hour: new Date(hourOf(updatedMs)).toISOString(),
+        allowed: updatableFrom(guard.from).join(','),
+        countAttempt: guard.countAttempt === true,
+      })
+      .catch((error: unknown) => {
+        throw unavailable('the send log could not be updated', error);
+      });
     return { entry: row ? parseEntry(row.entry) : null, applied: row?.applied === true };
+  }
+
+  /** One statement for the updates that arrived together; an entry named twice waits its turn. */
+  private async updateBatch(batch: PendingUpdate[]): Promise<Array<UpdatedRow | undefined>> {
+    const answers = new Map<PendingUpdate, UpdatedRow>();
+    for (const round of roundsOf(batch, (update) => `${update.tenant}\n${update.id}`)) {
+      const { rows } = await this.pool.query(sql.updateEntries(this.tables), [
+        round.map((_, n) => n),
+        round.map((u) => u.tenant),
+        round.map((u) => u.id),
+        round.map((u) => u.patch),
+        round.map((u) => u.hour),
+        round.map((u) => u.allowed),
+        round.map((u) => u.countAttempt),
+      ]);
+      for (const row of rows as Array<UpdatedRow & { n: number }>) answers.set(round[row.n]!, row);
+    }
+    return batch.map((update) => answers.get(update));
   }
 
   async get(tenant: string, id: string): Promise<SendLogEntry | null> {

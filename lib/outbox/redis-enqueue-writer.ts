@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SendLogEntry } from '../interfaces/outbox.interface';
+import { TickBatcher } from '../internal/tick-batcher';
 import type { OutboxBackendHandle } from './outbox-backend';
 import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import type { OutboxJobData } from './outbox-message';
@@ -14,10 +15,12 @@ interface RawScript {
   numberOfKeys: number;
 }
 type Part = { script: RawScript; args: unknown[] };
+type Write = { entry: SendLogEntry; data: OutboxJobData; options: JobsOptions };
 
 /**
- * On Redis: the entry's script and BullMQ's own add script, queued on one MULTI and sent with
- * EXEC in a single round trip. Redis runs a transaction whole; and when it is over `maxmemory`
+ * On Redis: the entries' script and BullMQ's own add script for each job, queued on one MULTI and
+ * sent with EXEC in a single round trip; the enqueues that arrive together share it (one script
+ * for all their entries). Redis runs a transaction whole; and when it is over `maxmemory`
  * before EXEC, both scripts refuse their first write, so neither lands without the other.
  *
  * Both go as plain EVALSHA, loaded once per connection beforehand: ioredis's own script commands
@@ -32,11 +35,11 @@ export function redisEnqueueWriter(
   if (backend.connection.backend !== 'redis') throw new Error('redisEnqueueWriter: not Redis');
   const redis: Redis = backend.connection.redis;
   const keys = new RedisLogKeys(prefix);
-  const entryScript: RawScript = { lua: ADD, sha: sha1(ADD), numberOfKeys: 6 };
+  const entryScript = { lua: ADD, sha: sha1(ADD) };
   const loaded = new Set<string>();
   redis.on('ready', () => loaded.clear());
 
-  async function load(script: RawScript): Promise<void> {
+  async function load(script: Pick<RawScript, 'lua' | 'sha'>): Promise<void> {
     if (loaded.has(script.sha)) return;
     await redis.script('LOAD', script.lua);
     loaded.add(script.sha);
@@ -73,36 +76,52 @@ export function redisEnqueueWriter(
       ...(part.args as Array<string | Buffer | number>),
     );
 
+  /** The entries' part: every entry's keys, then every entry's arguments. */
+  function entriesPart(batch: Write[]): Part {
+    const parts = batch.map((write) => addArguments(keys, write.entry));
+    const all = parts.flatMap((part) => part.keys);
+    return {
+      script: { ...entryScript, numberOfKeys: all.length },
+      args: [...all, ...parts.flatMap((part) => part.args)],
+    };
+  }
+
+  async function writeBatch(batch: Write[]): Promise<Array<'added' | 'exists'>> {
+    const parts: Part[] = [entriesPart(batch)];
+    for (const { data, options } of batch) parts.push(await jobPart(data, options));
+    for (const part of parts) await load(part.script);
+    const multi = redis.multi();
+    for (const part of parts) {
+      multi.evalsha(
+        part.script.sha,
+        part.script.numberOfKeys,
+        ...(part.args as Array<string | Buffer | number>),
+      );
+    }
+    const results = await multi.exec();
+    if (!results) throw new Error('the transaction was discarded');
+    const failed = results.map(([error]) => error);
+    // All refused (over maxmemory): nothing was written.
+    if (failed.every((error) => error !== null)) throw failed[0];
+    for (const [i, error] of failed.entries()) {
+      if (error === null) continue;
+      if (!/NOSCRIPT/.test(error.message)) {
+        throw new Error(`part of the enqueue failed: ${error.message}`);
+      }
+      loaded.delete(parts[i]!.script.sha);
+      await load(parts[i]!.script);
+      const value = await run(parts[i]!);
+      if (i === 0) results[0] = [null, value];
+    }
+    const added = results[0]![1] as number[];
+    return batch.map((_, i) => (added[i] === 1 ? 'added' : 'exists'));
+  }
+
+  const batcher = new TickBatcher(writeBatch);
+
   return {
-    async write(entry: SendLogEntry, data: OutboxJobData, options: JobsOptions) {
-      const parts: Part[] = [
-        { script: entryScript, args: addArguments(keys, entry) },
-        await jobPart(data, options),
-      ];
-      for (const part of parts) await load(part.script);
-      const multi = redis.multi();
-      for (const part of parts) {
-        multi.evalsha(
-          part.script.sha,
-          part.script.numberOfKeys,
-          ...(part.args as Array<string | Buffer | number>),
-        );
-      }
-      const results = await multi.exec();
-      if (!results) throw new Error('the transaction was discarded');
-      const failed = results.map(([error]) => error);
-      // Both refused (over maxmemory): nothing was written.
-      if (failed.every((error) => error !== null)) throw failed[0];
-      for (const [i, error] of failed.entries()) {
-        if (error === null) continue;
-        if (!/NOSCRIPT/.test(error.message)) {
-          throw new Error(`part of the enqueue failed: ${error.message}`);
-        }
-        loaded.delete(parts[i]!.script.sha);
-        await load(parts[i]!.script);
-        await run(parts[i]!);
-      }
-      return results[0]![1] === 1 ? 'added' : 'exists';
+    write(entry: SendLogEntry, data: OutboxJobData, options: JobsOptions) {
+      return batcher.push({ entry, data, options });
     },
     provesNothingWritten(error) {
       const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };

@@ -8,14 +8,18 @@ type Arg = string | number;
  * connection, not with every call).
  */
 export interface SendLogCommands {
-  smtpOutboxAdd(...keysAndArgs: Arg[]): Promise<number>;
-  smtpOutboxTransition(...keysAndArgs: Arg[]): Promise<[number, string?]>;
+  /** The number of keys first: the scripts take batches. */
+  smtpOutboxAdd(numberOfKeys: number, ...keysAndArgs: Arg[]): Promise<number[]>;
+  smtpOutboxTransition(
+    numberOfKeys: number,
+    ...keysAndArgs: Arg[]
+  ): Promise<Array<[number, string?]>>;
   smtpOutboxPrune(...keysAndArgs: Arg[]): Promise<number>;
 }
 
 const SCRIPTS = {
-  smtpOutboxAdd: { numberOfKeys: 6, lua: ADD },
-  smtpOutboxTransition: { numberOfKeys: 3, lua: TRANSITION },
+  smtpOutboxAdd: { lua: ADD },
+  smtpOutboxTransition: { lua: TRANSITION },
   smtpOutboxPrune: { numberOfKeys: 3, lua: PRUNE },
 } as const;
 

@@ -41,57 +41,120 @@ export class RedisLogKeys {
  * scored 0 so that Redis orders them by the string, except the settled set, scored by `updatedAt`.
  */
 
-/**
- * KEYS: entry, all, status set, settled set, tenants set, hourly hash.
- * ARGV: JSON, order key, tenant, settled ('1' or '0'), updatedAt ms, hourly field or '', hourly TTL.
- * 1 when added; 0 when the id is already logged (nothing changes).
- */
-export const ADD = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
-redis.call('ZADD', KEYS[2], 0, ARGV[2])
-redis.call('ZADD', KEYS[3], 0, ARGV[2])
-if ARGV[4] == '1' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2]) end
-redis.call('SADD', KEYS[5], ARGV[3])
-if ARGV[6] ~= '' then
-  redis.call('HINCRBY', KEYS[6], ARGV[6], 1)
-  redis.call('PEXPIRE', KEYS[6], ARGV[7])
+/** Lua helpers shared by the scripts below: one ZADD, ZREM or HINCRBY per key for a whole batch. */
+const BATCH_HELPERS = `
+local function push(lists, key, ...)
+  local list = lists[key]
+  if not list then list = {}; lists[key] = list end
+  for _, value in ipairs({...}) do list[#list + 1] = value end
 end
-return 1`;
-
-/**
- * An update that applies only from the statuses its writer names (compare and set on the status,
- * in Redis, so that nothing is read first): merges the patch, counts an attempt if asked, moves the
- * entry between the status sets and counts the hour's transition.
- * KEYS: entry, settled set, hourly hash.
- * ARGV: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order key, updatedAt
- * ms, hourly TTL, status set prefix, count an attempt ('1' or '0').
- * { 1, entry } when applied; { 0, entry } when the status did not allow it; { 0 } without entry.
- */
-export const TRANSITION = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0} end
-local entry = cjson.decode(raw)
-local from = entry.status
-if not string.find(ARGV[1], ',' .. from .. ',', 1, true) then return {0, raw} end
-for field, value in pairs(cjson.decode(ARGV[2])) do entry[field] = value end
-if ARGV[7] == '1' then entry.attempts = (tonumber(entry.attempts) or 0) + 1 end
-local written = cjson.encode(entry)
-redis.call('SET', KEYS[1], written)
-local to = entry.status
-if to ~= from then
-  redis.call('ZREM', ARGV[6] .. from, ARGV[3])
-  redis.call('ZADD', ARGV[6] .. to, 0, ARGV[3])
-  if to == 'sent' or to == 'failed' or to == 'held' then
-    redis.call('HINCRBY', KEYS[3], to, 1)
-    redis.call('PEXPIRE', KEYS[3], ARGV[5])
+local function count(hours, key, field, ttl)
+  local hour = hours[key]
+  if not hour then hour = {ttl = ttl, fields = {}}; hours[key] = hour end
+  hour.fields[field] = (hour.fields[field] or 0) + 1
+end
+local function flush(zrems, zadds, hours)
+  for key, list in pairs(zrems) do redis.call('ZREM', key, unpack(list)) end
+  for key, list in pairs(zadds) do redis.call('ZADD', key, unpack(list)) end
+  for key, hour in pairs(hours) do
+    for field, n in pairs(hour.fields) do
+      -- A new field is a new hour: its expiry is set once, not with every count.
+      if redis.call('HINCRBY', key, field, n) == n then redis.call('PEXPIRE', key, hour.ttl) end
+    end
   end
 end
-if to == 'sent' or to == 'failed' or to == 'uncertain' then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-elseif from == 'sent' or from == 'failed' or from == 'uncertain' then
-  redis.call('ZREM', KEYS[2], ARGV[3])
+`;
+
+/**
+ * Adds a batch of entries.
+ * KEYS, 6 per entry: entry, all, status set, settled set, tenants set, hourly hash.
+ * ARGV, 7 per entry: JSON, order key, tenant, settled ('1' or '0'), updatedAt ms, hourly field or
+ * '', hourly TTL.
+ * Per entry, 1 when added; 0 when the id is already logged (nothing changes for it).
+ */
+export const ADD = `${BATCH_HELPERS}
+local added, zadds, tenants, hours = {}, {}, {}, {}
+for i = 0, #KEYS / 6 - 1 do
+  local k, a = i * 6, i * 7
+  if redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'NX') then
+    added[i + 1] = 1
+    push(zadds, KEYS[k + 2], 0, ARGV[a + 2])
+    push(zadds, KEYS[k + 3], 0, ARGV[a + 2])
+    if ARGV[a + 4] == '1' then push(zadds, KEYS[k + 4], ARGV[a + 5], ARGV[a + 2]) end
+    tenants[KEYS[k + 5]] = tenants[KEYS[k + 5]] or {}
+    tenants[KEYS[k + 5]][ARGV[a + 3]] = true
+    if ARGV[a + 6] ~= '' then count(hours, KEYS[k + 6], ARGV[a + 6], ARGV[a + 7]) end
+  else
+    added[i + 1] = 0
+  end
 end
-return {1, written}`;
+for key, set in pairs(tenants) do
+  local members = {}
+  for member in pairs(set) do members[#members + 1] = member end
+  redis.call('SADD', key, unpack(members))
+end
+flush({}, zadds, hours)
+return added`;
+
+/**
+ * A batch of updates, each applying only from the statuses its writer names (compare and set on
+ * the status, in Redis, so that nothing is read first): merges the patch, counts an attempt if
+ * asked, and counts the hour's transitions. The status and settled sets move once per entry, from
+ * where it was before the batch to where it is after (an entry may be updated twice in one batch).
+ * KEYS, 3 per update: entry, settled set, hourly hash.
+ * ARGV, 7 per update: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order
+ * key, updatedAt ms, hourly TTL, status set prefix, count an attempt ('1' or '0').
+ * Per update: { 1, entry } when applied; { 0, entry } when the status did not allow it; { 0 }
+ * without entry; { 2 } when the stored entry is not JSON.
+ */
+export const TRANSITION = `${BATCH_HELPERS}
+local results, moves, order, hours = {}, {}, {}, {}
+local function settled(status) return status == 'sent' or status == 'failed' or status == 'uncertain' end
+for i = 0, #KEYS / 3 - 1 do
+  local k, a = i * 3, i * 7
+  local raw = redis.call('GET', KEYS[k + 1])
+  local ok, entry = false, nil
+  if raw then ok, entry = pcall(cjson.decode, raw) end
+  if not raw then
+    results[i + 1] = {0}
+  elseif not ok or type(entry) ~= 'table' then
+    results[i + 1] = {2}
+  elseif not string.find(ARGV[a + 1], ',' .. tostring(entry.status) .. ',', 1, true) then
+    results[i + 1] = {0, raw}
+  else
+    local from = entry.status
+    for field, value in pairs(cjson.decode(ARGV[a + 2])) do entry[field] = value end
+    if ARGV[a + 7] == '1' then entry.attempts = (tonumber(entry.attempts) or 0) + 1 end
+    local written = cjson.encode(entry)
+    redis.call('SET', KEYS[k + 1], written)
+    local move = moves[KEYS[k + 1]]
+    if not move then
+      move = {first = from, member = ARGV[a + 3], prefix = ARGV[a + 6], settled = KEYS[k + 2]}
+      moves[KEYS[k + 1]] = move
+      order[#order + 1] = KEYS[k + 1]
+    end
+    move.last, move.at = entry.status, ARGV[a + 4]
+    if entry.status ~= from and (entry.status == 'sent' or entry.status == 'failed' or entry.status == 'held') then
+      count(hours, KEYS[k + 3], entry.status, ARGV[a + 5])
+    end
+    results[i + 1] = {1, written}
+  end
+end
+local zrems, zadds = {}, {}
+for _, key in ipairs(order) do
+  local move = moves[key]
+  if move.last ~= move.first then
+    push(zrems, move.prefix .. move.first, move.member)
+    push(zadds, move.prefix .. move.last, 0, move.member)
+  end
+  if settled(move.last) then
+    push(zadds, move.settled, move.at, move.member)
+  elseif settled(move.first) then
+    push(zrems, move.settled, move.member)
+  end
+end
+flush(zrems, zadds, hours)
+return results`;
 
 /**
  * One batch of a tenant's prune: settled entries last changed at or before the cutoff, then the

@@ -29,6 +29,7 @@ import {
   timeOf,
   WAITING_STATUSES,
 } from './send-log-entries';
+import { TickBatcher } from '../internal/tick-batcher';
 import { defineSendLogCommands, type SendLogCommands } from './redis-send-log.commands';
 import { RedisLogKeys } from './redis-send-log.scripts';
 
@@ -43,6 +44,12 @@ export interface RedisSendLogOptions {
 
 const PRUNE_BATCH = 1000;
 
+/** One update's keys and arguments for the transition script, in its order. */
+interface Transition {
+  keys: string[];
+  args: Array<string | number>;
+}
+
 /**
  * The send log in Redis, beside the queue, under the outbox's prefix:
  * `<prefix>:log:<tenant>:<id>` holds an entry (JSON); `<prefix>:logidx:<tenant>:all` and
@@ -55,16 +62,26 @@ export class RedisSendLog implements SendLog {
   private readonly redis: Redis;
   private readonly keys: RedisLogKeys;
   private readonly commands: SendLogCommands;
+  /** Updates that arrive together (workers finishing at once) run as one script. */
+  private readonly transitions: TickBatcher<Transition, [number, string?]>;
 
   constructor(private readonly options: RedisSendLogOptions) {
     this.redis = options.client;
     this.keys = new RedisLogKeys(options.prefix);
     this.commands = defineSendLogCommands(options.client);
+    this.transitions = new TickBatcher((batch) =>
+      this.commands.smtpOutboxTransition(
+        batch.length * 3,
+        ...batch.flatMap((t) => t.keys),
+        ...batch.flatMap((t) => t.args),
+      ),
+    );
   }
 
   async add(entry: SendLogEntry): Promise<void> {
+    const { keys, args } = addArguments(this.keys, entry);
     await this.run('the send log could not take the entry', () =>
-      this.commands.smtpOutboxAdd(...addArguments(this.keys, entry)),
+      this.commands.smtpOutboxAdd(keys.length, ...keys, ...args),
     );
   }
 
@@ -80,19 +97,26 @@ export class RedisSendLog implements SendLog {
     if (createdMs === null) return { entry: null, applied: false };
     const from = `,${updatableFrom(guard.from).join(',')},`;
     const [applied, written] = await this.run('the send log could not be updated', () =>
-      this.commands.smtpOutboxTransition(
-        this.keys.entry(tenant, id),
-        this.keys.index(tenant, 'settled'),
-        this.keys.hour(tenant, hourOf(updatedMs)),
-        from,
-        JSON.stringify(changes),
-        orderKey(createdMs, id),
-        updatedMs,
-        HOURLY_KEEP_MS,
-        this.keys.statusPrefix(tenant),
-        guard.countAttempt ? '1' : '0',
-      ),
+      this.transitions.push({
+        keys: [
+          this.keys.entry(tenant, id),
+          this.keys.index(tenant, 'settled'),
+          this.keys.hour(tenant, hourOf(updatedMs)),
+        ],
+        args: [
+          from,
+          JSON.stringify(changes),
+          orderKey(createdMs, id),
+          updatedMs,
+          HOURLY_KEEP_MS,
+          this.keys.statusPrefix(tenant),
+          guard.countAttempt ? '1' : '0',
+        ],
+      }),
     );
+    if (applied === 2) {
+      throw new OutboxUnavailableError(`the send log entry ${id} is not readable JSON`);
+    }
     return { entry: written ? parseEntry(written) : null, applied: applied === 1 };
   }
 
@@ -235,23 +259,33 @@ export class RedisSendLog implements SendLog {
   }
 }
 
-/** The keys and arguments of the add script for `entry` (also queued in the enqueue's MULTI). */
-export function addArguments(keys: RedisLogKeys, entry: SendLogEntry): Array<string | number> {
+/**
+ * The keys and arguments of the add script for `entry` (also queued in the enqueue's MULTI): the
+ * script takes a batch, all the keys first, then all the arguments.
+ */
+export function addArguments(
+  keys: RedisLogKeys,
+  entry: SendLogEntry,
+): { keys: string[]; args: Array<string | number> } {
   const createdMs = timeOf(entry.createdAt, 'createdAt');
   const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
-  return [
-    keys.entry(entry.tenant, entry.id),
-    keys.index(entry.tenant, 'all'),
-    keys.status(entry.tenant, entry.status),
-    keys.index(entry.tenant, 'settled'),
-    keys.tenants(),
-    keys.hour(entry.tenant, hourOf(updatedMs)),
-    JSON.stringify(entry),
-    orderKey(createdMs, entry.id),
-    entry.tenant,
-    isSettled(entry.status) ? '1' : '0',
-    updatedMs,
-    hourlyStatusOf(entry.status) ?? '',
-    HOURLY_KEEP_MS,
-  ];
+  return {
+    keys: [
+      keys.entry(entry.tenant, entry.id),
+      keys.index(entry.tenant, 'all'),
+      keys.status(entry.tenant, entry.status),
+      keys.index(entry.tenant, 'settled'),
+      keys.tenants(),
+      keys.hour(entry.tenant, hourOf(updatedMs)),
+    ],
+    args: [
+      JSON.stringify(entry),
+      orderKey(createdMs, entry.id),
+      entry.tenant,
+      isSettled(entry.status) ? '1' : '0',
+      updatedMs,
+      hourlyStatusOf(entry.status) ?? '',
+      HOURLY_KEEP_MS,
+    ],
+  };
 }

@@ -229,6 +229,30 @@ describe.each(OUTBOX_BACKENDS)('The outbox on %s', (backend) => {
     expect(relay.messages.filter((m) => m.raw.includes(text))).toHaveLength(2);
   });
 
+  it('queues enqueues that arrive together in one write, a key repeated among them once', async () => {
+    const key = `together-${randomUUID()}`;
+    const text = `together-${randomUUID()}`;
+    const message = (n: number) => ({ to: 'd@example.com', subject: `Together ${n}`, text });
+    // Started in one tick: the outbox writes them as one batch.
+    const answers = await Promise.all([
+      ...Array.from({ length: 4 }, () =>
+        mailer.enqueue(message(0), { tenant: 'together', idempotencyKey: key }),
+      ),
+      ...[1, 2, 3].map((n) => mailer.enqueue(message(n), { tenant: 'together' })),
+    ]);
+    const ids = new Set(answers.map((answer) => answer.id));
+    expect(ids.size).toBe(4);
+    expect(answers.slice(1, 4).every((answer) => answer.id === answers[0]!.id)).toBe(true);
+    await until(
+      async () => (await jobs!.unfinished('together')) === 0,
+      'no job of the tenant left',
+      4 * MESSAGE_MS,
+    );
+    for (const id of ids) expect((await outbox.get(id, 'together'))!.status).toBe('sent');
+    expect(await listAll(outbox, 'together')).toHaveLength(4);
+    expect(relay.messages.filter((m) => m.raw.includes(text))).toHaveLength(4);
+  });
+
   it('honours the delay: the message waits in the queue, then goes once its delay has passed', async () => {
     // Waiting is shown on a delay no pause of the machine outlasts; going, on a short one.
     const waiting = await mailer.enqueue(

@@ -237,6 +237,43 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
     expect(await log.get(a, queued!.id)).toMatchObject({ status: 'sending', attempts: 1 });
   });
 
+  it('applies updates that arrive together in their order: one entry twice, two tenants', async () => {
+    const [a, b] = [tenant(), tenant()];
+    const [ea] = await addAll(log, [entry(a)]);
+    const [eb] = await addAll(log, [entry(b)]);
+    const now = Date.parse(ea!.createdAt) + 1000;
+    const at = new Date(now).toISOString();
+    // Not awaited one by one: the log writes them as one batch.
+    const results = await Promise.all([
+      log.update(
+        a,
+        ea!.id,
+        { status: 'sending', updatedAt: at },
+        { from: ['queued'], countAttempt: true },
+      ),
+      log.update(
+        b,
+        eb!.id,
+        { status: 'sending', updatedAt: at },
+        { from: ['queued'], countAttempt: true },
+      ),
+      log.update(a, ea!.id, { status: 'sent', updatedAt: at }, { from: ['sending'] }),
+      // Written after b's first update in the same batch: b is no longer queued.
+      log.update(b, eb!.id, { status: 'sent', updatedAt: at }, { from: ['queued'] }),
+    ]);
+    expect(results.map((r) => r.applied)).toEqual([true, true, true, false]);
+    expect(results[3]!.entry).toMatchObject({ status: 'sending', attempts: 1 });
+    const ids = async (t: string, status: OutboxStatus) =>
+      (await log.list(t, { limit: 10, status })).items.map((e) => e.id);
+    expect(await ids(a, 'sent')).toEqual([ea!.id]);
+    expect([...(await ids(a, 'queued')), ...(await ids(a, 'sending'))]).toEqual([]);
+    expect(await ids(b, 'sending')).toEqual([eb!.id]);
+    const summary = await log.summary(a, now);
+    expect(summary.counts).toMatchObject({ queued: 0, sending: 0, sent: 1 });
+    expect(summary.hourly.reduce((n, bucket) => n + bucket.sent, 0)).toBe(1);
+    expect(await log.get(a, ea!.id)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('lists newest first in pages that a cursor joins, with nothing missed or repeated', async () => {
     const a = tenant();
     const entries = await addAll(
