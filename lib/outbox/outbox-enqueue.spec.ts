@@ -12,7 +12,7 @@ const relayState: SmtpSettingsState = {
 };
 
 function recipientsOf(message: SendMailOptions): string[] {
-  const relay = { host: 'relay.example', from: 'app@example.com' };
+  const relay = { transport: 'smtp://relay.example', from: 'app@example.com' };
   return prepareMessage(message, 'acme', relayState, relay, 1_000_000, 'id-1').entry.recipients;
 }
 
