@@ -7,6 +7,16 @@ import { quote } from '../stores/postgres/postgres-schema';
 import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from './rate-window';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
+interface Decision<T> {
+  /** The key's grants from now on; null leaves them. */
+  starts: number[] | null;
+  /** The key's next free slot from now on. */
+  nextSlot?: number;
+  result: T;
+  /** The time stamped on a grant given. */
+  granted?: number;
+}
+
 export interface PostgresRateLimiterOptions {
   pool: PostgresPool;
   /** The outbox's schema (created when missing); the table is `<schema>.outbox_rate_limit`. */
@@ -31,6 +41,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
   private readonly pool: PostgresPool;
   private readonly schema: string;
   private readonly table: string;
+  private readonly tickets: string;
   private readonly ownsPool: boolean;
   private ready: Promise<void> | null = null;
   private lastPrune = 0;
@@ -41,28 +52,45 @@ export class PostgresRateLimiter implements SharedRateLimiter {
     this.pool = options.pool;
     this.schema = options.schema;
     this.table = `${quote(options.schema)}.${quote('outbox_rate_limit')}`;
+    this.tickets = `${quote(options.schema)}.${quote('outbox_rate_tickets')}`;
     this.ownsPool = options.ownsPool ?? false;
   }
 
-  async acquire(key: string, limit: number, windowMs: number): Promise<number> {
+  /** See the Redis limiter: the same bookings, the key's next slot on its row, tickets in a table. */
+  async acquire(key: string, limit: number, windowMs: number, ticket = ''): Promise<number> {
     assertWindow(limit, windowMs);
-    // A grant is in flight, holding its slot, until settled (or its lease runs out): a refused
-    // caller waits at most a window, and asks again.
-    const wait = await this.locked(key, windowMs, (inWindow, now) =>
-      inWindow.length >= limit
-        ? {
-            starts: null,
-            result: Math.max(
-              1,
-              Math.min(windowMs, Math.ceil(Math.min(...inWindow) + windowMs - now)),
-            ),
-          }
-        : {
-            starts: [...inWindow, now + IN_FLIGHT_LEASE_MS],
-            result: 0,
-            granted: now + IN_FLIGHT_LEASE_MS,
-          },
-    );
+    const wait = await this.locked(key, windowMs, async (client, inWindow, booking, now) => {
+      // Without a ticket, the caller neither books nor waits for bookings.
+      const nextSlot = ticket === '' ? 0 : booking;
+      let booked = false;
+      if (ticket !== '' && (inWindow.length >= limit || nextSlot > now)) {
+        const { rows } = await client.query(
+          `DELETE FROM ${this.tickets} WHERE key = $1 AND ticket = $2 RETURNING ticket`,
+          [key, ticket],
+        );
+        booked = rows.length === 1;
+      }
+      if (inWindow.length < limit && (booked || nextSlot <= now)) {
+        const granted = now + IN_FLIGHT_LEASE_MS;
+        return { starts: [...inWindow, granted], result: 0, granted };
+      }
+      // When the oldest grant leaves the window (one still in flight is taken to end now).
+      const frees =
+        inWindow.length > 0 ? Math.max(now + 1, Math.min(...inWindow, now) + windowMs) : now + 1;
+      const slot = booked || ticket === '' ? frees : Math.max(nextSlot, frees);
+      if (ticket !== '') {
+        await client.query(
+          `INSERT INTO ${this.tickets} (key, ticket, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (key, ticket) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+          [key, ticket, slot + 2 * windowMs + IN_FLIGHT_LEASE_MS],
+        );
+      }
+      return {
+        starts: null,
+        nextSlot: booked || ticket === '' ? undefined : slot + Math.ceil(windowMs / limit),
+        result: slot - now,
+      };
+    });
     this.prune();
     return wait;
   }
@@ -71,7 +99,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
     const at = this.unsettled.take(key);
     if (at === undefined) return;
     // The grant stamped `at` now counts from now (grants of one key and one time are alike).
-    await this.locked(key, windowMs, (inWindow, now) => {
+    await this.locked(key, windowMs, (_client, inWindow, _next, now) => {
       const i = inWindow.indexOf(at);
       const others = i < 0 ? inWindow : [...inWindow.slice(0, i), ...inWindow.slice(i + 1)];
       return { starts: [...others, now], result: undefined };
@@ -103,30 +131,41 @@ export class PostgresRateLimiter implements SharedRateLimiter {
     key: string,
     windowMs: number,
     decide: (
+      client: PostgresPoolClient,
       inWindow: number[],
+      nextSlot: number,
       now: number,
-    ) => { starts: number[] | null; result: T; granted?: number },
+    ) => Decision<T> | Promise<Decision<T>>,
   ): Promise<T> {
     await this.ensureTable();
     const decision = await this.transaction(async (client) => {
       const { rows } = await client.query(
         `INSERT INTO ${this.table} AS r (key, starts, expires_at) VALUES ($1, '{}', 0)
          ON CONFLICT (key) DO UPDATE SET key = r.key
-         RETURNING r.starts, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
+         RETURNING r.starts, r.next_slot,
+                   floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
         [key],
       );
-      const row = rows[0] as { starts: string[]; now: string };
+      const row = rows[0] as { starts: string[]; next_slot: string; now: string };
       const now = Number(row.now);
-      const decided = decide(
+      const decided = await decide(
+        client,
         row.starts.map(Number).filter((at) => at > now - windowMs),
+        Number(row.next_slot),
         now,
       );
-      if (decided.starts) {
-        await client.query(`UPDATE ${this.table} SET starts = $2, expires_at = $3 WHERE key = $1`, [
-          key,
-          decided.starts,
-          Math.ceil(now + windowMs + IN_FLIGHT_LEASE_MS),
-        ]);
+      if (decided.starts || decided.nextSlot !== undefined) {
+        await client.query(
+          `UPDATE ${this.table} SET starts = COALESCE($2, starts), next_slot = COALESCE($3, next_slot),
+             expires_at = GREATEST($4, COALESCE($3, next_slot) + $5) WHERE key = $1`,
+          [
+            key,
+            decided.starts,
+            decided.nextSlot ?? null,
+            Math.ceil(now + windowMs + IN_FLIGHT_LEASE_MS),
+            windowMs,
+          ],
+        );
       }
       return decided;
     });
@@ -145,7 +184,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
 
   private async createTable(): Promise<void> {
     const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS ready', [
-      this.table,
+      this.tickets,
     ]);
     // Already there: no DDL, so a role without CREATE privilege can use a table made for it.
     if ((rows[0] as { ready: boolean }).ready) return;
@@ -159,6 +198,18 @@ export class PostgresRateLimiter implements SharedRateLimiter {
            expires_at bigint NOT NULL
          )`,
       );
+      // Tables made before bookings: the key's next slot, and the tickets of booked callers.
+      await client.query(
+        `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS next_slot bigint NOT NULL DEFAULT 0`,
+      );
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.tickets} (
+           key text NOT NULL,
+           ticket text NOT NULL,
+           expires_at bigint NOT NULL,
+           PRIMARY KEY (key, ticket)
+         )`,
+      );
     });
   }
 
@@ -166,12 +217,11 @@ export class PostgresRateLimiter implements SharedRateLimiter {
   private prune(): void {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    this.pruning = this.pool
-      .query(
-        `DELETE FROM ${this.table}
-          WHERE expires_at < floor(extract(epoch FROM clock_timestamp()) * 1000)`,
-      )
-      .catch(() => undefined);
+    const expired = `expires_at < floor(extract(epoch FROM clock_timestamp()) * 1000)`;
+    this.pruning = Promise.all([
+      this.pool.query(`DELETE FROM ${this.table} WHERE ${expired}`),
+      this.pool.query(`DELETE FROM ${this.tickets} WHERE ${expired}`),
+    ]).catch(() => undefined);
   }
 
   private async transaction<T>(work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {

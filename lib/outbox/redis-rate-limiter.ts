@@ -30,18 +30,50 @@ export interface RedisRateLimiterOptions {
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/*
+ * A caller refused a slot is given one ahead instead of "try again in a moment": the key's next
+ * free slot (`<key>:next`) moves on by window / limit with each booking, so that a window's worth
+ * of a backlog comes due per window, not all of it at once. A booked caller (its ticket in
+ * `<key>:tickets`) is granted when it comes back and the window has room, ahead of callers that
+ * were not booked; one that finds the window still full (attempts took longer than foreseen) keeps
+ * its ticket and waits for the next grant to leave the window. A caller without a ticket is granted
+ * whenever the window has room, and else told when the next grant leaves it.
+ * KEYS: grants, next slot, tickets. ARGV: limit, window, member, lease, ticket ('' for none).
+ */
 const ACQUIRE = `${NOW}
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local lease = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
+local count = redis.call('ZCARD', KEYS[1])
+local ticketed = ARGV[5] ~= ''
+-- Without a ticket, the caller neither books nor waits for bookings.
+local nextSlot = 0
+if ticketed then nextSlot = tonumber(redis.call('GET', KEYS[2]) or '0') end
+local booked = false
+if ticketed and (count >= limit or nextSlot > now) then
+  booked = redis.call('SREM', KEYS[3], ARGV[5]) == 1
+end
+if count < limit and (booked or nextSlot <= now) then
   redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window + lease)
   return 0
 end
+-- When the oldest grant leaves the window (one still in flight is taken to end now).
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, math.min(window, tonumber(oldest[2]) + window - now))`;
+local frees = now + 1
+if oldest[2] then frees = math.max(now + 1, math.min(tonumber(oldest[2]), now) + window) end
+local slot = frees
+if ticketed and not booked then
+  slot = math.max(nextSlot, frees)
+  local after = slot + math.ceil(window / limit)
+  redis.call('SET', KEYS[2], after, 'PX', after - now + window)
+end
+if ticketed then
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], slot - now + 2 * window + lease)
+end
+return slot - now`;
 
 const SETTLE = `${NOW}
 redis.call('ZADD', KEYS[1], now, ARGV[2])
@@ -75,11 +107,20 @@ export class RedisRateLimiter implements SharedRateLimiter {
     this.ownsClient = options.ownsClient ?? false;
   }
 
-  async acquire(key: string, limit: number, windowMs: number): Promise<number> {
+  async acquire(key: string, limit: number, windowMs: number, ticket = ''): Promise<number> {
     assertWindow(limit, windowMs);
     const member = randomBytes(12).toString('hex');
+    const grants = this.keyOf(key);
     const wait = Number(
-      await this.run(SCRIPTS.acquire, this.keyOf(key), limit, windowMs, member, IN_FLIGHT_LEASE_MS),
+      await this.run(
+        SCRIPTS.acquire,
+        [grants, `${grants}:next`, `${grants}:tickets`],
+        limit,
+        windowMs,
+        member,
+        IN_FLIGHT_LEASE_MS,
+        ticket,
+      ),
     );
     if (wait === 0) this.unsettled.add(key, member);
     return wait;
@@ -87,11 +128,11 @@ export class RedisRateLimiter implements SharedRateLimiter {
 
   async settle(key: string, windowMs: number): Promise<void> {
     const member = this.unsettled.take(key);
-    if (member !== undefined) await this.run(SCRIPTS.settle, this.keyOf(key), windowMs, member);
+    if (member !== undefined) await this.run(SCRIPTS.settle, [this.keyOf(key)], windowMs, member);
   }
 
   async used(key: string, windowMs: number): Promise<number> {
-    return Number(await this.run(SCRIPTS.used, this.keyOf(key), windowMs));
+    return Number(await this.run(SCRIPTS.used, [this.keyOf(key)], windowMs));
   }
 
   async close(): Promise<void> {
@@ -103,12 +144,12 @@ export class RedisRateLimiter implements SharedRateLimiter {
   }
 
   /** EVALSHA, and EVAL once when the server does not have the script yet (or lost it). */
-  private async run(s: Script, key: string, ...args: Array<string | number>): Promise<unknown> {
+  private async run(s: Script, keys: string[], ...args: Array<string | number>): Promise<unknown> {
     try {
-      return await this.client.evalsha(s.sha, 1, key, ...args);
+      return await this.client.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
-      return this.client.eval(s.source, 1, key, ...args);
+      return this.client.eval(s.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -5,9 +5,11 @@
 export interface SharedRateLimiter {
   /**
    * Takes one slot of `key`'s window when there is one: resolves 0 (granted now), else the
-   * milliseconds until a slot frees up (nothing is taken then).
+   * milliseconds until the slot booked for `ticket` (nothing is taken now). Bookings are spaced
+   * window / limit apart, so that a backlog comes due a window's worth at a time; the caller that
+   * comes back with its ticket at its time goes ahead of callers without one.
    */
-  acquire(key: string, limit: number, windowMs: number): Promise<number>;
+  acquire(key: string, limit: number, windowMs: number, ticket?: string): Promise<number>;
   /**
    * The attempt of this limiter's earliest unsettled grant of `key` is over (the server has the
    * message, or the attempt failed): the slot now counts from this moment, so that a slow first

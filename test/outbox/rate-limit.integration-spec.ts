@@ -270,6 +270,41 @@ describe.each([redis, postgres])('Shared rate limiter ($name)', (backend) => {
     expect(await b.acquire(k, 1, windowMs)).toBe(0);
   });
 
+  it('books each refused caller with a ticket window / limit after the one before, on either instance', async () => {
+    const k = key();
+    const [limit, windowMs] = [2, LONG_WINDOW_MS];
+    for (const ticket of ['g1', 'g2']) expect(await a.acquire(k, limit, windowMs, ticket)).toBe(0);
+    // The store's time moves by at most what passes here between two bookings.
+    const booked: Attempt[] = [];
+    for (const [i, ticket] of ['c', 'd', 'e', 'f'].entries()) {
+      const before = Date.now();
+      const wait = await (i % 2 ? b : a).acquire(k, limit, windowMs, ticket);
+      booked.push({ before, after: Date.now(), wait });
+    }
+    for (const [i, next] of booked.slice(1).entries()) {
+      const previous = booked[i]!;
+      const elapsed = next.after - previous.before;
+      // Absolute slots (store time + wait) spaced by window / limit, whatever the calls took.
+      expect(next.wait + elapsed).toBeGreaterThanOrEqual(
+        previous.wait + windowMs / limit - ROUNDING_MS,
+      );
+      expect(next.wait).toBeLessThanOrEqual(previous.wait + windowMs / limit + ROUNDING_MS);
+    }
+  });
+
+  it('grants a booked caller that comes back at its time ahead of one that was never booked', async () => {
+    const k = key();
+    const windowMs = 300;
+    expect(await a.acquire(k, 1, windowMs, 'first')).toBe(0);
+    await a.settle!(k, windowMs);
+    const wait = await b.acquire(k, 1, windowMs, 'booked');
+    expect(wait).toBeGreaterThan(0);
+    await sleep(wait);
+    // The window has room now, but the slot is the booked caller's: a newcomer is booked after it.
+    expect(await a.acquire(k, 1, windowMs, 'newcomer')).toBeGreaterThan(0);
+    expect(await b.acquire(k, 1, windowMs, 'booked')).toBe(0);
+  });
+
   it('keeps keys apart: a full mailbox does not hold up another one', async () => {
     const full = key();
     const other = key();
