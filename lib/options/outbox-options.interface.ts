@@ -54,6 +54,26 @@ export interface OutboxOptions {
    */
   holdRecheckMs?: number;
   /**
+   * How long a message may stay held (its tenant's configuration cannot send, or its provider
+   * asked for a pause) before it fails with the reason it waited for, and a `failed` alert. Its
+   * body stays in the store that long.
+   * @default 604800000 (7 days)
+   */
+  holdWindowMs?: number;
+  /**
+   * The most attempts one tenant has in flight at once, over every worker of every replica: a
+   * tenant whose server stalls, or that sends a burst, takes at most this many of the workers'
+   * slots; its other messages wait without taking one.
+   * @default 2
+   */
+  tenantConcurrency?: number;
+  /**
+   * How long `app.close()` waits for the attempts in flight: past it their connections are closed.
+   * One interrupted before the end of its message goes back to the queue; after, it is `uncertain`.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
    * How long and how many send log entries are kept.
    * @default { logTtlMs: 604800000 (7 days), logMaxCount: 10000 (per tenant) }
    */
@@ -76,4 +96,14 @@ export interface OutboxOptions {
    * @default 10000
    */
   storeTimeoutMs?: number;
+  /**
+   * The deadline of each attempt to deliver a message, in milliseconds, the server's last reply
+   * included: past it the connection is closed and the worker's slot is free again. Before the end
+   * of the message the attempt is transient (tried again later); after the final dot it is
+   * `uncertain` (never sent again). The worker sends through the same transport as `send`, so this
+   * is the module's `attemptTimeoutMs` under the outbox's options: give one of the two (different
+   * values are refused at startup).
+   * @default 60000
+   */
+  attemptTimeoutMs?: number;
 }

@@ -124,6 +124,19 @@ export interface SmtpSettingsModuleOptions {
    */
   tls?: SmtpTlsTrustOptions;
   /**
+   * The deadline of each attempt to hand a message to the mail server, in milliseconds: connecting,
+   * the greeting, signing in, the envelope, the message and the server's last reply, all together.
+   * Every byte resets a socket's idle timeout, so a server that keeps a reply going (endless `250-`
+   * lines, a greeting that never ends) or never answers would otherwise hold the attempt for good.
+   * Past it the connection is closed: before the whole message was written the attempt failed
+   * (`DeliveryFailedError`, code `ETIMEDOUT`) and is retried like a dropped connection; after it,
+   * the server may have the message (`DeliveryUncertainError`), and it is never sent again. It
+   * applies to `send` and to the outbox's worker alike (`outbox.attemptTimeoutMs` is the same
+   * setting, under the outbox's options), over SMTP; Microsoft Graph requests keep their own timeout.
+   * @default 60000
+   */
+  attemptTimeoutMs?: number;
+  /**
    * Retries of transient failures.
    * @default { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }
    */

@@ -11,6 +11,8 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
   dataFile: '.data/smtp-settings.json',
   historyLimit: 100,
   retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 },
+  /** Far below nodemailer's 10-minute socket timeout, which any byte resets: a worker's slot comes back. */
+  attemptTimeoutMs: 60_000,
   verifyTimeoutMs: 10_000,
   adminActionsRateLimit: { limit: 30, windowMs: 60_000 },
   microsoft: {
@@ -38,6 +40,9 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     retryWindowMs: 86_400_000,
     backoff: { baseDelayMs: 5000, maxDelayMs: 600_000 },
     holdRecheckMs: 600_000,
+    holdWindowMs: 604_800_000,
+    tenantConcurrency: 2,
+    shutdownTimeoutMs: 10_000,
     retention: { logTtlMs: 604_800_000, logMaxCount: 10_000 },
     alerts: { oldestWaitingMs: 900_000 },
     maxMessageBytes: 10 * 1024 * 1024,

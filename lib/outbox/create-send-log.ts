@@ -7,7 +7,7 @@ import type { SendLog } from './send-log.interface';
 /**
  * The send log of the outbox's backend, on the outbox's connection (which the log never closes):
  * keys under `<prefix>:log…` in Redis, the tables `<schema>.outbox_log*` and
- * `<schema>.outbox_idempotency` in PostgreSQL.
+ * `<schema>.outbox_share` and `<schema>.outbox_parked` in PostgreSQL.
  */
 export function createSendLog(
   options: ResolvedOutboxOptions,
@@ -20,11 +20,13 @@ export function createSendLog(
         prefix: connection.prefix,
         logTtlMs,
         logMaxCount,
+        jobKeyPrefix: `${connection.prefix}:${options.queueName}:`,
       })
     : new PostgresSendLog({
         pool: connection.pool,
         schema: connection.schema,
         logTtlMs,
         logMaxCount,
+        queueName: options.queueName,
       });
 }

@@ -11,19 +11,29 @@ import { SenderRequiredError } from '../errors/sender-required.error';
 import { TokenRequestFailedError } from '../errors/token-request-failed.error';
 import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { OutboxError } from '../interfaces/outbox.interface';
+import { replyDeferral } from './provider-replies';
 
 /**
  * What a failed attempt means for the message: try again later (`transient`), give up now
- * (`permanent`), never retry on its own because it may have been delivered (`uncertain`), or wait
- * for the tenant's admin to fix the configuration (`held`).
+ * (`permanent`), never retry on its own because it may have been delivered (`uncertain`), wait
+ * for the tenant's admin to fix the configuration (`held`), or wait as long as the provider said
+ * before the tenant's mail goes again (`deferred`: a daily quota, throttling, `Retry-After`).
  */
-export type DeliveryOutcomeKind = 'transient' | 'permanent' | 'uncertain' | 'held';
+export type DeliveryOutcomeKind = 'transient' | 'permanent' | 'uncertain' | 'held' | 'deferred';
 
-export interface DeliveryOutcome {
-  kind: DeliveryOutcomeKind;
+/** The kind, and for `deferred` the wait. */
+type Verdict =
+  | { kind: Exclude<DeliveryOutcomeKind, 'deferred'> }
+  | {
+      kind: 'deferred';
+      /** How long the tenant's mail waits before its next attempt, in milliseconds. */
+      deferMs: number;
+    };
+
+export type DeliveryOutcome = Verdict & {
   /** The failure in the admin's words: the module's messages never carry a secret. */
   error: OutboxError;
-}
+};
 
 const PERMANENT_ERRORS = [
   SenderRequiredError,
@@ -39,10 +49,38 @@ const HELD_REASONS = new Set(['upgrade-removed', 'secret-unavailable', 'provider
 
 /** Classifies what the live transport threw for one attempt. */
 export function classifyFailure(error: unknown, at: Date = new Date()): DeliveryOutcome {
-  return { kind: kindOf(error), error: describe(error, at) };
+  return { ...verdictOf(error), error: describe(error, at) };
 }
 
-function kindOf(error: unknown): DeliveryOutcomeKind {
+/** What the channel or the server said about the failure, besides the module's own classes. */
+interface ChannelFailure {
+  code?: string;
+  message?: string;
+  responseCode?: number;
+  /** nodemailer's copy of the whole SMTP reply, every line. */
+  response?: string;
+  stage?: string;
+  /** Set by channels that know (Microsoft Graph: throttled or unavailable, or neither). */
+  transient?: boolean;
+  /** How long the server asked to wait (Microsoft Graph's `Retry-After`). */
+  retryAfterMs?: number;
+  /** Microsoft Graph's HTTP status (`GraphSendError`); `status` on a plain error. */
+  httpStatus?: number;
+  status?: number;
+  /** A settings field to fix: a configuration problem. */
+  field?: string;
+}
+
+function verdictOf(error: unknown): Verdict {
+  const kind = classKind(error);
+  if (kind) return { kind };
+  const failure = (error ?? {}) as ChannelFailure;
+  const deferMs = askedWait(failure) ?? replyDeferral(replyOf(failure));
+  if (deferMs !== undefined) return { kind: 'deferred', deferMs };
+  return { kind: failureKind(failure, error) };
+}
+
+function classKind(error: unknown): Exclude<DeliveryOutcomeKind, 'deferred'> | undefined {
   if (error instanceof DeliveryUncertainError) return 'uncertain';
   if (PERMANENT_ERRORS.some((type) => error instanceof type)) return 'permanent';
   if (HELD_ERRORS.some((type) => error instanceof type)) return 'held';
@@ -53,15 +91,30 @@ function kindOf(error: unknown): DeliveryOutcomeKind {
   if (error instanceof TokenRequestFailedError) {
     return error.code === 'TOKEN_REQUEST_FAILED' ? 'transient' : 'held';
   }
-  const { code, responseCode, stage, transient, field } = (error ?? {}) as {
-    code?: string;
-    responseCode?: number;
-    stage?: string;
-    /** Set by channels that know (Microsoft Graph: throttled or unavailable). */
-    transient?: boolean;
-    /** A settings field to fix: a configuration problem. */
-    field?: string;
-  };
+  return undefined;
+}
+
+/**
+ * Throttled with a `Retry-After` (Microsoft Graph's 429, or any channel that says transient and
+ * names its wait): exactly that wait. A wait of 0 asks for none: the usual backoff does.
+ */
+function askedWait({ retryAfterMs, httpStatus, status, transient }: ChannelFailure) {
+  if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) {
+    return undefined;
+  }
+  return httpStatus === 429 || status === 429 || transient === true ? retryAfterMs : undefined;
+}
+
+/** The server's reply and the error's message: either may carry the codes and the text. */
+function replyOf({ response, message }: ChannelFailure): string {
+  return [response, message].filter((part) => typeof part === 'string').join('\n');
+}
+
+function failureKind(
+  failure: ChannelFailure,
+  error: unknown,
+): Exclude<DeliveryOutcomeKind, 'deferred'> {
+  const { code, responseCode, stage, transient, field } = failure;
   if (transient === true) return 'transient';
   if (typeof field === 'string' && field !== '') return 'held';
   if (stage === 'token') return 'held';
@@ -70,6 +123,8 @@ function kindOf(error: unknown): DeliveryOutcomeKind {
   }
   // No TLS where the settings ask for it, or the wrong TLS mode: the settings must change.
   if (code === 'ETLS' || (stage === 'tls' && responseCode === undefined)) return 'held';
+  // The channel knows it is not worth another attempt (Microsoft Graph's 4xx other than 429).
+  if (transient === false) return 'permanent';
   if (responseCode !== undefined) return responseCode >= 500 ? 'permanent' : 'transient';
   if (error instanceof DeliveryFailedError && error.code === 'EENVELOPE') return 'permanent';
   return 'transient';

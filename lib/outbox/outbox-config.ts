@@ -14,10 +14,15 @@ export interface ResolvedOutboxOptions {
   retryWindowMs: number;
   backoff: { baseDelayMs: number; maxDelayMs: number };
   holdRecheckMs: number;
+  holdWindowMs: number;
+  tenantConcurrency: number;
+  shutdownTimeoutMs: number;
   retention: { logTtlMs: number; logMaxCount: number };
   alerts: { oldestWaitingMs: number };
   maxMessageBytes: number;
   storeTimeoutMs: number;
+  /** Enforced by the live transport on every attempt (it also reads the module's `attemptTimeoutMs`). */
+  attemptTimeoutMs: number;
 }
 
 /** Applies the defaults and refuses what cannot work, naming the option. */
@@ -47,6 +52,9 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
       maxDelayMs: options.backoff?.maxDelayMs ?? DEFAULTS.backoff.maxDelayMs,
     },
     holdRecheckMs: options.holdRecheckMs ?? DEFAULTS.holdRecheckMs,
+    holdWindowMs: options.holdWindowMs ?? DEFAULTS.holdWindowMs,
+    tenantConcurrency: options.tenantConcurrency ?? DEFAULTS.tenantConcurrency,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
     retention: {
       logTtlMs: options.retention?.logTtlMs ?? DEFAULTS.retention.logTtlMs,
       logMaxCount: options.retention?.logMaxCount ?? DEFAULTS.retention.logMaxCount,
@@ -54,6 +62,7 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     alerts: { oldestWaitingMs: options.alerts?.oldestWaitingMs ?? DEFAULTS.alerts.oldestWaitingMs },
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     storeTimeoutMs: options.storeTimeoutMs ?? DEFAULTS.storeTimeoutMs,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? SMTP_SETTINGS_OPTION_DEFAULTS.attemptTimeoutMs,
   };
   for (const [name, value] of [
     ['concurrency', resolved.concurrency],
@@ -61,15 +70,22 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     ['backoff.baseDelayMs', resolved.backoff.baseDelayMs],
     ['backoff.maxDelayMs', resolved.backoff.maxDelayMs],
     ['holdRecheckMs', resolved.holdRecheckMs],
+    ['holdWindowMs', resolved.holdWindowMs],
+    ['tenantConcurrency', resolved.tenantConcurrency],
+    ['shutdownTimeoutMs', resolved.shutdownTimeoutMs],
     ['retention.logTtlMs', resolved.retention.logTtlMs],
     ['retention.logMaxCount', resolved.retention.logMaxCount],
     ['alerts.oldestWaitingMs', resolved.alerts.oldestWaitingMs],
     ['maxMessageBytes', resolved.maxMessageBytes],
     ['storeTimeoutMs', resolved.storeTimeoutMs],
+    ['attemptTimeoutMs', resolved.attemptTimeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) {
       throw new Error(`SmtpSettingsModule: outbox.${name} must be a positive number`);
     }
+  }
+  if (!Number.isInteger(resolved.tenantConcurrency)) {
+    throw new Error('SmtpSettingsModule: outbox.tenantConcurrency must be a whole number');
   }
   return resolved;
 }

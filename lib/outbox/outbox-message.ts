@@ -1,4 +1,5 @@
-import type { SendMailOptions } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+import type { SendResult } from '../interfaces/send-result.interface';
 import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
 import { findExternalContent } from '../transport/external-content';
 
@@ -114,4 +115,22 @@ function fromJson(value: unknown): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fromJson(v)]));
   }
   return value;
+}
+
+/**
+ * Sends the job's message through the live transport (`transporter`), with its Message-ID and
+ * tenant; `signal` interrupts the attempt (shutdown).
+ */
+export function deliverJob(
+  transporter: Transporter<SendResult>,
+  data: OutboxJobData,
+  signal: AbortSignal,
+): Promise<SendResult> {
+  const message = deserializeMessage(data.message);
+  return transporter.sendMail({
+    ...message,
+    messageId: data.messageId,
+    tenant: data.tenant,
+    signal,
+  } as SendMailOptions);
 }

@@ -1,5 +1,6 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { OutboxJobData } from './outbox-message';
+import type { SendLog } from './send-log.interface';
 
 /**
  * The job's state once its worker is done with it: the send log has the outcome a moment before
@@ -33,4 +34,34 @@ export async function requeue(job: Job<OutboxJobData>, state: string): Promise<v
 export async function isWaiting(job: Job<OutboxJobData>): Promise<boolean> {
   const state = await job.getState().catch(() => 'unknown');
   return ['waiting', 'delayed', 'prioritized', 'active', 'waiting-children'].includes(state);
+}
+
+/**
+ * Makes the tenant's held messages due now; how many were. The log says held until a worker takes
+ * each (a status written here could land after the worker's `sent`).
+ */
+export async function releaseHeld(
+  log: SendLog,
+  queue: Queue<OutboxJobData>,
+  tenant: string,
+): Promise<number> {
+  let released = 0;
+  for (const id of await log.heldIds(tenant)) {
+    const job = await queue.getJob(id);
+    if (!job || job.data.tenant !== tenant || !(await job.isDelayed())) continue;
+    // A changed delay, not a promote: see requeue.
+    await job.changeDelay(0).then(
+      () => released++,
+      () => undefined,
+    );
+  }
+  return released;
+}
+
+/** Makes these delayed jobs due now (parked messages given a place); others are left alone. */
+export async function makeDue(queue: Queue<OutboxJobData>, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const job = await queue.getJob(id);
+    if (job && (await job.isDelayed())) await job.changeDelay(0).catch(() => undefined);
+  }
 }

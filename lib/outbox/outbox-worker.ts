@@ -1,15 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { messageOf } from '../internal/message-of';
-import type { OutboxError, OutboxStatus, SendLogEntry } from '../interfaces/outbox.interface';
+import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import { classifyFailure, heldReason } from './delivery-outcome';
 import type { OutboxBackendHandle } from './outbox-backend';
+import { outboxBackoff } from './outbox-backoff';
 import type { ResolvedOutboxOptions } from './outbox-config';
 import type { OutboxJobData } from './outbox-message';
+import { closeGate, deferredReason, waitBehind, WAITING } from './outbox-waits';
 import type { RouteRateLimit } from './route-rate-limit';
 import type { SendLog } from './send-log.interface';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+import type { TenantGates } from './tenant-gates';
 
 /** The state changes the alerts follow. */
 export interface OutboxTransitions {
@@ -30,26 +33,37 @@ export interface OutboxWorkerContext {
   /** The tenant's settings version as this process knows it. */
   settingsVersion(tenant: string): Promise<number>;
   transitions: OutboxTransitions;
+  /** The tenants whose mail waits behind one probe (held, or deferred by their provider). */
+  gates: TenantGates;
+  /** Makes the tenant's held messages due now (their probe went). */
+  release(tenant: string): Promise<unknown>;
+  /** Makes these parked messages due now: a place under their tenant's share is free. */
+  unpark(ids: readonly string[]): Promise<unknown>;
 }
 
-/** What a worker may attempt: waiting, held, or `sending` when the previous worker died mid-send. */
-const ATTEMPTABLE: readonly OutboxStatus[] = ['queued', 'held', 'sending'];
+/** A parked message whose unparking was lost (its unparker stopped) comes due after this. */
+const parkFallbackMs = (config: ResolvedOutboxOptions) => 2 * config.attemptTimeoutMs + 5_000;
 
 /**
- * Delivers one job: waits out the shared rate limit (the job goes back to delayed, nothing
- * fails), sends through the live transport with the job's Message-ID, and records the outcome.
- * Transient failures are thrown for BullMQ to retry with backoff until the retry window closes;
- * held messages go back to delayed until their tenant's settings change or `holdRecheckMs` passes;
- * permanent and uncertain ones fail at once (UnrecoverableError: never retried on their own).
+ * Delivers one job: waits behind its tenant's probe when the tenant is held or deferred, waits out
+ * the shared rate limit (the job goes back to delayed, nothing fails), sends through the live
+ * transport with the job's Message-ID, and records the outcome. Transient failures are thrown for
+ * BullMQ to retry with backoff until the retry window closes; held and deferred messages make the
+ * tenant wait behind this one as its probe; permanent and uncertain ones fail at once
+ * (UnrecoverableError: never retried on their own).
  */
-export function outboxProcessor(ctx: OutboxWorkerContext) {
+export function outboxProcessor(context: OutboxWorkerContext) {
+  const ctx = { ...context, log: unparking(context) };
   return async (job: Job<OutboxJobData>, token?: string): Promise<void> => {
     const data = job.data;
     const { tenant, id } = data;
     const version = await ctx.settingsVersion(tenant);
+    const gate = ctx.gates.waitFor(tenant, job.id ?? id, Date.now());
+    if (gate) return waitBehind(ctx, job, token, gate);
     const limit = await ctx.rateLimitOf(tenant);
     if (limit) {
-      const waitMs = await ctx.limiter.acquire(limit.key, limit.limit, limit.windowMs);
+      // The job id is its ticket: refused, it is booked a slot ahead and comes due at it.
+      const waitMs = await ctx.limiter.acquire(limit.key, limit.limit, limit.windowMs, id);
       if (waitMs > 0) {
         await job.moveToDelayed(Date.now() + waitMs, token);
         throw new ctx.DelayedError();
@@ -63,13 +77,19 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
         tenant,
         id,
         { status: 'sending' },
-        { from: ATTEMPTABLE, countAttempt: true, createdMs: data.createdAt },
+        {
+          from: WAITING,
+          countAttempt: true,
+          createdMs: data.createdAt,
+          share: ctx.config.tenantConcurrency,
+        },
       )
       .catch(async (error: unknown) => {
         // No attempt: the slot is given back at once (held in flight, it would wait out a lease).
         await settle(ctx, limit);
         throw error;
       });
+    if (began.parked) return park(ctx, job, token, limit);
     // Without an entry (none is written without its job) the message still goes: never dropped.
     if (began.entry && !began.applied) return settle(ctx, limit);
     let result: SendResult;
@@ -93,7 +113,41 @@ export function outboxProcessor(ctx: OutboxWorkerContext) {
       { from: ['sending'], createdMs: data.createdAt },
     );
     ctx.transitions.sent(tenant);
+    // The probe went: the messages that waited behind it go too.
+    if (ctx.gates.open(tenant)) await ctx.release(tenant).catch(() => undefined);
   };
+}
+
+/**
+ * The tenant is at its share: the message sleeps, taking no slot, until an attempt of its tenant
+ * ends and unparks it. Unparked between the decision and the move (its unparker found it still
+ * active), it goes at once.
+ */
+async function park(
+  ctx: OutboxWorkerContext,
+  job: Job<OutboxJobData>,
+  token: string | undefined,
+  limit: RouteRateLimit | null,
+): Promise<never> {
+  // The rate-limit slot taken for this attempt counts as used: parking is rare beside a limit.
+  await settle(ctx, limit);
+  await job.moveToDelayed(Date.now() + parkFallbackMs(ctx.config), token);
+  if (!(await ctx.log.isParked(job.data.tenant, job.data.id))) {
+    await job.changeDelay(0).catch(() => undefined);
+  }
+  throw new ctx.DelayedError();
+}
+
+/** The log, making due the parked messages that an update out of `sending` gives a place to. */
+function unparking(ctx: OutboxWorkerContext): SendLog {
+  const log = ctx.log;
+  return Object.assign(Object.create(log) as SendLog, {
+    async update(...args: Parameters<SendLog['update']>) {
+      const updated = await log.update(...args);
+      if (updated.unparked?.length) await ctx.unpark(updated.unparked).catch(() => undefined);
+      return updated;
+    },
+  });
 }
 
 /**
@@ -113,23 +167,18 @@ async function afterFailure(
   version: number,
 ): Promise<never> {
   const { tenant, id, windowStart, createdAt: createdMs } = job.data;
-  const { kind, error } = classifyFailure(thrown);
+  const outcome = classifyFailure(thrown);
+  const { kind, error } = outcome;
   const fromSending = { from: ['sending'] as const, createdMs };
-  if (kind === 'held') {
-    const reason = heldReason(error);
-    await ctx.log.update(
-      tenant,
-      id,
-      { status: 'held', heldReason: reason, lastError: error },
-      fromSending,
-    );
-    ctx.transitions.held(tenant, reason);
-    await job.moveToDelayed(Date.now() + ctx.config.holdRecheckMs, token);
-    // Settings saved during the attempt released the held messages before this one was: it goes too.
-    if ((await ctx.settingsVersion(tenant)) !== version) {
-      await job.changeDelay(0).catch(() => undefined);
-    }
-    throw new ctx.DelayedError();
+  if (outcome.kind === 'held') {
+    const until = Date.now() + ctx.config.holdRecheckMs;
+    const gate = { kind: 'held' as const, reason: heldReason(error), until };
+    return closeGate(ctx, job, token, gate, error, version);
+  }
+  if (outcome.kind === 'deferred') {
+    const until = Date.now() + outcome.deferMs;
+    const gate = { kind: 'deferred' as const, reason: deferredReason(error, until), until };
+    return closeGate(ctx, job, token, gate, error, version);
   }
   const windowClosed = Date.now() >= windowStart + ctx.config.retryWindowMs;
   if (kind === 'transient' && !windowClosed) {
@@ -153,29 +202,16 @@ async function afterFailure(
 }
 
 /**
- * BullMQ's custom backoff: the base delay doubling with each attempt, up to the most, with up to
- * 20 % jitter so that replicas do not retry in lockstep; never past the end of the retry window,
- * so that the last attempt falls on it.
+ * Starts a worker on the outbox's queue. `close()` lets its active attempts finish for most of
+ * `shutdownTimeoutMs`, then interrupts them (`interrupt`: their connections close, each is logged
+ * as its transport saw it: back to the queue before the end of its message, uncertain after), and
+ * stops waiting at the timeout whatever an attempt does.
  */
-export function outboxBackoff(config: ResolvedOutboxOptions) {
-  return (attemptsMade: number, _type?: string, error?: Error, job?: { data?: unknown }) => {
-    const { baseDelayMs, maxDelayMs } = config.backoff;
-    const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
-    // A server that said how long to wait (Microsoft Graph's Retry-After) is waited for.
-    const asked = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    const floor = typeof asked === 'number' && asked > 0 ? asked : 0;
-    const delay = Math.max(floor, Math.round(exponential * (1 + Math.random() * 0.2)));
-    const windowStart = (job?.data as Partial<OutboxJobData> | undefined)?.windowStart;
-    if (typeof windowStart !== 'number') return delay;
-    return Math.max(0, Math.min(delay, windowStart + config.retryWindowMs - Date.now()));
-  };
-}
-
-/** Starts a worker on the outbox's queue; `close()` lets its active jobs finish. */
 export function startOutboxWorker(
   backend: OutboxBackendHandle,
   ctx: Omit<OutboxWorkerContext, 'DelayedError' | 'UnrecoverableError'>,
   logger: LoggerService,
+  interrupt: () => void,
 ): { close(): Promise<void> } {
   const { DelayedError, UnrecoverableError } = backend.bullmq;
   const worker = backend.createWorker(
@@ -189,5 +225,35 @@ export function startOutboxWorker(
     warned = Date.now();
     logger.warn(`Outbox worker: ${messageOf(error)}`);
   });
-  return worker;
+  return {
+    async close() {
+      const total = ctx.config.shutdownTimeoutMs;
+      // The last fifth is for the interrupted attempts' outcomes to be written.
+      const closing = worker.close();
+      if (await settlesWithin(closing, Math.round(total * 0.8))) return;
+      logger.warn(
+        `Outbox: attempts still running after ${Math.round(total * 0.8)} ms of shutdown: interrupting them`,
+      );
+      interrupt();
+      if (await settlesWithin(closing, Math.round(total * 0.2))) return;
+      // An attempt that ignored the interruption: its job's lock lapses and it is tried again.
+      await worker.close(true).catch(() => undefined);
+    },
+  };
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

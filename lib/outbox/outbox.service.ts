@@ -30,12 +30,14 @@ import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
 import { jobOptions, prepareMessage } from './outbox-enqueue';
 import { retryMessage } from './outbox-retry';
-import { deserializeMessage, type OutboxJobData } from './outbox-message';
+import { makeDue, releaseHeld } from './outbox-requeue';
+import { deliverJob } from './outbox-message';
 import { guardStore, guardWrite } from './outbox-store-guard';
 import { createEnqueueWriter } from './create-enqueue-writer';
 import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import { messageIdFor } from './outbox-ids';
 import { startOutboxWorker } from './outbox-worker';
+import { TenantGates } from './tenant-gates';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
 import { isMessageId } from './send-log-entries';
 import type { SendLog } from './send-log.interface';
@@ -54,6 +56,9 @@ export class OutboxService
   private readonly config: ResolvedOutboxOptions;
   private readonly transporter: Transporter<SendResult>;
   private readonly alertState: OutboxAlerts;
+  private readonly gates: TenantGates;
+  /** Aborted when shutdown has waited long enough: the attempts still running are interrupted. */
+  private readonly interruption = new AbortController();
   private backend?: OutboxBackendHandle;
   private sendLog?: SendLog;
   private enqueueWriter?: OutboxEnqueueWriter;
@@ -73,6 +78,8 @@ export class OutboxService
     this.config = resolveOutboxOptions(options.outbox!);
     this.transporter = createTransport(transport);
     this.alertState = new OutboxAlerts(options.onAlert, this.logger);
+    // A probe not back a recheck after its time was lost: the tenant's next message probes.
+    this.gates = new TenantGates(this.config.holdRecheckMs);
     this.alerts$ = this.alertState.alerts$;
   }
 
@@ -108,12 +115,16 @@ export class OutboxService
           config: this.config,
           log: this.log(),
           limiter: this.limiter!,
-          deliver: (data) => this.deliver(data),
+          deliver: (data) => deliverJob(this.transporter, data, this.interruption.signal),
           rateLimitOf: (tenant) => this.rateLimitOf(tenant),
           settingsVersion: async (tenant) => (await this.settings.get(tenant)).version,
           transitions: this.alertState,
+          gates: this.gates,
+          release: (tenant) => this.release(tenant),
+          unpark: (ids) => makeDue(this.open().queue, ids),
         },
         this.logger,
+        () => this.interruption.abort(),
       );
       this.every(Math.min(3_600_000, this.config.retention.logTtlMs), () =>
         this.log().prune(Date.now()),
@@ -237,27 +248,8 @@ export class OutboxService
    */
   async release(tenant: string): Promise<number> {
     const owner = this.tenantOf(tenant);
-    let released = 0;
-    for (const id of await this.log().heldIds(owner)) {
-      const job = await this.open().queue.getJob(id);
-      if (!job || job.data.tenant !== owner || !(await job.isDelayed())) continue;
-      // Due now (see requeue); the log says held until a worker takes it (a status written here
-      // could land after the worker's `sent`).
-      await job.changeDelay(0).then(
-        () => released++,
-        () => undefined,
-      );
-    }
-    return released;
-  }
-
-  private async deliver(data: OutboxJobData): Promise<SendResult> {
-    const message = deserializeMessage(data.message);
-    return this.transporter.sendMail({
-      ...message,
-      messageId: data.messageId,
-      tenant: data.tenant,
-    } as SendMailOptions);
+    this.gates.open(owner);
+    return releaseHeld(this.log(), this.open().queue, owner);
   }
 
   private async rateLimitOf(tenant: string): Promise<RouteRateLimit | null> {

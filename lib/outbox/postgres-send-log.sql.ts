@@ -10,6 +10,12 @@ export interface SendLogTables {
   schema: string;
   log: string;
   hourly: string;
+  /** Per tenant, how many of its messages are `sending` (the share's count, see beginEntry). */
+  share: string;
+  /** The messages waiting for a place under their tenant's share. */
+  parked: string;
+  /** BullMQ's job table, in the same schema. */
+  jobs: string;
 }
 
 export function sendLogTables(schema: string): SendLogTables {
@@ -18,6 +24,9 @@ export function sendLogTables(schema: string): SendLogTables {
     schema,
     log: qualify('outbox_log'),
     hourly: qualify('outbox_log_hourly'),
+    share: qualify('outbox_share'),
+    parked: qualify('outbox_parked'),
+    jobs: qualify('job'),
   };
 }
 
@@ -27,9 +36,9 @@ export const SCHEMA_LOCK = 'nest-smtp-settings:outbox-log-tables';
 const SETTLED = `('sent', 'failed', 'uncertain')`;
 const WAITING = `('queued', 'sending', 'held')`;
 
-/** $1, $2: the two tables, for `to_regclass`. */
+/** $1: the tables, for `to_regclass`. */
 export const TABLES_READY =
-  'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS ready';
+  'SELECT bool_and(to_regclass(t) IS NOT NULL) AS ready FROM unnest($1::text[]) AS t';
 
 export function createTables(t: SendLogTables): string[] {
   const index = (name: string) => quote(`outbox_log_${name}`);
@@ -57,6 +66,16 @@ export function createTables(t: SendLogTables): string[] {
        failed integer NOT NULL DEFAULT 0,
        held integer NOT NULL DEFAULT 0,
        PRIMARY KEY (tenant, hour)
+     )`,
+    `CREATE TABLE IF NOT EXISTS ${t.share} (
+       tenant text PRIMARY KEY,
+       sending integer NOT NULL DEFAULT 0
+     )`,
+    `CREATE TABLE IF NOT EXISTS ${t.parked} (
+       tenant text NOT NULL,
+       id text NOT NULL,
+       parked_at timestamptz NOT NULL,
+       PRIMARY KEY (tenant, id)
      )`,
   ];
 }
@@ -117,16 +136,91 @@ export const updateEntries = (t: SendLogTables) =>
        FROM changed
       WHERE status IS DISTINCT FROM old_status AND status IN ('sent', 'failed', 'held')
       GROUP BY tenant, hour
+   ), left_sending AS (
+     SELECT tenant, count(*)::int AS n FROM changed
+      WHERE old_status = 'sending' AND status <> 'sending' GROUP BY tenant
+   ), freed AS (
+     UPDATE ${t.share} s SET sending = GREATEST(0, s.sending - f.n)
+       FROM left_sending f WHERE s.tenant = f.tenant
+   ), unparked AS (
+     DELETE FROM ${t.parked} p USING (
+       SELECT q.tenant, q.id FROM left_sending f CROSS JOIN LATERAL (
+         SELECT tenant, id FROM ${t.parked} WHERE tenant = f.tenant
+          ORDER BY parked_at, id LIMIT f.n FOR UPDATE SKIP LOCKED
+       ) q
+     ) pick
+     WHERE p.tenant = pick.tenant AND p.id = pick.id
+     RETURNING p.tenant, p.id
    ), hours_counted AS (
      INSERT INTO ${t.hourly} AS h (tenant, hour, sent, failed, held)
      SELECT tenant, hour, sent, failed, held FROM counted ORDER BY tenant, hour
      ON CONFLICT (tenant, hour) DO UPDATE SET sent = h.sent + EXCLUDED.sent,
        failed = h.failed + EXCLUDED.failed, held = h.held + EXCLUDED.held
    )
-   SELECT n, entry::text AS entry, true AS applied FROM changed
+   SELECT n, entry::text AS entry, true AS applied,
+          (SELECT array_agg(u.id) FROM unparked u WHERE u.tenant = c.tenant) AS unparked,
+          old_status = 'sending' AND status <> 'sending' AS left_sending
+     FROM changed c
    UNION ALL
-   SELECT i.n, l.entry::text, false FROM input i JOIN ${t.log} l USING (tenant, id)
+   SELECT i.n, l.entry::text, false, NULL, false FROM input i JOIN ${t.log} l USING (tenant, id)
     WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.n = i.n)`;
+
+/**
+ * An attempt begins: the entry moves to `sending` ($3 the patch, with `updatedAt`; $4 the statuses
+ * it applies from) and counts an attempt, if the tenant has a place under its share ($5): fewer
+ * than that many messages `sending`. One already `sending` is its own worker's, come back after a
+ * crash, and keeps its place. The count is the tenant's row in the share table, taken with
+ * ON CONFLICT DO UPDATE, which waits for a concurrent begin and then sees its count: two replicas
+ * never both take the last place. At the share, the messages `sending` whose job no live worker
+ * holds (BullMQ's lock has lapsed: their worker crashed) do not count. Without a place the message
+ * is parked. $1 tenant, $2 id, $6 the queue's name.
+ * One row: the entry and the outcome, `applied`, `parked` or `refused` (its status did not allow
+ * the update); no row without entry.
+ */
+export const beginEntry = (t: SendLogTables) =>
+  `WITH old AS (
+     SELECT status FROM ${t.log} WHERE tenant = $1 AND id = $2 FOR UPDATE
+   ), wants AS (
+     SELECT 1 FROM old WHERE status = ANY($4::text[]) AND status <> 'sending'
+   ), live AS (
+     SELECT count(*)::int AS n FROM ${t.log} l JOIN ${t.jobs} j ON j.queue = $6 AND j.id = l.id
+      WHERE l.tenant = $1 AND l.status = 'sending' AND l.id <> $2 AND j.state = 'active'
+        AND j.locked_until_ms > floor(extract(epoch FROM clock_timestamp()) * 1000)
+   ), seat AS (
+     INSERT INTO ${t.share} AS s (tenant, sending) SELECT $1, 1 FROM wants
+     ON CONFLICT (tenant) DO UPDATE
+       SET sending = CASE WHEN s.sending < $5 THEN s.sending + 1
+                          ELSE (SELECT n FROM live) + 1 END
+       WHERE s.sending < $5 OR (SELECT n FROM live) < $5
+     RETURNING 1
+   ), admitted AS (
+     SELECT 1 FROM old WHERE status = 'sending' AND 'sending' = ANY($4::text[])
+     UNION ALL SELECT 1 FROM seat
+   ), changed AS (
+     UPDATE ${t.log} l SET entry = l.entry || $3::jsonb
+         || jsonb_build_object('attempts', COALESCE((l.entry->>'attempts')::int, 0) + 1),
+       status = 'sending', updated_at = ($3::jsonb->>'updatedAt')::timestamptz
+     WHERE l.tenant = $1 AND l.id = $2 AND EXISTS (SELECT 1 FROM admitted)
+     RETURNING l.entry
+   ), parked AS (
+     INSERT INTO ${t.parked} (tenant, id, parked_at)
+     SELECT $1, $2, clock_timestamp() FROM wants WHERE NOT EXISTS (SELECT 1 FROM seat)
+     ON CONFLICT (tenant, id) DO NOTHING
+   ), unparked AS (
+     DELETE FROM ${t.parked} WHERE tenant = $1 AND id = $2 AND EXISTS (SELECT 1 FROM admitted)
+   )
+   SELECT entry::text AS entry, 'applied' AS outcome FROM changed
+   UNION ALL
+   SELECT l.entry::text, CASE WHEN EXISTS (SELECT 1 FROM wants) THEN 'parked' ELSE 'refused' END
+     FROM ${t.log} l WHERE l.tenant = $1 AND l.id = $2 AND NOT EXISTS (SELECT 1 FROM changed)`;
+
+/** $1 tenant, $2 id: a row when the message is parked. */
+export const selectParked = (t: SendLogTables) =>
+  `SELECT 1 AS parked FROM ${t.parked} WHERE tenant = $1 AND id = $2`;
+
+/** $1 tenant: the parked messages, longest parked first. */
+export const selectParkedIds = (t: SendLogTables) =>
+  `SELECT id FROM ${t.parked} WHERE tenant = $1 ORDER BY parked_at, id`;
 
 /** $1 tenant, $2 id. */
 export const selectEntry = (t: SendLogTables) =>

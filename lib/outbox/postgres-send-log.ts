@@ -1,7 +1,7 @@
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import { messageOf } from '../internal/message-of';
-import { roundsOf, TickBatcher } from '../internal/tick-batcher';
+import { TickBatcher } from '../internal/tick-batcher';
 import type {
   OutboxStatus,
   OutboxSummary,
@@ -27,20 +27,7 @@ import {
   zeroCounts,
 } from './send-log-entries';
 import * as sql from './postgres-send-log.sql';
-
-interface PendingUpdate {
-  tenant: string;
-  id: string;
-  patch: string;
-  hour: string;
-  allowed: string;
-  countAttempt: boolean;
-}
-
-interface UpdatedRow {
-  entry: string;
-  applied: boolean;
-}
+import { updateBatch, type PendingUpdate } from './postgres-send-log.updates';
 
 export interface PostgresSendLogOptions {
   /** The outbox's pool: never ended by the log. */
@@ -49,6 +36,8 @@ export interface PostgresSendLogOptions {
   schema: string;
   logTtlMs: number;
   logMaxCount: number;
+  /** The queue whose jobs' locks tell a live attempt from a crashed one (see sql.beginEntry). */
+  queueName?: string;
 }
 
 /**
@@ -62,7 +51,9 @@ export class PostgresSendLog implements SendLog {
   private readonly tables: sql.SendLogTables;
   private ready?: Promise<void>;
   /** Updates that arrive together (workers finishing at once) go as one statement. */
-  private readonly updates = new TickBatcher((batch: PendingUpdate[]) => this.updateBatch(batch));
+  private readonly updates = new TickBatcher((batch: PendingUpdate[]) =>
+    updateBatch(this.pool, this.tables, batch),
+  );
 
   constructor(private readonly options: PostgresSendLogOptions) {
     this.pool = options.pool;
@@ -100,6 +91,9 @@ export class PostgresSendLog implements SendLog {
   ): Promise<SendLogUpdate> {
     const changes = changesOf(patch);
     const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
+    if (guard.share !== undefined && changes.status === 'sending') {
+      return this.begin(tenant, id, changes, guard);
+    }
     await this.init();
     const row = await this.updates
       .push({
@@ -113,25 +107,55 @@ export class PostgresSendLog implements SendLog {
       .catch((error: unknown) => {
         throw unavailable('the send log could not be updated', error);
       });
-    return { entry: row ? parseEntry(row.entry) : null, applied: row?.applied === true };
+    return {
+      entry: row ? parseEntry(row.entry) : null,
+      applied: row?.applied === true,
+      ...(row?.unparked ? { unparked: row.unparked } : {}),
+    };
   }
 
-  /** One statement for the updates that arrived together; an entry named twice waits its turn. */
-  private async updateBatch(batch: PendingUpdate[]): Promise<Array<UpdatedRow | undefined>> {
-    const answers = new Map<PendingUpdate, UpdatedRow>();
-    for (const round of roundsOf(batch, (update) => `${update.tenant}\n${update.id}`)) {
-      const { rows } = await this.pool.query(sql.updateEntries(this.tables), [
-        round.map((_, n) => n),
-        round.map((u) => u.tenant),
-        round.map((u) => u.id),
-        round.map((u) => u.patch),
-        round.map((u) => u.hour),
-        round.map((u) => u.allowed),
-        round.map((u) => u.countAttempt),
-      ]);
-      for (const row of rows as Array<UpdatedRow & { n: number }>) answers.set(round[row.n]!, row);
-    }
-    return batch.map((update) => answers.get(update));
+  /** An attempt begins, if the tenant has a place under its share (see sql.beginEntry). */
+  private async begin(
+    tenant: string,
+    id: string,
+    changes: Partial<SendLogEntry>,
+    guard: SendLogGuard,
+  ): Promise<SendLogUpdate> {
+    const rows = await this.query<{ entry: string; outcome: string }>(
+      'the send log could not be updated',
+      sql.beginEntry(this.tables),
+      [
+        tenant,
+        id,
+        JSON.stringify(changes),
+        updatableFrom(guard.from),
+        guard.share,
+        this.options.queueName ?? '',
+      ],
+    );
+    const row = rows[0];
+    return {
+      entry: row ? parseEntry(row.entry) : null,
+      applied: row?.outcome === 'applied',
+      ...(row?.outcome === 'parked' ? { parked: true } : {}),
+    };
+  }
+
+  async isParked(tenant: string, id: string): Promise<boolean> {
+    const rows = await this.query('the send log could not be read', sql.selectParked(this.tables), [
+      tenant,
+      id,
+    ]);
+    return rows.length > 0;
+  }
+
+  async parkedIds(tenant: string): Promise<string[]> {
+    const rows = await this.query<{ id: string }>(
+      'the send log could not be read',
+      sql.selectParkedIds(this.tables),
+      [tenant],
+    );
+    return rows.map((row) => row.id);
   }
 
   async get(tenant: string, id: string): Promise<SendLogEntry | null> {
@@ -238,7 +262,8 @@ export class PostgresSendLog implements SendLog {
   }
 
   private async createTables(): Promise<void> {
-    const { rows } = await this.pool.query(sql.TABLES_READY, [this.tables.log, this.tables.hourly]);
+    const { log, hourly, share, parked } = this.tables;
+    const { rows } = await this.pool.query(sql.TABLES_READY, [[log, hourly, share, parked]]);
     // Already there: no DDL, so a role without CREATE privilege can use tables made for it.
     if ((rows[0] as { ready?: boolean } | undefined)?.ready) return;
     const client = await this.pool.connect();

@@ -6,7 +6,7 @@ import { TickBatcher } from '../internal/tick-batcher';
 import type { OutboxBackendHandle } from './outbox-backend';
 import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import type { OutboxJobData } from './outbox-message';
-import { addArguments } from './redis-send-log';
+import { addArguments } from './redis-send-log.arguments';
 import { ADD, RedisLogKeys } from './redis-send-log.scripts';
 
 interface RawScript {

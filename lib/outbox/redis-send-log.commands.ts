@@ -13,7 +13,7 @@ export interface SendLogCommands {
   smtpOutboxTransition(
     numberOfKeys: number,
     ...keysAndArgs: Arg[]
-  ): Promise<Array<[number, string?]>>;
+  ): Promise<Array<[number, string?, string?]>>;
   smtpOutboxPrune(...keysAndArgs: Arg[]): Promise<number>;
 }
 

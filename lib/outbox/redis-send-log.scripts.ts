@@ -22,6 +22,11 @@ export class RedisLogKeys {
     return `${this.prefix}:logidx:${tenant}:status:`;
   }
 
+  /** The tenant's messages waiting for a place under its share (ids, by when they were parked). */
+  parked(tenant: string): string {
+    return `${this.prefix}:logidx:${tenant}:parked`;
+  }
+
   /** An hour's counts (a hash: sent, failed, held), by the hour's start in epoch ms. */
   hour(tenant: string, hour: number): string {
     return `${this.prefix}:loghour:${tenant}:${hour}`;
@@ -101,26 +106,54 @@ return added`;
  * the status, in Redis, so that nothing is read first): merges the patch, counts an attempt if
  * asked, and counts the hour's transitions. The status and settled sets move once per entry, from
  * where it was before the batch to where it is after (an entry may be updated twice in one batch).
- * KEYS, 3 per update: entry, settled set, hourly hash.
- * ARGV, 7 per update: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order
- * key, updatedAt ms, hourly TTL, status set prefix, count an attempt ('1' or '0').
- * Per update: { 1, entry } when applied; { 0, entry } when the status did not allow it; { 0 }
- * without entry; { 2 } when the stored entry is not JSON.
+ *
+ * An update into `sending` with a share (a worker beginning an attempt) is admitted only while the
+ * tenant has fewer than that many messages `sending` (one already `sending` is its own worker's,
+ * come back after a crash): else the message is parked, its id in the tenant's parked set, and
+ * nothing else changes. Each update out of `sending` frees a place: the longest parked message of
+ * the tenant is taken from the set and returned, for its worker to make it due.
+ *
+ * KEYS, 4 per update: entry, settled set, hourly hash, the tenant's parked set.
+ * ARGV, 9 per update: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order
+ * key, updatedAt ms, hourly TTL, status set prefix, count an attempt ('1' or '0'), share ('0': none),
+ * the prefix of the queue's job keys (`<prefix>:<queue>:`, for their locks).
+ * Per update: { 1, entry, unparked id or nil } when applied; { 3, entry } when parked; { 0, entry }
+ * when the status did not allow it; { 0 } without entry; { 2 } when the stored entry is not JSON.
  */
 export const TRANSITION = `${BATCH_HELPERS}
 local results, moves, order, hours = {}, {}, {}, {}
+local sending, freed, unparks = {}, {}, {}
 local function settled(status) return status == 'sent' or status == 'failed' or status == 'uncertain' end
-for i = 0, #KEYS / 3 - 1 do
-  local k, a = i * 3, i * 7
+-- The tenant's messages sending now, with what this batch has changed so far. At the share, only
+-- those whose job a live worker holds (BullMQ's lock) count: a crashed worker's is not in flight.
+local function busy(prefix, share, lockPrefix)
+  if sending[prefix] == nil then
+    local n = redis.call('ZCARD', prefix .. 'sending')
+    if n >= share and share > 0 then
+      n = 0
+      for _, member in ipairs(redis.call('ZRANGE', prefix .. 'sending', 0, -1)) do
+        if redis.call('EXISTS', lockPrefix .. string.sub(member, 17) .. ':lock') == 1 then n = n + 1 end
+      end
+    end
+    sending[prefix] = n
+  end
+  return sending[prefix]
+end
+for i = 0, #KEYS / 4 - 1 do
+  local k, a = i * 4, i * 9
   local raw = redis.call('GET', KEYS[k + 1])
   local ok, entry = false, nil
   if raw then ok, entry = pcall(cjson.decode, raw) end
+  local share, prefix = tonumber(ARGV[a + 8]), ARGV[a + 6]
   if not raw then
     results[i + 1] = {0}
   elseif not ok or type(entry) ~= 'table' then
     results[i + 1] = {2}
   elseif not string.find(ARGV[a + 1], ',' .. tostring(entry.status) .. ',', 1, true) then
     results[i + 1] = {0, raw}
+  elseif share > 0 and entry.status ~= 'sending' and busy(prefix, share, ARGV[a + 9]) >= share then
+    redis.call('ZADD', KEYS[k + 4], 'NX', ARGV[a + 4], entry.id)
+    results[i + 1] = {3, raw}
   else
     local from = entry.status
     for field, value in pairs(cjson.decode(ARGV[a + 2])) do entry[field] = value end
@@ -129,7 +162,7 @@ for i = 0, #KEYS / 3 - 1 do
     redis.call('SET', KEYS[k + 1], written)
     local move = moves[KEYS[k + 1]]
     if not move then
-      move = {first = from, member = ARGV[a + 3], prefix = ARGV[a + 6], settled = KEYS[k + 2]}
+      move = {first = from, member = ARGV[a + 3], prefix = prefix, settled = KEYS[k + 2]}
       moves[KEYS[k + 1]] = move
       order[#order + 1] = KEYS[k + 1]
     end
@@ -138,7 +171,21 @@ for i = 0, #KEYS / 3 - 1 do
       count(hours, KEYS[k + 3], entry.status, ARGV[a + 5])
     end
     results[i + 1] = {1, written}
+    if from ~= 'sending' and entry.status == 'sending' then
+      sending[prefix] = busy(prefix, share, ARGV[a + 9]) + 1
+      if share > 0 then unparks[KEYS[k + 4]] = unparks[KEYS[k + 4]] or {}; table.insert(unparks[KEYS[k + 4]], entry.id) end
+    elseif from == 'sending' and entry.status ~= 'sending' then
+      if sending[prefix] ~= nil then sending[prefix] = sending[prefix] - 1 end
+      freed[KEYS[k + 4]] = freed[KEYS[k + 4]] or {}
+      table.insert(freed[KEYS[k + 4]], i + 1)
+    end
   end
+end
+-- A message admitted after it was parked leaves the parked set.
+for key, ids in pairs(unparks) do redis.call('ZREM', key, unpack(ids)) end
+for key, updates in pairs(freed) do
+  local popped = redis.call('ZPOPMIN', key, #updates)
+  for j = 1, #popped / 2 do results[updates[j]][3] = popped[2 * j - 1] end
 end
 local zrems, zadds = {}, {}
 for _, key in ipairs(order) do

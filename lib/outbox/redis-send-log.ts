@@ -15,13 +15,8 @@ import {
   cursorAfter,
   hourlyBucket,
   summaryOf,
-  hourlyStatusOf,
-  hourOf,
-  HOURLY_KEEP_MS,
-  isSettled,
   last24Hours,
   changesOf,
-  updatableFrom,
   parseEntry,
   orderKey,
   parseCursor,
@@ -32,6 +27,7 @@ import {
 import { TickBatcher } from '../internal/tick-batcher';
 import { defineSendLogCommands, type SendLogCommands } from './redis-send-log.commands';
 import { RedisLogKeys } from './redis-send-log.scripts';
+import { addArguments, transitionArguments, type Transition } from './redis-send-log.arguments';
 
 export interface RedisSendLogOptions {
   /** The outbox's ioredis client: never closed by the log. */
@@ -40,15 +36,11 @@ export interface RedisSendLogOptions {
   prefix: string;
   logTtlMs: number;
   logMaxCount: number;
+  /** `<prefix>:<queue>:`, where BullMQ keeps the queue's jobs: a share counts only locked ones. */
+  jobKeyPrefix?: string;
 }
 
 const PRUNE_BATCH = 1000;
-
-/** One update's keys and arguments for the transition script, in its order. */
-interface Transition {
-  keys: string[];
-  args: Array<string | number>;
-}
 
 /**
  * The send log in Redis, beside the queue, under the outbox's prefix:
@@ -63,7 +55,7 @@ export class RedisSendLog implements SendLog {
   private readonly keys: RedisLogKeys;
   private readonly commands: SendLogCommands;
   /** Updates that arrive together (workers finishing at once) run as one script. */
-  private readonly transitions: TickBatcher<Transition, [number, string?]>;
+  private readonly transitions: TickBatcher<Transition, [number, string?, string?]>;
 
   constructor(private readonly options: RedisSendLogOptions) {
     this.redis = options.client;
@@ -71,7 +63,7 @@ export class RedisSendLog implements SendLog {
     this.commands = defineSendLogCommands(options.client);
     this.transitions = new TickBatcher((batch) =>
       this.commands.smtpOutboxTransition(
-        batch.length * 3,
+        batch.length * 4,
         ...batch.flatMap((t) => t.keys),
         ...batch.flatMap((t) => t.args),
       ),
@@ -92,32 +84,22 @@ export class RedisSendLog implements SendLog {
     guard: SendLogGuard = {},
   ): Promise<SendLogUpdate> {
     const changes = changesOf(patch);
-    const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
     const createdMs = guard.createdMs ?? (await this.createdMsOf(tenant, id));
     if (createdMs === null) return { entry: null, applied: false };
-    const from = `,${updatableFrom(guard.from).join(',')},`;
-    const [applied, written] = await this.run('the send log could not be updated', () =>
-      this.transitions.push({
-        keys: [
-          this.keys.entry(tenant, id),
-          this.keys.index(tenant, 'settled'),
-          this.keys.hour(tenant, hourOf(updatedMs)),
-        ],
-        args: [
-          from,
-          JSON.stringify(changes),
-          orderKey(createdMs, id),
-          updatedMs,
-          HOURLY_KEEP_MS,
-          this.keys.statusPrefix(tenant),
-          guard.countAttempt ? '1' : '0',
-        ],
-      }),
+    const [outcome, written, unparked] = await this.run('the send log could not be updated', () =>
+      this.transitions.push(
+        transitionArguments(this.keys, { tenant, id, createdMs, changes, guard }, this.options),
+      ),
     );
-    if (applied === 2) {
+    if (outcome === 2) {
       throw new OutboxUnavailableError(`the send log entry ${id} is not readable JSON`);
     }
-    return { entry: written ? parseEntry(written) : null, applied: applied === 1 };
+    return {
+      entry: written ? parseEntry(written) : null,
+      applied: outcome === 1,
+      ...(outcome === 3 ? { parked: true } : {}),
+      ...(unparked ? { unparked: [unparked] } : {}),
+    };
   }
 
   private async createdMsOf(tenant: string, id: string): Promise<number | null> {
@@ -161,6 +143,19 @@ export class RedisSendLog implements SendLog {
       }
       from = `(${page[page.length - 1]!}`;
     }
+  }
+
+  async isParked(tenant: string, id: string): Promise<boolean> {
+    const score = await this.run('the send log could not be read', () =>
+      this.redis.zscore(this.keys.parked(tenant), id),
+    );
+    return score !== null;
+  }
+
+  async parkedIds(tenant: string): Promise<string[]> {
+    return this.run('the send log could not be read', () =>
+      this.redis.zrange(this.keys.parked(tenant), 0, -1),
+    );
   }
 
   async heldIds(tenant: string): Promise<string[]> {
@@ -257,35 +252,4 @@ export class RedisSendLog implements SendLog {
       throw new OutboxUnavailableError(`${what}: ${messageOf(error)}`, error);
     }
   }
-}
-
-/**
- * The keys and arguments of the add script for `entry` (also queued in the enqueue's MULTI): the
- * script takes a batch, all the keys first, then all the arguments.
- */
-export function addArguments(
-  keys: RedisLogKeys,
-  entry: SendLogEntry,
-): { keys: string[]; args: Array<string | number> } {
-  const createdMs = timeOf(entry.createdAt, 'createdAt');
-  const updatedMs = timeOf(entry.updatedAt, 'updatedAt');
-  return {
-    keys: [
-      keys.entry(entry.tenant, entry.id),
-      keys.index(entry.tenant, 'all'),
-      keys.status(entry.tenant, entry.status),
-      keys.index(entry.tenant, 'settled'),
-      keys.tenants(),
-      keys.hour(entry.tenant, hourOf(updatedMs)),
-    ],
-    args: [
-      JSON.stringify(entry),
-      orderKey(createdMs, entry.id),
-      entry.tenant,
-      isSettled(entry.status) ? '1' : '0',
-      updatedMs,
-      hourlyStatusOf(entry.status) ?? '',
-      HOURLY_KEEP_MS,
-    ],
-  };
 }

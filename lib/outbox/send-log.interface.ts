@@ -18,12 +18,22 @@ export interface SendLogGuard {
   countAttempt?: boolean;
   /** The entry's creation time (epoch ms) when the caller knows it: saves a read on Redis. */
   createdMs?: number;
+  /**
+   * For an update into `sending` (an attempt begins): the most messages of the tenant `sending`
+   * at once, over every replica. At it, the update does not apply and the message is parked
+   * (`parked`) until an update out of `sending` unparks it.
+   */
+  share?: number;
 }
 
 /** The entry after an update (`null`: no such entry), and whether the update applied. */
 export interface SendLogUpdate {
   entry: SendLogEntry | null;
   applied: boolean;
+  /** The tenant was at its share: the message waits for a place (see SendLogGuard.share). */
+  parked?: boolean;
+  /** A place freed by this update out of `sending`: the parked messages it goes to, to make due. */
+  unparked?: string[];
 }
 
 /**
@@ -47,6 +57,10 @@ export interface SendLog {
   get(tenant: string, id: string): Promise<SendLogEntry | null>;
   /** Newest first. */
   list(tenant: string, query: SendLogQuery & { limit: number }): Promise<SendLogPage>;
+  /** Whether the message waits in its tenant's parked set (see SendLogGuard.share). */
+  isParked(tenant: string, id: string): Promise<boolean>;
+  /** The tenant's parked messages, longest parked first. */
+  parkedIds(tenant: string): Promise<string[]>;
   /** The ids of the tenant's messages whose status is `held`. */
   heldIds(tenant: string): Promise<string[]>;
   summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>>;

@@ -1,36 +1,63 @@
 import type { MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
 import type { Readable } from 'node:stream';
 import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
+import { attemptInterrupted, attemptTimedOut } from './attempt-deadline';
 import { isUncertainAfterData } from './retry-policy';
 
 /**
  * One attempt, handed straight to the pool: the message is compiled once, by the caller's Mail.
  * A failure after the whole message was written, without a reply, throws DeliveryUncertainError.
+ *
+ * With `timeoutMs`, the attempt has a deadline from the moment it is handed over: waiting for a
+ * free connection, connecting, every reply and the message itself count against it, however many
+ * bytes the server keeps sending. Past it the pool closes the connection (the message's signal
+ * aborts; the pool opens a new one for the next message) and the attempt fails: transient before
+ * the whole message was written, uncertain after it.
  */
 export async function sendOnPool(
   transporter: Transporter,
   mail: MailMessage,
   server: { hostname: string; port: number },
+  timeoutMs?: number,
 ): Promise<SentMessageInfo> {
   const message = mail.message;
   const original = message.createReadStream;
-  let written = false;
-  // The pool reads a fresh stream per attempt; its end means every byte went to the socket.
+  const progress = { dataStarted: false, written: false };
+  // The pool reads a fresh stream per attempt, once DATA was accepted; its end means every byte
+  // went to the socket.
   message.createReadStream = function (this: typeof message, ...args) {
+    progress.dataStarted = true;
     const stream: Readable = original.apply(this, args);
-    stream.once('end', () => void (written = true));
+    stream.once('end', () => void (progress.written = true));
     return stream;
   };
+  const data = mail.data;
+  const hadSignal = Object.hasOwn(data, 'signal');
+  const callerSignal = data.signal;
+  const deadline = timeoutMs === undefined ? undefined : new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline) {
+    // nodemailer's pool fails a message whose signal aborts, and closes the connection sending it.
+    data.signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
+    timer = setTimeout(() => deadline.abort(), timeoutMs);
+  }
   try {
     return await new Promise<SentMessageInfo>((resolve, reject) => {
       transporter.transporter.send(mail, (error, info) => (error ? reject(error) : resolve(info!)));
     });
   } catch (error) {
-    if (written && isUncertainAfterData(error)) {
+    if (callerSignal?.aborted) throw attemptInterrupted(server, progress);
+    if (deadline?.signal.aborted) throw attemptTimedOut(server, timeoutMs!, progress);
+    if (progress.written && isUncertainAfterData(error)) {
       throw new DeliveryUncertainError(`${server.hostname}:${server.port}`, error);
     }
     throw error;
   } finally {
+    clearTimeout(timer);
+    if (deadline) {
+      if (hadSignal) data.signal = callerSignal;
+      else delete data.signal;
+    }
     message.createReadStream = original;
   }
 }

@@ -14,6 +14,7 @@ import { formatSender } from './sender';
 import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
 import { SmtpChannel, type ChannelLimit, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
+import { resolveAttemptTimeoutMs } from './attempt-deadline';
 import { trustedCas } from '../options/trusted-cas';
 import { GoogleTokenProvider } from '../google/google-token.provider';
 import { GraphChannels } from './graph/graph-channels';
@@ -29,12 +30,15 @@ export class SmtpChannelFactory {
   private readonly limiters?: MailboxLimiters;
   /** Channels and admin transports for Microsoft Graph settings. */
   readonly graph: GraphChannels;
+  /** The deadline of every attempt of the SMTP channels, `send` and the outbox's alike. */
+  private readonly attemptTimeoutMs: number;
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly tokens: MicrosoftTokenProvider,
     private readonly google: GoogleTokenProvider,
   ) {
+    this.attemptTimeoutMs = resolveAttemptTimeoutMs(options);
     this.graph = new GraphChannels(options, tokens);
     const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
     if (limit) this.limiters = new MailboxLimiters(limit.limit, limit.windowMs);
@@ -58,6 +62,7 @@ export class SmtpChannelFactory {
         policy: relay.recipientPolicy ?? DEFAULTS.relay.recipientPolicy,
       },
       retry: this.options.retry,
+      attemptTimeoutMs: this.attemptTimeoutMs,
     });
   }
 
@@ -90,6 +95,7 @@ export class SmtpChannelFactory {
       tokens: tokens?.tokens,
       limiter: limiter?.limiter,
       retry: this.options.retry,
+      attemptTimeoutMs: this.attemptTimeoutMs,
     });
     channel.onClose(() => {
       tokens?.release();

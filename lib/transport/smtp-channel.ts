@@ -41,6 +41,11 @@ export interface ChannelSpec {
   /** Paces sends to a mailbox's limit; messages wait in order rather than fail. */
   limiter?: SlidingWindowLimiter;
   retry?: SmtpRetryOptions;
+  /**
+   * The deadline of each attempt (`attemptTimeoutMs`); past it the pool closes the connection. Only
+   * for transporters that stop a message when its signal aborts, as nodemailer's SMTP pool does.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /**
@@ -141,13 +146,13 @@ export class SmtpChannel {
    * is renewed once.
    */
   private sendEnvelope(mail: MailMessage, run: DeliveryRun): Promise<SentMessageInfo> {
-    const { tokens, limiter, target, transporter, retry } = this.spec;
+    const { tokens, limiter, target, transporter, retry, attemptTimeoutMs } = this.spec;
     let token: string | undefined;
     const attempt = async () => {
       token = undefined;
       if (tokens) token = (await tokens(false)).accessToken;
       await limiter?.acquire(run.signal);
-      return sendOnPool(transporter, mail, target);
+      return sendOnPool(transporter, mail, target, attemptTimeoutMs);
     };
     const renewToken = tokens && (() => tokens(true, token));
     return sendWithRetry(attempt, { retry, target, renewToken }, run);
