@@ -16,10 +16,14 @@ import { serializeMessage, type OutboxJobData } from './outbox-message';
 /** Transient failures are retried until the window closes, not until a count runs out. */
 const UNLIMITED_ATTEMPTS = 100_000;
 
-/** The job's options: the outbox's backoff; bodies leave the store once sent. */
-export function jobOptions(delay: number, logTtlMs: number): JobsOptions {
+/**
+ * The job's options: the outbox's backoff; bodies leave the store once sent; `priority` its rank
+ * among its tenant's messages (see TenantRanks), 0 for none.
+ */
+export function jobOptions(delay: number, logTtlMs: number, priority = 0): JobsOptions {
   return {
     delay,
+    ...(priority > 0 ? { priority } : {}),
     attempts: UNLIMITED_ATTEMPTS,
     backoff: { type: 'outbox' },
     removeOnComplete: true,

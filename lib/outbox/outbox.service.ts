@@ -38,6 +38,7 @@ import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import { messageIdFor } from './outbox-ids';
 import { startOutboxWorker } from './outbox-worker';
 import { TenantGates } from './tenant-gates';
+import { TenantRanks } from './tenant-ranks';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
 import { isMessageId } from './send-log-entries';
 import type { SendLog } from './send-log.interface';
@@ -57,6 +58,7 @@ export class OutboxService
   private readonly transporter: Transporter<SendResult>;
   private readonly alertState: OutboxAlerts;
   private readonly gates: TenantGates;
+  private readonly ranks = new TenantRanks();
   /** Aborted when shutdown has waited long enough: the attempts still running are interrupted. */
   private readonly interruption = new AbortController();
   private backend?: OutboxBackendHandle;
@@ -195,7 +197,12 @@ export class OutboxService
       id,
       'the message was not queued',
       (error) => writer.provesNothingWritten(error),
-      () => writer.write(entry, data, jobOptions(delay, this.config.retention.logTtlMs)),
+      () =>
+        writer.write(
+          entry,
+          data,
+          jobOptions(delay, this.config.retention.logTtlMs, this.ranks.next(tenant, Date.now())),
+        ),
       this.config.storeTimeoutMs,
     );
     this.alertState.tenants.add(tenant);
