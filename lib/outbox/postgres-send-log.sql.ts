@@ -10,7 +10,7 @@ export interface SendLogTables {
   schema: string;
   log: string;
   hourly: string;
-  /** Per tenant, how many of its messages are `sending` (the share's count, see beginEntry). */
+  /** Per tenant, its messages `sending` and since when (the share's places, see beginEntry). */
   share: string;
   /** The messages waiting for a place under their tenant's share. */
   parked: string;
@@ -69,7 +69,8 @@ export function createTables(t: SendLogTables): string[] {
      )`,
     `CREATE TABLE IF NOT EXISTS ${t.share} (
        tenant text PRIMARY KEY,
-       sending integer NOT NULL DEFAULT 0
+       holders text[] NOT NULL,
+       since bigint[] NOT NULL
      )`,
     `CREATE TABLE IF NOT EXISTS ${t.parked} (
        tenant text NOT NULL,
@@ -128,7 +129,7 @@ export const updateEntries = (t: SendLogTables) =>
      FROM input i JOIN old o USING (tenant, id)
      WHERE l.tenant = i.tenant AND l.id = i.id
        AND o.status = ANY(string_to_array(i.allowed, ','))
-     RETURNING i.n, i.tenant, i.hour, l.entry, l.status, o.status AS old_status
+     RETURNING i.n, i.tenant, i.id, i.hour, l.entry, l.status, o.status AS old_status
    ), counted AS (
      SELECT tenant, hour, count(*) FILTER (WHERE status = 'sent')::int AS sent,
             count(*) FILTER (WHERE status = 'failed')::int AS failed,
@@ -137,10 +138,12 @@ export const updateEntries = (t: SendLogTables) =>
       WHERE status IS DISTINCT FROM old_status AND status IN ('sent', 'failed', 'held')
       GROUP BY tenant, hour
    ), left_sending AS (
-     SELECT tenant, count(*)::int AS n FROM changed
+     SELECT tenant, count(*)::int AS n, array_agg(id) AS ids FROM changed
       WHERE old_status = 'sending' AND status <> 'sending' GROUP BY tenant
    ), freed AS (
-     UPDATE ${t.share} s SET sending = GREATEST(0, s.sending - f.n)
+     UPDATE ${t.share} s SET (holders, since) = (
+       SELECT COALESCE(array_agg(h), '{}'), COALESCE(array_agg(at), '{}')
+         FROM unnest(s.holders, s.since) AS x(h, at) WHERE h <> ALL(f.ids))
        FROM left_sending f WHERE s.tenant = f.tenant
    ), unparked AS (
      DELETE FROM ${t.parked} p USING (
@@ -169,11 +172,11 @@ export const updateEntries = (t: SendLogTables) =>
  * An attempt begins: the entry moves to `sending` ($3 the patch, with `updatedAt`; $4 the statuses
  * it applies from) and counts an attempt, if the tenant has a place under its share ($5): fewer
  * than that many messages `sending`. One already `sending` is its own worker's, come back after a
- * crash, and keeps its place. The count is the tenant's row in the share table, taken with
- * ON CONFLICT DO UPDATE, which waits for a concurrent begin and then sees its count: two replicas
- * never both take the last place. At the share, the messages `sending` whose job no live worker
- * holds (BullMQ's lock has lapsed: their worker crashed) do not count. Without a place the message
- * is parked. $1 tenant, $2 id, $6 the queue's name.
+ * crash, and keeps its place. The places are the tenant's row in the share table, taken with
+ * ON CONFLICT DO UPDATE, which waits for a concurrent begin and then sees its places: two replicas
+ * never both take the last one. A holder whose job no live worker holds (BullMQ's lock lapsed:
+ * its worker crashed) gives its place up, once it is older than the lock's span ($7). Without a
+ * place the message is parked. $1 tenant, $2 id, $6 the queue's name.
  * One row: the entry and the outcome, `applied`, `parked` or `refused` (its status did not allow
  * the update); no row without entry.
  */
@@ -182,16 +185,25 @@ export const beginEntry = (t: SendLogTables) =>
      SELECT status FROM ${t.log} WHERE tenant = $1 AND id = $2 FOR UPDATE
    ), wants AS (
      SELECT 1 FROM old WHERE status = ANY($4::text[]) AND status <> 'sending'
-   ), live AS (
-     SELECT count(*)::int AS n FROM ${t.log} l JOIN ${t.jobs} j ON j.queue = $6 AND j.id = l.id
-      WHERE l.tenant = $1 AND l.status = 'sending' AND l.id <> $2 AND j.state = 'active'
-        AND j.locked_until_ms > floor(extract(epoch FROM clock_timestamp()) * 1000)
+   ), places AS (
+     -- The tenant's places: a holder counts while its attempt may run (BullMQ's lock on its job
+     -- holds, or it began within the lock's span: a snapshot older than its lock cannot tell).
+     SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now
    ), seat AS (
-     INSERT INTO ${t.share} AS s (tenant, sending) SELECT $1, 1 FROM wants
-     ON CONFLICT (tenant) DO UPDATE
-       SET sending = CASE WHEN s.sending < $5 THEN s.sending + 1
-                          ELSE (SELECT n FROM live) + 1 END
-       WHERE s.sending < $5 OR (SELECT n FROM live) < $5
+     INSERT INTO ${t.share} AS s (tenant, holders, since)
+     SELECT $1, ARRAY[$2], ARRAY[p.now] FROM wants, places p
+     ON CONFLICT (tenant) DO UPDATE SET (holders, since) = (
+       SELECT COALESCE(array_agg(h), '{}') || $2::text, COALESCE(array_agg(at), '{}') || EXCLUDED.since[1]
+         FROM unnest(s.holders, s.since) AS x(h, at)
+        WHERE h <> $2 AND (at > EXCLUDED.since[1] - $7 OR EXISTS (
+          SELECT 1 FROM ${t.jobs} j WHERE j.queue = $6 AND j.id = h AND j.state = 'active'
+             AND j.locked_until_ms > EXCLUDED.since[1])))
+     WHERE (
+       SELECT count(*) FROM unnest(s.holders, s.since) AS x(h, at)
+        WHERE h <> $2 AND (at > EXCLUDED.since[1] - $7 OR EXISTS (
+          SELECT 1 FROM ${t.jobs} j WHERE j.queue = $6 AND j.id = h AND j.state = 'active'
+             AND j.locked_until_ms > EXCLUDED.since[1]))
+     ) < $5
      RETURNING 1
    ), admitted AS (
      SELECT 1 FROM old WHERE status = 'sending' AND 'sending' = ANY($4::text[])

@@ -29,6 +29,9 @@ import {
 import * as sql from './postgres-send-log.sql';
 import { updateBatch, type PendingUpdate } from './postgres-send-log.updates';
 
+/** BullMQ's default lock duration: a place taken more recently than this is never given up. */
+const LOCK_SPAN_MS = 30_000;
+
 export interface PostgresSendLogOptions {
   /** The outbox's pool: never ended by the log. */
   pool: PostgresPool;
@@ -131,6 +134,7 @@ export class PostgresSendLog implements SendLog {
         updatableFrom(guard.from),
         guard.share,
         this.options.queueName ?? '',
+        LOCK_SPAN_MS,
       ],
     );
     const row = rows[0];
