@@ -119,6 +119,7 @@ export {
   type OutboxError,
   type OutboxHourlyBucket,
   type OutboxRateLimitState,
+  type OutboxWaitingState,
   type OutboxStatus,
   type OutboxSummary,
   type SendLogEntry,

@@ -111,13 +111,13 @@ export class OutboxController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary:
-      'The outbox at a glance: counts by status, the oldest waiting message, the rate limit, the last 24 hours',
+      'The outbox at a glance: counts by status, the oldest waiting message, the rate limit, why mail waits (held or deferred) and when it is tried next, the last 24 hours',
   })
   @ApiResponse({ status: 200, schema: OUTBOX_SUMMARY_SCHEMA })
   async summary(@RequestTenant() tenant: string): Promise<OutboxSummary> {
-    const { counts, oldestWaitingAt, oldestWaitingAgeMs, rateLimit, hourly } =
+    const { counts, oldestWaitingAt, oldestWaitingAgeMs, rateLimit, waiting, hourly } =
       await this.configured().summary(tenant);
-    return { tenant, counts, oldestWaitingAt, oldestWaitingAgeMs, rateLimit, hourly };
+    return { tenant, counts, oldestWaitingAt, oldestWaitingAgeMs, rateLimit, waiting, hourly };
   }
 
   private configured(): OutboxService {

@@ -91,8 +91,21 @@ export interface OutboxSummary {
   oldestWaitingAt: string | null;
   oldestWaitingAgeMs: number | null;
   rateLimit: OutboxRateLimitState | null;
+  /**
+   * Why the tenant's mail waits, as this replica's worker found it: `held` (its configuration
+   * cannot send) or `deferred` (its provider asked for a pause), the reason, and when the next
+   * attempt (one message, the probe) is due. `null` when nothing waits here.
+   */
+  waiting: OutboxWaitingState | null;
   /** The last 24 hours, oldest first. */
   hourly: OutboxHourlyBucket[];
+}
+
+/** Why a tenant's mail waits behind one probe message. */
+export interface OutboxWaitingState {
+  kind: 'held' | 'deferred';
+  reason: string;
+  nextAttemptAt: string;
 }
 
 /** What `alerts$` and the `onAlert` option report. Each names the tenant and carries no secret. */

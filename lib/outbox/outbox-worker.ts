@@ -92,6 +92,13 @@ export function outboxProcessor(context: OutboxWorkerContext) {
     if (began.parked) return park(ctx, job, token, limit);
     // Without an entry (none is written without its job) the message still goes: never dropped.
     if (began.entry && !began.applied) return settle(ctx, limit);
+    // A probe failed while this message was being admitted (its place freed as it closed the
+    // gate): it waits behind that probe rather than ask the refusing server once more.
+    const closed = ctx.gates.waitFor(tenant, job.id ?? id, Date.now());
+    if (closed) {
+      await settle(ctx, limit);
+      return waitBehind(ctx, job, token, closed);
+    }
     let result: SendResult;
     try {
       result = await ctx.deliver(data);

@@ -238,10 +238,11 @@ export class OutboxService
     );
   }
 
-  /** Counts by status, the oldest waiting message, the rate limit, the last 24 hours. */
+  /** Counts by status, the oldest waiting message, the rate limit, why mail waits, the last day. */
   async summary(tenant?: string): Promise<OutboxSummary> {
     const owner = this.tenantOf(tenant);
-    const base = await this.log().summary(owner, Date.now());
+    const counted = await this.log().summary(owner, Date.now());
+    const base = { ...counted, waiting: this.gates.state(owner) };
     const limit = await this.rateLimitOf(owner);
     if (!limit) return { ...base, rateLimit: null };
     const used = await this.limiter?.used?.(limit.key, limit.windowMs);

@@ -195,7 +195,10 @@ export class PostgresSendLog implements SendLog {
     return rows.map((row) => row.id);
   }
 
-  async summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>> {
+  async summary(
+    tenant: string,
+    now: number,
+  ): Promise<Omit<OutboxSummary, 'rateLimit' | 'waiting'>> {
     const hours = last24Hours(now);
     const [countRows, hourRows] = await Promise.all([
       this.query<{ status: string; count: number; oldest: string | null }>(

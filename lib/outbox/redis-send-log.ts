@@ -165,7 +165,10 @@ export class RedisSendLog implements SendLog {
     return members.map((member) => parseOrderKey(member).id);
   }
 
-  async summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>> {
+  async summary(
+    tenant: string,
+    now: number,
+  ): Promise<Omit<OutboxSummary, 'rateLimit' | 'waiting'>> {
     const hours = last24Hours(now);
     const pipeline = this.redis.pipeline();
     for (const status of OUTBOX_STATUSES) pipeline.zcard(this.keys.status(tenant, status));

@@ -161,7 +161,7 @@ export function summaryOf(
   oldest: number | null,
   hourly: OutboxHourlyBucket[],
   now: number,
-): Omit<OutboxSummary, 'rateLimit'> {
+): Omit<OutboxSummary, 'rateLimit' | 'waiting'> {
   return {
     tenant,
     counts,

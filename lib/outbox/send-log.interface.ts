@@ -63,7 +63,7 @@ export interface SendLog {
   parkedIds(tenant: string): Promise<string[]>;
   /** The ids of the tenant's messages whose status is `held`. */
   heldIds(tenant: string): Promise<string[]>;
-  summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit'>>;
+  summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit' | 'waiting'>>;
   /** Removes what is older than the retention, and over the count per tenant. */
   prune(now: number): Promise<void>;
   /** Closes only the connections the log opened itself. */

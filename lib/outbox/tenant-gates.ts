@@ -1,3 +1,5 @@
+import type { OutboxWaitingState } from '../interfaces/outbox.interface';
+
 /** Why a tenant's mail waits, and when its probe is tried next. */
 export interface TenantGate {
   /** `held`: the configuration cannot send; `deferred`: the provider asked for a pause. */
@@ -37,6 +39,17 @@ export class TenantGates {
 
   get(tenant: string): TenantGate | undefined {
     return this.gates.get(tenant);
+  }
+
+  /** The tenant's gate as the outbox summary shows it. */
+  state(tenant: string): OutboxWaitingState | null {
+    const gate = this.gates.get(tenant);
+    if (!gate) return null;
+    return {
+      kind: gate.kind,
+      reason: gate.reason,
+      nextAttemptAt: new Date(gate.until).toISOString(),
+    };
   }
 
   /** The gate job `id` waits behind; none when it may be attempted. */

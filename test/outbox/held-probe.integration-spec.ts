@@ -80,6 +80,10 @@ describe.each(OUTBOX_BACKENDS)(
         expect(peer.authAttempts.filter((a) => !a.ok).length).toBeLessThanOrEqual(SHARE);
         const held = await listAll(outbox, 'acme');
         expect(held.every((e) => e.heldReason && e.attempts <= 1)).toBe(true);
+        expect((await outbox.summary('acme')).waiting).toMatchObject({
+          kind: 'held',
+          reason: expect.stringMatching(/authentication failed/i),
+        });
 
         await settings.update(basicSettingsFor(peer, 'right-password'), { tenant: 'acme' });
         await peer.waitForMessages(MESSAGES, FIXED_MS + MESSAGES * PER_MESSAGE_MS);
@@ -89,6 +93,7 @@ describe.each(OUTBOX_BACKENDS)(
           FIXED_MS,
         );
         expect(peer.messages).toHaveLength(MESSAGES);
+        expect((await outbox.summary('acme')).waiting).toBeNull();
       },
       TEST_MS,
     );
@@ -114,7 +119,13 @@ describe.each(OUTBOX_BACKENDS)(
         expect(
           entries.every((e) => /resumes after \d{4}-\d\d-\d\dT/.test(e.heldReason ?? '')),
         ).toBe(true);
-        expect((await outbox.summary('acme')).counts.failed).toBe(0);
+        const summary = await outbox.summary('acme');
+        expect(summary.counts.failed).toBe(0);
+        expect(summary.waiting).toEqual({
+          kind: 'deferred',
+          reason: expect.stringMatching(/Daily user sending limit exceeded.*resumes after/),
+          nextAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        });
         expect(alerts.some((a) => a.type === 'held' && a.tenant === 'acme')).toBe(true);
       },
       TEST_MS,

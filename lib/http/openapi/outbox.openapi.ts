@@ -102,7 +102,15 @@ const count = { type: 'integer', minimum: 0 };
 
 export const OUTBOX_SUMMARY_SCHEMA: OpenApiOptions = {
   type: 'object',
-  required: ['tenant', 'counts', 'oldestWaitingAt', 'oldestWaitingAgeMs', 'rateLimit', 'hourly'],
+  required: [
+    'tenant',
+    'counts',
+    'oldestWaitingAt',
+    'oldestWaitingAgeMs',
+    'rateLimit',
+    'waiting',
+    'hourly',
+  ],
   properties: {
     tenant: { type: 'string' },
     counts: {
@@ -121,6 +129,17 @@ export const OUTBOX_SUMMARY_SCHEMA: OpenApiOptions = {
       nullable: true,
       description: 'The limit of the tenant’s current route, shared by every replica',
       properties: { limit: count, windowMs: count, used: count },
+    },
+    waiting: {
+      type: 'object',
+      nullable: true,
+      description:
+        'Why the tenant’s mail waits behind one probe message, as this replica found it: held (the settings cannot send) or deferred (the provider asked for a pause), and when the probe is tried next',
+      properties: {
+        kind: { type: 'string', enum: ['held', 'deferred'] },
+        reason: { type: 'string' },
+        nextAttemptAt: { type: 'string', format: 'date-time' },
+      },
     },
     hourly: {
       type: 'array',
