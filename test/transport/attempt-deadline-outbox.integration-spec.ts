@@ -72,16 +72,16 @@ describe.each(OUTBOX_BACKENDS)(
           'uncertain',
           MESSAGE_MS,
         );
-        expect(await outbox.get(id)).toMatchObject({
-          attempts: 1,
-          lastError: {
-            code: 'DELIVERY_UNCERTAIN',
-            message: expect.stringContaining(`attemptTimeoutMs=${ATTEMPT_TIMEOUT_MS}`),
-          },
+        const entry = (await outbox.get(id))!;
+        expect(entry.lastError).toMatchObject({
+          code: 'DELIVERY_UNCERTAIN',
+          message: expect.stringContaining(`attemptTimeoutMs=${ATTEMPT_TIMEOUT_MS}`),
         });
+        // On a loaded machine an attempt may reach its deadline before the end of the message
+        // (not sent: tried again); once one wrote it whole, none follows.
         expect(server.messages).toBe(1);
         await server.allClosed();
-        expect(server.connections).toBe(1);
+        expect(server.connections).toBe(entry.attempts);
       },
       2 * MESSAGE_MS,
     );

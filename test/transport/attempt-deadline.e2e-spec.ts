@@ -17,6 +17,11 @@ import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 /** Small, so that each proof takes a fraction of a second; nodemailer's own timers are far longer. */
 const ATTEMPT_TIMEOUT_MS = 300;
+/**
+ * A server that never answers the final dot: the deadline must not pass before the message is
+ * written (it would be a failure, not uncertain), so it leaves a loaded machine room for that.
+ */
+const DATA_STALL_TIMEOUT_MS = 3000;
 const RETRY = { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
 /** The app started, the settings saved, the app and the server closed, on a loaded machine. */
 const FIXED_MS = 20_000;
@@ -104,7 +109,9 @@ describe('Every attempt has a deadline (attemptTimeoutMs), whatever the server k
       'a server that takes the whole message and never answers fails with DELIVERY_UNCERTAIN at the deadline',
       async () => {
         const server = await hostile('dataStall');
-        const { mailer, events } = await mailerFor(server);
+        const { mailer, events } = await mailerFor(server, {
+          attemptTimeoutMs: DATA_STALL_TIMEOUT_MS,
+        });
 
         const error = await failureOf(mailer.send({ to: 'a@example.com', text: 'x' }));
 
@@ -112,7 +119,7 @@ describe('Every attempt has a deadline (attemptTimeoutMs), whatever the server k
         expect(error).toMatchObject({
           code: 'DELIVERY_UNCERTAIN',
           message: expect.stringMatching(
-            new RegExp(`attemptTimeoutMs=${ATTEMPT_TIMEOUT_MS}.*may have accepted it`),
+            new RegExp(`attemptTimeoutMs=${DATA_STALL_TIMEOUT_MS}.*may have accepted it`),
           ),
         });
         expect(classifyFailure(error).kind).toBe('uncertain');
@@ -124,7 +131,7 @@ describe('Every attempt has a deadline (attemptTimeoutMs), whatever the server k
         await server.allClosed();
         expect(server.openSockets).toBe(0);
       },
-      TEST_TIMEOUT_MS,
+      TEST_TIMEOUT_MS + DATA_STALL_TIMEOUT_MS,
     );
   });
 
