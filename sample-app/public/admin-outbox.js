@@ -1,5 +1,6 @@
 // The outbox part of the admin page: the held banner, the send log with Retry, and a chart of the
 // last 24 hours as inline SVG. Shown only when the outbox is on (GET /smtp-settings/outbox answers).
+// Each summary it loads goes to the rest of the card (admin-outbox-waiting.js) as an event.
 (function () {
   'use strict';
 
@@ -45,6 +46,7 @@
       $('#outbox-card').hidden = !summary.ok;
       if (!summary.ok) {
         $('#outbox-held').hidden = true;
+        announce(null);
         return stop();
       }
       const filter = $('#outbox-filter').value;
@@ -55,6 +57,7 @@
           : Promise.resolve(null),
       ]);
       renderSummary(summary.data);
+      announce(summary.data);
       renderHeld(summary.data.counts.held, held && held.ok ? held.data.items[0] : null);
       renderChart(summary.data.hourly || []);
       if (log.ok) renderLog(log.data.items);
@@ -82,6 +85,11 @@
   function stop() {
     if (state.timer) clearInterval(state.timer);
     state.timer = null;
+  }
+
+  /** The summary just loaded, or null (outbox off), for the card's other parts. */
+  function announce(summary) {
+    document.dispatchEvent(new CustomEvent('admin:outbox-summary', { detail: { summary } }));
   }
 
   // ---- Rendering ----

@@ -8,6 +8,11 @@ import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 import { launchChromium } from './chromium';
 
 const TOKEN = 'browser-outbox-token-5a3f';
+/** Tenants of their own, so that what waits for them leaves the default tenant's outbox alone. */
+const TOKEN_HELD = 'browser-outbox-held-token-2d8e';
+const TOKEN_DEFERRED = 'browser-outbox-deferred-token-61fa';
+/** The sender the peer refuses as Gmail does a mailbox past its daily limit. */
+const LIMITED_SENDER = 'limited@initech.example';
 const RIGHT_PASSWORD = 'browser-outbox-right-7c21';
 const WRONG_PASSWORD = 'browser-outbox-wrong-93be';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -62,6 +67,7 @@ describe('The admin page without the outbox, in Chromium', () => {
       await page.waitForLoadState('networkidle');
       expect(await page.locator('#outbox-card').isHidden()).toBe(true);
       expect(await page.locator('#outbox-held').isHidden()).toBe(true);
+      expect(await page.locator('#outbox-waiting').isHidden()).toBe(true);
     } finally {
       await page.close();
     }
@@ -84,8 +90,15 @@ describe.each(['redis', 'postgres'] as const)(
         users: { 'page-user': RIGHT_PASSWORD },
         serverOptions: { allowInsecureAuth: true },
         rejectRecipients: (address) => (address.startsWith('nobody@') ? 550 : undefined),
+        onMailFrom: (address) =>
+          address === LIMITED_SENDER
+            ? { code: 550, message: '5.4.5 Daily user sending limit exceeded.' }
+            : undefined,
       });
-      h = await startSampleApp(place.env, TOKEN);
+      h = await startSampleApp(
+        { ...place.env, ADMIN_TOKENS: `${TOKEN_HELD}:northwind,${TOKEN_DEFERRED}:initech` },
+        TOKEN,
+      );
       browser = await launchChromium();
     });
     afterAll(async () => {
@@ -95,18 +108,23 @@ describe.each(['redis', 'postgres'] as const)(
       await drop?.();
     });
 
-    async function signedIn(): Promise<Page> {
+    async function signedIn(token = TOKEN): Promise<Page> {
       const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       page.on('dialog', (dialog) => void dialog.accept());
-      await page.goto(`${h.started.urls.base}/?token=${TOKEN}`);
+      await page.goto(`${h.started.urls.base}/?token=${token}`);
       await page.locator('#outbox-card').waitFor();
       return page;
     }
 
-    const notify = (to: string, subject: string) =>
-      h.call('POST', '/notifications', { to, subject, text: 'Body that the page never shows' });
+    const notify = (to: string, subject: string, token = TOKEN) =>
+      h.call(
+        'POST',
+        '/notifications',
+        { to, subject, text: 'Body that the page never shows' },
+        token,
+      );
 
     /** The row of the log with this subject, once the page shows it with `status`. */
     const row = (page: Page, subject: string, status: string) =>
@@ -119,13 +137,17 @@ describe.each(['redis', 'postgres'] as const)(
         .first()
         .waitFor({ state: 'detached' });
 
-    async function saveSettings(page: Page, password: string): Promise<void> {
+    async function saveSettings(
+      page: Page,
+      password: string,
+      senderEmail = 'noreply@acme.example',
+    ): Promise<void> {
       await page.locator('#hostname').fill(peer.host);
       await page.locator('#port').fill(String(peer.port));
       await page.locator('#useTls').setChecked(false);
       await page.locator('#username').fill('page-user');
       await page.locator('#password').fill(password);
-      await page.locator('#senderEmail').fill('noreply@acme.example');
+      await page.locator('#senderEmail').fill(senderEmail);
       await page.locator('#save').click();
       await page.locator('#form-status').getByText('Saved.').waitFor();
     }
@@ -159,6 +181,7 @@ describe.each(['redis', 'postgres'] as const)(
           /^Last 24 hours: \d+ sent, \d+ failed, \d+ held$/,
         );
         expect(await page.locator('#outbox-held').isHidden()).toBe(true);
+        expect(await page.locator('#outbox-waiting').isHidden()).toBe(true);
         // The chart is the page's own drawing: nothing came from another host.
         expect(requested.filter((url) => !url.startsWith(h.started.urls.base))).toEqual([]);
         await page.locator('#outbox-card').screenshot({
@@ -291,6 +314,110 @@ describe.each(['redis', 'postgres'] as const)(
         expect(after).toMatchObject({ status: 'failed', messageId: before.messageId });
         expect(after.updatedAt).not.toBe(before.updatedAt);
         await row(page, 'Bounced invoice', 'failed').waitFor();
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    /**
+     * The notice once the page shows `kind`, beside the summary the API answers the tenant now, and
+     * the next try as the page's own locale writes it.
+     */
+    async function waitingNotice(page: Page, kind: 'held' | 'deferred', token: string) {
+      const notice = page.locator(`#outbox-waiting[data-kind="${kind}"]`);
+      await notice.waitFor();
+      const summary = await h.call('GET', '/smtp-settings/outbox', undefined, token);
+      expect(summary.status).toBe(200);
+      const waiting = summary.body.waiting as {
+        kind: string;
+        reason: string;
+        nextAttemptAt: string;
+      };
+      expect(waiting.kind).toBe(kind);
+      const local = await page.evaluate(
+        (iso) => new Date(iso).toLocaleString(),
+        waiting.nextAttemptAt,
+      );
+      return {
+        notice,
+        waiting,
+        local,
+        text: (await notice.innerText()).replace(/\s+/g, ' ').trim(),
+        time: await notice.locator('time').getAttribute('datetime'),
+      };
+    }
+
+    it("says why a tenant's mail is held and when it is tried next, and hides that once the password is fixed", async () => {
+      const page = await signedIn(TOKEN_HELD);
+      try {
+        await saveSettings(page, WRONG_PASSWORD);
+        const enqueuedAt = Date.now();
+        expect((await notify('ada@example.com', 'Held contract', TOKEN_HELD)).status).toBe(202);
+
+        const { notice, waiting, local, text, time } = await waitingNotice(
+          page,
+          'held',
+          TOKEN_HELD,
+        );
+        // The server refused the login: the reason is the one the summary gives, in the admin's words.
+        expect(waiting.reason).toMatch(/authentication failed|\(EAUTH\)|535/i);
+        const reason = /[.!?]$/.test(waiting.reason) ? waiting.reason : `${waiting.reason}.`;
+        expect(text).toBe(`Held: ${reason} Next try ${local}.`);
+        expect(time).toBe(waiting.nextAttemptAt);
+        expect(Date.parse(waiting.nextAttemptAt)).toBeGreaterThan(enqueuedAt);
+        expect(await notice.getAttribute('class')).toBe('alert error');
+        for (const secret of [WRONG_PASSWORD, RIGHT_PASSWORD, TOKEN_HELD]) {
+          expect(text).not.toContain(secret);
+        }
+        await page.screenshot({
+          path: join(ARTIFACTS, `admin-page-outbox-waiting-held-${backend}.png`),
+          fullPage: true,
+        });
+
+        // Another tenant's page, loaded while northwind waits, shows nothing waiting.
+        const other = await signedIn(TOKEN);
+        try {
+          await other.locator('#outbox-card[data-refreshed-at]').waitFor();
+          expect(await other.locator('#outbox-waiting').isHidden()).toBe(true);
+        } finally {
+          await other.context().close();
+        }
+
+        await saveSettings(page, RIGHT_PASSWORD);
+        await page.locator('#outbox-waiting').waitFor({ state: 'hidden' });
+        expect(await page.locator('#outbox-waiting').innerText()).toBe('');
+        await page.locator('#outbox-filter').selectOption('sent');
+        await row(page, 'Held contract', 'sent').waitFor();
+        expect(
+          (await h.call('GET', '/smtp-settings/outbox', undefined, TOKEN_HELD)).body.waiting,
+        ).toBeNull();
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    it("says the provider deferred a tenant's mail, with its words and the next try in local time", async () => {
+      const page = await signedIn(TOKEN_DEFERRED);
+      try {
+        await saveSettings(page, RIGHT_PASSWORD, LIMITED_SENDER);
+        expect((await notify('ada@example.com', 'Deferred digest', TOKEN_DEFERRED)).status).toBe(
+          202,
+        );
+
+        const { notice, waiting, local, text, time } = await waitingNotice(
+          page,
+          'deferred',
+          TOKEN_DEFERRED,
+        );
+        expect(waiting.reason).toMatch(/Daily user sending limit exceeded.*resumes after/);
+        expect(text).toMatch(/^Deferred by the provider: .*Daily user sending limit exceeded/);
+        // The time in UTC that ends the reason is given once, in local time.
+        expect(text).not.toContain('resumes after');
+        expect(text.endsWith(` Next try ${local}.`)).toBe(true);
+        expect(time).toBe(waiting.nextAttemptAt);
+        expect(await notice.getAttribute('class')).toBe('alert warning');
+        await row(page, 'Deferred digest', 'held').waitFor();
+        expect(peer.messages.map((m) => m.headers.subject)).not.toContain('Deferred digest');
       } finally {
         await page.context().close();
       }
