@@ -132,7 +132,8 @@ export interface SmtpSettingsModuleOptions {
    * (`DeliveryFailedError`, code `ETIMEDOUT`) and is retried like a dropped connection; after it,
    * the server may have the message (`DeliveryUncertainError`), and it is never sent again. It
    * applies to `send` and to the outbox's worker alike (`outbox.attemptTimeoutMs` is the same
-   * setting, under the outbox's options), over SMTP; Microsoft Graph requests keep their own timeout.
+   * setting, under the outbox's options), over SMTP and Microsoft Graph (there the request, its
+   * token and the mailbox's queue count; a request written whole without an answer is uncertain).
    * @default 60000
    */
   attemptTimeoutMs?: number;

@@ -1,5 +1,6 @@
 import type { MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
 import type { Readable } from 'node:stream';
+import { DeliveryFailedError } from '../errors/delivery-failed.error';
 import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
 import { attemptInterrupted, attemptTimedOut } from './attempt-deadline';
 import { isUncertainAfterData } from './retry-policy';
@@ -46,6 +47,11 @@ export async function sendOnPool(
       transporter.transporter.send(mail, (error, info) => (error ? reject(error) : resolve(info!)));
     });
   } catch (error) {
+    // A transport that judged its own interruption (Graph reads the whole stream before its
+    // request is sent, so the stream's progress says nothing there) is taken at its word.
+    if (error instanceof DeliveryFailedError || error instanceof DeliveryUncertainError) {
+      throw error;
+    }
     if (callerSignal?.aborted) throw attemptInterrupted(server, progress);
     if (deadline?.signal.aborted) throw attemptTimedOut(server, timeoutMs!, progress);
     if (progress.written && isUncertainAfterData(error)) {

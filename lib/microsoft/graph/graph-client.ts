@@ -21,13 +21,15 @@ export interface GraphClientOptions {
 
 /**
  * A failure before Graph answered. `written`: the whole request had gone out, so Graph may have
- * acted on it; otherwise it certainly did not.
+ * acted on it; otherwise it certainly did not. `connected`: the connection was up (TLS included),
+ * so the request had begun to go.
  */
 export class GraphNetworkError extends Error {
   constructor(
     message: string,
     readonly code: string,
     readonly written: boolean,
+    readonly connected = written,
   ) {
     super(message);
     this.name = 'GraphNetworkError';
@@ -59,16 +61,21 @@ export class GraphClient {
     return `${this.host}/.default`;
   }
 
-  /** `POST {host}/v1.0/users/{mailbox}/{action}` with a Bearer token. */
+  /**
+   * `POST {host}/v1.0/users/{mailbox}/{action}` with a Bearer token. When `signal` aborts before
+   * the answer is in, the request and its connection are destroyed: a `GraphNetworkError` with code
+   * `ABORT_ERR` that tells how far the request got.
+   */
   postToMailbox(
     mailbox: string,
     action: string,
     token: string,
     body: string,
     contentType: string,
+    signal?: AbortSignal,
   ): Promise<GraphAnswer> {
     const url = `${this.host}/v1.0/users/${encodeURIComponent(mailbox)}/${action}`;
-    return this.send(url, token, body, contentType);
+    return this.send(url, token, body, contentType, signal);
   }
 
   close(): void {
@@ -80,10 +87,13 @@ export class GraphClient {
     token: string,
     body: string,
     contentType: string,
+    signal?: AbortSignal,
   ): Promise<GraphAnswer> {
     const host = new URL(url).host;
-    return new Promise((resolve, reject) => {
+    if (signal?.aborted) return Promise.reject(stopped(host, false, false));
+    return new Promise<GraphAnswer>((resolve, reject) => {
       let written = false;
+      let connected = false;
       const req = request(
         url,
         {
@@ -109,6 +119,11 @@ export class GraphClient {
           res.on('error', (error) => reject(networkError(error, host, true)));
         },
       );
+      req.on('socket', (socket) => {
+        // A kept-alive socket is up already; a new one once its TLS handshake is done.
+        if (req.reusedSocket) connected = true;
+        else socket.once('secureConnect', () => void (connected = true));
+      });
       req.on('finish', () => void (written = true));
       req.on('timeout', () =>
         req.destroy(
@@ -116,14 +131,34 @@ export class GraphClient {
         ),
       );
       // The token is in a header only: no error below can carry it.
-      req.on('error', (error) => reject(networkError(error, host, written)));
+      req.on('error', (error) => reject(networkError(error, host, written, connected)));
+      const stop = () => req.destroy(stopped(host, written, connected));
+      signal?.addEventListener('abort', stop, { once: true });
+      const settled = () => signal?.removeEventListener('abort', stop);
+      req.once('close', settled);
       req.end(body);
     });
   }
 }
 
-function networkError(error: Error, host: string, written: boolean): GraphNetworkError {
+function networkError(
+  error: Error,
+  host: string,
+  written: boolean,
+  connected = written,
+): GraphNetworkError {
+  if (error instanceof GraphNetworkError) return error;
   const code = (error as { code?: string }).code ?? 'ECONNECTION';
   const reason = error.message.split('\n')[0]!.slice(0, 200);
-  return new GraphNetworkError(`${host}: ${reason}`, code, written);
+  return new GraphNetworkError(`${host}: ${reason}`, code, written, connected);
+}
+
+/** The request was stopped by its caller (a deadline, a shutdown) before Graph answered. */
+function stopped(host: string, written: boolean, connected: boolean): GraphNetworkError {
+  return new GraphNetworkError(
+    `${host}: the request was stopped before Microsoft Graph answered`,
+    'ABORT_ERR',
+    written,
+    connected,
+  );
 }

@@ -5,6 +5,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-se
 import { trustedCas } from '../../options/trusted-cas';
 import { GraphClient } from '../../microsoft/graph/graph-client';
 import type { MicrosoftTokenProvider, TokenSource } from '../../microsoft/microsoft-token.provider';
+import { resolveAttemptTimeoutMs } from '../attempt-deadline';
 import { formatSender } from '../sender';
 import { SmtpChannel, type ChannelTarget } from '../smtp-channel';
 import { GraphMailTransport } from './graph-mail-transport';
@@ -12,7 +13,7 @@ import { MailboxGates } from './mailbox-gates';
 
 /** Microsoft Graph allows 4 concurrent requests per mailbox and app; more are throttled (429). */
 export const GRAPH_MAX_CONCURRENT_PER_MAILBOX = 4;
-/** How long a send waits on each step of a Graph request. */
+/** How long a send waits on each step of a Graph request, within the attempt's deadline. */
 const SEND_TIMEOUT_MS = 120_000;
 
 /**
@@ -23,11 +24,15 @@ const SEND_TIMEOUT_MS = 120_000;
 export class GraphChannels {
   /** Per tenant and mailbox, across settings versions and admin checks. */
   private readonly gates = new MailboxGates(GRAPH_MAX_CONCURRENT_PER_MAILBOX);
+  /** The deadline of every send, read from the module's options as the SMTP channels read it. */
+  private readonly attemptTimeoutMs: number;
 
   constructor(
     private readonly options: SmtpSettingsModuleOptions,
     private readonly tokens: MicrosoftTokenProvider,
-  ) {}
+  ) {
+    this.attemptTimeoutMs = resolveAttemptTimeoutMs(options);
+  }
 
   /** Gates held now, one per tenant's mailbox with a channel or a check. */
   get gateCount(): number {
@@ -48,6 +53,7 @@ export class GraphChannels {
         mailbox: settings.username,
         tokens: tokens.tokens,
         gate: gate.gate,
+        attemptTimeoutMs: this.attemptTimeoutMs,
       });
     } catch (error) {
       tokens.release();
@@ -63,6 +69,9 @@ export class GraphChannels {
       authType: settings.type,
       tokens: tokens.tokens,
       retry: this.options.retry,
+      // Not the channel's `attemptTimeoutMs`: that deadline tells written from not written by the
+      // MIME stream, which a Graph request reads whole before it sends a byte. The transport keeps
+      // the deadline and judges by its request.
     });
     channel.onClose(() => {
       tokens.release();

@@ -2,8 +2,13 @@ import type { MailMessage, SentMessageInfo, Transport } from 'nodemailer';
 import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
 import { PACKAGE_VERSION } from '../../internal/package-version';
 import type { TokenSource } from '../../microsoft/microsoft-token.provider';
-import { GraphNetworkError, type GraphClient } from '../../microsoft/graph/graph-client';
+import {
+  GraphNetworkError,
+  type GraphAnswer,
+  type GraphClient,
+} from '../../microsoft/graph/graph-client';
 import { explainGraphAnswer, type GraphFailure } from '../../microsoft/graph/graph-errors';
+import { GraphAttemptBound } from './graph-attempt';
 import { GraphSendError } from './graph-send-error';
 import type { RequestGate } from './mailbox-gates';
 
@@ -41,15 +46,24 @@ export interface GraphMailSpec {
   gate: RequestGate;
   /** Runs once, when the transport closes. */
   onClose?: () => void;
+  /**
+   * The deadline of each send (`attemptTimeoutMs`), for the live transport's channels, whose
+   * caller's signal is the outbox interrupting its attempts at shutdown. Admin transports have
+   * none: their caller's signal is the admin action's own limit.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /**
  * A nodemailer transport that sends the message nodemailer composed, headers included, through
  * `POST /v1.0/users/{mailbox}/sendMail` as base64 MIME. It makes one attempt; the channel retries.
+ * The attempt ends at its deadline or when the message's `signal` aborts, its request destroyed.
  */
 export class GraphMailTransport implements Transport<SentMessageInfo> {
   readonly name = 'nest-smtp-settings/microsoft-graph';
   readonly version = PACKAGE_VERSION;
+  /** nodemailer's mark for a transport that stops a message when its `signal` aborts. */
+  readonly supportsAbortSignal = true;
 
   private closed = false;
 
@@ -88,7 +102,21 @@ export class GraphMailTransport implements Transport<SentMessageInfo> {
   }
 
   private async deliver(mail: MailMessage): Promise<SentMessageInfo> {
-    const { client, mailbox, tokens, gate } = this.spec;
+    const { client, attemptTimeoutMs } = this.spec;
+    const bound = new GraphAttemptBound(
+      client.host,
+      attemptTimeoutMs,
+      mail.data.signal ?? undefined,
+    );
+    try {
+      return await this.attempt(mail, bound);
+    } finally {
+      bound.dispose();
+    }
+  }
+
+  private async attempt(mail: MailMessage, bound: GraphAttemptBound): Promise<SentMessageInfo> {
+    const { client, mailbox } = this.spec;
     if (mail.data.envelope) {
       throw new GraphSendError(
         'Microsoft Graph sends to the To, Cc and Bcc of the message only: a separate envelope cannot be honoured',
@@ -104,19 +132,16 @@ export class GraphMailTransport implements Transport<SentMessageInfo> {
         stage: 'recipients',
       });
     }
-    const body = (await mail.message.build()).toString('base64');
+    const body = (
+      await bound.race(mail.message.build()).catch(stopOr(bound, client.host))
+    ).toString('base64');
     if (body.length > GRAPH_MAX_REQUEST_BYTES) {
       throw new GraphSendError(
         `the message is ${megabytes(body.length)} MB once base64-encoded, over the 4 MB Microsoft Graph takes in one request: send attachments as links, or send it with SMTP`,
         { code: 'MESSAGE_TOO_LARGE', stage: 'message' },
       );
     }
-    const token = (await tokens(false)).accessToken;
-    const answer = await gate
-      .run(() => client.postToMailbox(mailbox, 'sendMail', token, body, 'text/plain'))
-      .catch((error: unknown) => {
-        throw networkFailure(error, client.host);
-      });
+    const answer = await this.post(body, bound).catch(stopOr(bound, client.host));
     if (answer.status === 202 || answer.status === 200) {
       return {
         messageId: mail.message.messageId(),
@@ -139,6 +164,23 @@ export class GraphMailTransport implements Transport<SentMessageInfo> {
         failure.retryAfterMs !== undefined || failure.status === 429 || failure.status === 503,
     });
   }
+
+  /** The token, a turn at the mailbox's gate, and the request: each stops with the attempt. */
+  private async post(body: string, bound: GraphAttemptBound): Promise<GraphAnswer> {
+    const { client, mailbox, tokens, gate } = this.spec;
+    const token = (await bound.race(tokens(false))).accessToken;
+    return gate.run(
+      () => client.postToMailbox(mailbox, 'sendMail', token, body, 'text/plain', bound.signal),
+      bound.signal,
+    );
+  }
+}
+
+/** A step's failure: what the attempt's stop means when it was stopped, else what the step said. */
+function stopOr(bound: GraphAttemptBound, graphHost: string): (error: unknown) => never {
+  return (error) => {
+    throw bound.failure(error) ?? networkFailure(error, graphHost);
+  };
 }
 
 /** A request that Graph never answered: uncertain once it was all written, else not sent. */

@@ -10,8 +10,12 @@ export class RequestGate {
     return this.running + this.waiting.length;
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) await new Promise<void>((grant) => this.waiting.push(grant));
+  /**
+   * Runs `work` once a slot is free. A waiter whose `signal` aborts leaves the queue with the
+   * signal's reason and never runs: its attempt is over, and nothing of it may reach Graph later.
+   */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.running >= this.max) await this.turn(signal);
     else this.running++;
     try {
       return await work();
@@ -21,6 +25,22 @@ export class RequestGate {
       if (next) next();
       else this.running--;
     }
+  }
+
+  private turn(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(grant), 1);
+        reject(signal!.reason);
+      };
+      this.waiting.push(grant);
+      signal?.addEventListener('abort', leave, { once: true });
+    });
   }
 }
 
