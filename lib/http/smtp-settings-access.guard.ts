@@ -3,13 +3,14 @@ import {
   Injectable,
   Logger,
   type CanActivate,
+  type OnApplicationBootstrap,
   type ExecutionContext,
-  type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { createAppGuard } from './app-guards';
 import { resolveRequestTenant } from './request-tenant';
 
 /**
@@ -20,10 +21,11 @@ import { resolveRequestTenant } from './request-tenant';
  * when it scans modules, before any provider is created, and `forRootAsync` returns the guards
  * from a factory that runs later. Moving `guards` to the static extras instead would make guards
  * that a factory returns silently unused, leaving the routes open. So this guard resolves them
- * the way Nest would (a class through dependency injection, an instance as it is) and runs them.
+ * the way Nest would for the app's own controllers (a class with its dependencies from the app's
+ * modules, an instance as it is), when the app starts, and runs them.
  */
 @Injectable()
-export class SmtpSettingsAccessGuard implements CanActivate {
+export class SmtpSettingsAccessGuard implements CanActivate, OnApplicationBootstrap {
   private guards?: Promise<CanActivate[]>;
 
   constructor(
@@ -34,9 +36,13 @@ export class SmtpSettingsAccessGuard implements CanActivate {
     assertProtected(options);
   }
 
+  /** Every module is ready: a guard that cannot be created stops the start, saying why. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ready();
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    this.guards ??= this.instantiate();
-    for (const guard of await this.guards) {
+    for (const guard of await this.ready()) {
       const result = guard.canActivate(context);
       if (!(await (isObservable(result) ? lastValueFrom(result) : result))) return false;
     }
@@ -45,21 +51,17 @@ export class SmtpSettingsAccessGuard implements CanActivate {
     return true;
   }
 
-  private instantiate(): Promise<CanActivate[]> {
-    return Promise.all(
+  /** The app's guards, created once; a failure is not kept, so a later request tries again. */
+  private ready(): Promise<CanActivate[]> {
+    this.guards ??= Promise.all(
       (this.options.guards ?? []).map((guard) =>
-        typeof guard === 'function' ? this.resolve(guard) : guard,
+        typeof guard === 'function' ? createAppGuard(this.moduleRef, guard) : guard,
       ),
-    );
-  }
-
-  /** The app's own instance when it provides the guard, else one created in this module. */
-  private async resolve(type: Type<CanActivate>): Promise<CanActivate> {
-    try {
-      return this.moduleRef.get(type, { strict: false });
-    } catch {
-      return this.moduleRef.create(type);
-    }
+    ).catch((error: unknown) => {
+      this.guards = undefined;
+      throw error;
+    });
+    return this.guards;
   }
 }
 
