@@ -2,8 +2,8 @@
  * `npm run bench [-- name...]`: runs the benchmarks one after another, each in a process of its
  * own (so that one's heap and sockets cannot disturb the next), then prints their summary lines
  * together. Exits non-zero if any benchmark did: a must-be-zero figure was not zero, or it failed.
- * Names: send-throughput, settings-reads, swap-under-load, bearer-tokens, scaling, tenants, outbox
- * (or a prefix).
+ * Names: send-throughput, settings-reads, swap-under-load, bearer-tokens, scaling, tenants, outbox,
+ * fairness (or a prefix).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'scaling',
   'tenants',
   'outbox',
+  'fairness',
 ] as const;
 
 async function main(): Promise<number> {
