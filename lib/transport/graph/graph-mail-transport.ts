@@ -12,6 +12,14 @@ import { GraphAttemptBound } from './graph-attempt';
 import { GraphSendError } from './graph-send-error';
 import type { RequestGate } from './mailbox-gates';
 
+/** Microsoft Graph's hosts: worldwide, US Government L4 and L5 (DoD), 21Vianet. */
+const MICROSOFT_GRAPH_HOSTS = [
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+];
+
 /**
  * Microsoft Graph takes at most 4 MB in one request: with base64, a MIME message of about 3 MB.
  * Larger messages are refused before sending (Graph's upload sessions are not used).
@@ -195,10 +203,11 @@ export function networkFailure(error: unknown, graphHost: string): Error {
     );
   }
   if (error.code === 'ENOTFOUND') {
-    return new GraphSendError(`${host} could not be found in DNS: check microsoft.graphHost`, {
-      code: error.code,
-      stage: 'dns',
-    });
+    // Microsoft's own Graph hosts are right: then the product's host cannot resolve names.
+    const message = MICROSOFT_GRAPH_HOSTS.includes(host)
+      ? `this server could not look up ${host}, Microsoft Graph's own hostname: check the network or DNS of the product's host`
+      : `${host} could not be found in DNS: check microsoft.graphHost`;
+    return new GraphSendError(message, { code: error.code, stage: 'dns' });
   }
   return new GraphSendError(`could not reach Microsoft Graph at ${host}: ${error.message}`, {
     code: error.code,

@@ -151,6 +151,28 @@ describe('explainSmtpFailure', () => {
     expect(explained.message).toContain(words);
   });
 
+  it.each([
+    [
+      'a hostname of its own',
+      'mail.example.com',
+      /mail\.example\.com could not be found in DNS: check the hostname/,
+    ],
+    [
+      "Microsoft 365's",
+      'smtp.office365.com',
+      /could not look up smtp\.office365\.com.*network or DNS/,
+    ],
+    ["Google's", 'smtp.gmail.com', /could not look up smtp\.gmail\.com.*network or DNS/],
+  ])('a DNS failure for %s host: %s', (_name, hostname, words) => {
+    const error = { code: 'EDNS', message: `getaddrinfo ENOTFOUND ${hostname}` };
+    const explained = explainSmtpFailure(error, { ...SUBMISSION, hostname });
+    expect(explained.stage).toBe('dns');
+    expect(explained.message).toMatch(words);
+    // A well-known provider's hostname is right: the advice never says to change it.
+    if (hostname !== 'mail.example.com')
+      expect(explained.message).not.toMatch(/check the hostname/);
+  });
+
   it('lists every refused recipient and why, for a partly rejected message', () => {
     const refused = explainRefusedRecipients(
       [

@@ -1,4 +1,8 @@
 import { effectiveTlsMode } from '../../settings/tls-mode';
+import {
+  GOOGLE_SMTP_HOST,
+  MICROSOFT_SMTP_HOSTS,
+} from '../../settings/validation/smtp-settings.rules';
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { explainReply, noAuthOffered } from './smtp-reply-explanations';
@@ -33,6 +37,11 @@ const CERT_ERRORS =
 const NOT_TLS =
   /wrong version number|packet length too long|unknown protocol|ssl3_get_record|tls_validate_record_header/i;
 
+function isProviderHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return MICROSOFT_SMTP_HOSTS.includes(host) || host === GOOGLE_SMTP_HOST;
+}
+
 /** Turns a nodemailer failure into the stage it happened at and what the admin should change. */
 export function explainSmtpFailure(error: unknown, target: ExplainTarget): Explanation {
   const failure = (error ?? {}) as SmtpFailure;
@@ -43,11 +52,11 @@ export function explainSmtpFailure(error: unknown, target: ExplainTarget): Expla
   const implicit = target.useTls && effectiveTlsMode(target) === 'implicit';
 
   if (failure.code === 'EDNS' || /ENOTFOUND|EAI_AGAIN/.test(text)) {
-    return {
-      stage: 'dns',
-      code,
-      message: `${target.hostname} could not be found in DNS: check the hostname`,
-    };
+    // A provider's well-known hostname is right: the product's host cannot resolve names.
+    const message = isProviderHost(target.hostname)
+      ? `this server could not look up ${target.hostname}, the provider's own hostname: check the network or DNS of the product's host (its outbound access and resolver), not the settings`
+      : `${target.hostname} could not be found in DNS: check the hostname`;
+    return { stage: 'dns', code, message };
   }
   if (CERT_ERRORS.test(text)) {
     return {
