@@ -101,9 +101,13 @@ export interface OutboxSummary {
   hourly: OutboxHourlyBucket[];
 }
 
-/** Why a tenant's mail waits behind one probe message. */
+/**
+ * Why a tenant's mail waits behind one probe message: `held` (the settings cannot send),
+ * `deferred` (the provider asked for a pause), `retrying` (the server cannot be reached or did not
+ * finish: one message tries it, with backoff, the others stay `queued`).
+ */
 export interface OutboxWaitingState {
-  kind: 'held' | 'deferred';
+  kind: 'held' | 'deferred' | 'retrying';
   reason: string;
   nextAttemptAt: string;
 }

@@ -151,3 +151,30 @@ function describe(error: unknown, at: Date): OutboxError {
 export function heldReason(error: OutboxError): string {
   return `${error.message} (${error.code})`;
 }
+
+/** Network failures: nothing answered, or not in time. */
+const UNREACHABLE = new Set([
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EDNS',
+  'ECONNECTION',
+  'ESOCKET',
+  'EPIPE',
+  'TOKEN_REQUEST_FAILED',
+]);
+
+/**
+ * A transient failure of the tenant's route rather than of the message: the server (or its token
+ * endpoint) could not be reached, closed the connection, or did not finish within the deadline, or
+ * said `421` (service not available). Any other message of the tenant would fail the same way.
+ */
+export function routeDown(error: unknown): boolean {
+  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  if (responseCode === 421) return true;
+  return responseCode === undefined && typeof code === 'string' && UNREACHABLE.has(code);
+}

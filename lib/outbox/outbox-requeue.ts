@@ -44,7 +44,9 @@ export async function releaseHeld(
   log: SendLog,
   queue: Queue<OutboxJobData>,
   tenant: string,
+  alsoDue: readonly string[] = [],
 ): Promise<number> {
+  await makeDue(queue, alsoDue);
   let released = 0;
   for (const id of await log.heldIds(tenant)) {
     const job = await queue.getJob(id);

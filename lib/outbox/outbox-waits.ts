@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { OutboxError, OutboxStatus } from '../interfaces/outbox.interface';
+import { outboxBackoff } from './outbox-backoff';
 import type { OutboxJobData } from './outbox-message';
 import type { OutboxWorkerContext } from './outbox-worker';
 import type { TenantGate } from './tenant-gates';
@@ -25,6 +26,7 @@ export async function waitBehind(
 ): Promise<never> {
   const { tenant, id, createdAt: createdMs } = job.data;
   const now = Date.now();
+  if (gate.kind === 'retrying') return waitForRetry(ctx, job, token, gate, now);
   const expires = createdMs + ctx.config.holdWindowMs;
   if (now >= expires) return failHeldTooLong(ctx, job, gate.reason, WAITING);
   await ctx.log.update(
@@ -55,6 +57,10 @@ export async function closeGate(
   const expires = createdMs + ctx.config.holdWindowMs;
   if (Date.now() >= expires) return failHeldTooLong(ctx, job, gate.reason, ['sending']);
   ctx.gates.close(tenant, { ...gate, probe: job.id ?? id });
+  // Messages that waited behind a `retrying` probe look again now: held ones are logged so.
+  const followers = ctx.gates.get(tenant)?.followers;
+  if (followers?.size) await ctx.unpark([...followers]).catch(() => undefined);
+  followers?.clear();
   await ctx.log.update(
     tenant,
     id,
@@ -73,6 +79,67 @@ export async function closeGate(
     ctx.gates.open(tenant);
     await job.changeDelay(0).catch(() => undefined);
   }
+  throw new ctx.DelayedError();
+}
+
+/**
+ * The tenant's server could not be reached or did not finish: this message stays `queued` with
+ * the error and is tried again after its backoff, as the tenant's probe; the tenant's other
+ * messages wait behind it without connecting (`retrying`), and go when it does.
+ */
+export async function retryBehind(
+  ctx: OutboxWorkerContext,
+  job: Job<OutboxJobData>,
+  token: string | undefined,
+  error: OutboxError,
+  attempts: number,
+): Promise<never> {
+  const { tenant, id, createdAt: createdMs } = job.data;
+  const delay = outboxBackoff(ctx.config)(attempts, 'outbox', undefined, job);
+  const until = Date.now() + delay;
+  const reason = `${error.message} (${error.code}): tried again by one message at a time`;
+  ctx.gates.close(tenant, { kind: 'retrying', reason, until, probe: job.id ?? id, error });
+  await ctx.log.update(
+    tenant,
+    id,
+    { status: 'queued', lastError: error, heldReason: null },
+    { from: ['sending'], createdMs },
+  );
+  await job.moveToDelayed(until, token);
+  throw new ctx.DelayedError();
+}
+
+/**
+ * Behind a `retrying` probe: no attempt, no write; the message sleeps until its probe goes (this
+ * replica makes it due then) or, in case the probe was lost, until the probe's time has passed.
+ * Past its retry window it fails with the probe's error, as it would have on its own.
+ */
+async function waitForRetry(
+  ctx: OutboxWorkerContext,
+  job: Job<OutboxJobData>,
+  token: string | undefined,
+  gate: TenantGate,
+  now: number,
+): Promise<never> {
+  const { tenant, id, createdAt: createdMs, windowStart } = job.data;
+  const windowEnd = windowStart + ctx.config.retryWindowMs;
+  if (now >= windowEnd) {
+    const error = gate.error!;
+    const { entry, applied } = await ctx.log.update(
+      tenant,
+      id,
+      {
+        status: 'failed',
+        lastError: { ...error, at: new Date(now).toISOString() },
+        heldReason: null,
+      },
+      { from: WAITING, createdMs },
+    );
+    if (entry && applied) ctx.transitions.failed(entry, error);
+    throw new ctx.UnrecoverableError(error.message);
+  }
+  (gate.followers ??= new Set()).add(job.id ?? id);
+  await job.moveToDelayed(Math.min(windowEnd, ctx.gates.wakeOf(gate)), token);
   throw new ctx.DelayedError();
 }
 

@@ -3,12 +3,12 @@ import type { Job } from 'bullmq';
 import { messageOf } from '../internal/message-of';
 import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
-import { classifyFailure, heldReason } from './delivery-outcome';
+import { classifyFailure, heldReason, routeDown } from './delivery-outcome';
 import type { OutboxBackendHandle } from './outbox-backend';
 import { outboxBackoff } from './outbox-backoff';
 import type { ResolvedOutboxOptions } from './outbox-config';
 import type { OutboxJobData } from './outbox-message';
-import { closeGate, deferredReason, waitBehind, WAITING } from './outbox-waits';
+import { closeGate, deferredReason, retryBehind, waitBehind, WAITING } from './outbox-waits';
 import type { RouteRateLimit } from './route-rate-limit';
 import type { SendLog } from './send-log.interface';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
@@ -104,7 +104,7 @@ export function outboxProcessor(context: OutboxWorkerContext) {
       result = await ctx.deliver(data);
     } catch (error) {
       await settle(ctx, limit);
-      return afterFailure(ctx, job, token, error, version);
+      return afterFailure(ctx, job, token, error, version, began.entry?.attempts ?? 1);
     }
     await settle(ctx, limit);
     await ctx.log.update(
@@ -121,7 +121,9 @@ export function outboxProcessor(context: OutboxWorkerContext) {
     );
     ctx.transitions.sent(tenant);
     // The probe went: the messages that waited behind it go too.
-    if (ctx.gates.open(tenant)) await ctx.release(tenant).catch(() => undefined);
+    const opened = ctx.gates.open(tenant);
+    if (opened?.followers?.size) await ctx.unpark([...opened.followers]).catch(() => undefined);
+    if (opened) await ctx.release(tenant).catch(() => undefined);
   };
 }
 
@@ -172,6 +174,7 @@ async function afterFailure(
   token: string | undefined,
   thrown: unknown,
   version: number,
+  attempts: number,
 ): Promise<never> {
   const { tenant, id, windowStart, createdAt: createdMs } = job.data;
   const outcome = classifyFailure(thrown);
@@ -188,6 +191,10 @@ async function afterFailure(
     return closeGate(ctx, job, token, gate, error, version);
   }
   const windowClosed = Date.now() >= windowStart + ctx.config.retryWindowMs;
+  // The server cannot be reached or did not finish: one message tries it, the others wait.
+  if (kind === 'transient' && !windowClosed && routeDown(thrown)) {
+    return retryBehind(ctx, job, token, error, attempts);
+  }
   if (kind === 'transient' && !windowClosed) {
     await ctx.log.update(
       tenant,

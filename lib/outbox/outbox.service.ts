@@ -37,7 +37,7 @@ import { createEnqueueWriter } from './create-enqueue-writer';
 import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
 import { messageIdFor } from './outbox-ids';
 import { startOutboxWorker } from './outbox-worker';
-import { TenantGates } from './tenant-gates';
+import { retryingIds, TenantGates } from './tenant-gates';
 import { TenantRanks } from './tenant-ranks';
 import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
 import { isMessageId } from './send-log-entries';
@@ -81,7 +81,7 @@ export class OutboxService
     this.transporter = createTransport(transport);
     this.alertState = new OutboxAlerts(options.onAlert, this.logger);
     // A probe not back a recheck after its time was lost: the tenant's next message probes.
-    this.gates = new TenantGates(this.config.holdRecheckMs);
+    this.gates = new TenantGates(this.config.holdRecheckMs, this.config.attemptTimeoutMs + 5_000);
     this.alerts$ = this.alertState.alerts$;
   }
 
@@ -256,8 +256,8 @@ export class OutboxService
    */
   async release(tenant: string): Promise<number> {
     const owner = this.tenantOf(tenant);
-    this.gates.open(owner);
-    return releaseHeld(this.log(), this.open().queue, owner);
+    const behind = retryingIds(this.gates.open(owner));
+    return releaseHeld(this.log(), this.open().queue, owner, behind);
   }
 
   private async rateLimitOf(tenant: string): Promise<RouteRateLimit | null> {

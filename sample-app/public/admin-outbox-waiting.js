@@ -1,11 +1,16 @@
 // The outbox card's notice of why the tenant's mail waits behind one probe attempt: held (the
-// settings cannot send) or deferred (the provider asked for a pause), and when the next try is.
+// settings cannot send), deferred (the provider asked for a pause) or retrying (the server cannot
+// be reached: one message tries it), and when the next try is.
 // admin-outbox.js hands it every summary it loads (the admin:outbox-summary event).
 (function () {
   'use strict';
 
-  const LEAD = { held: 'Held: ', deferred: 'Deferred by the provider: ' };
-  const TONE = { held: 'error', deferred: 'warning' };
+  const LEAD = {
+    held: 'Held: ',
+    deferred: 'Deferred by the provider: ',
+    retrying: 'Your server is not answering: ',
+  };
+  const TONE = { held: 'error', deferred: 'warning', retrying: 'warning' };
   // A deferred reason ends with the time in UTC; the notice gives it in local time instead.
   const RESUMES = /:\s*the provider asked to wait; sending resumes after \S+$/;
 

@@ -155,12 +155,13 @@ describe.each(OUTBOX_BACKENDS)('Hostile neighbours in one outbox on %s', (backen
       apps.push(second);
       const jobs = outboxJobs(place);
       try {
+        const left: Record<string, number> = {};
         await until(
-          async () =>
-            (
-              await Promise.all(['good', 'stall', 'mute', 'locked'].map((t) => jobs.unfinished(t)))
-            ).every((n) => n === 0),
-          'no job left but the burst',
+          async () => {
+            for (const t of ['good', 'stall', 'mute', 'locked']) left[t] = await jobs.unfinished(t);
+            return Object.values(left).every((n) => n === 0);
+          },
+          () => `no job left but the burst's (left: ${JSON.stringify(left)})`,
           FIXED_MS + ALL * PER_MESSAGE_MS,
         );
         const reader = second.app.get(OutboxService);

@@ -134,9 +134,9 @@ export const OUTBOX_SUMMARY_SCHEMA: OpenApiOptions = {
       type: 'object',
       nullable: true,
       description:
-        'Why the tenant’s mail waits behind one probe message, as this replica found it: held (the settings cannot send) or deferred (the provider asked for a pause), and when the probe is tried next',
+        'Why the tenant’s mail waits behind one probe message, as this replica found it: held (the settings cannot send), deferred (the provider asked for a pause) or retrying (the server cannot be reached or did not finish), and when the probe is tried next',
       properties: {
-        kind: { type: 'string', enum: ['held', 'deferred'] },
+        kind: { type: 'string', enum: ['held', 'deferred', 'retrying'] },
         reason: { type: 'string' },
         nextAttemptAt: { type: 'string', format: 'date-time' },
       },
