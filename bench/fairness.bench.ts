@@ -37,7 +37,7 @@ import { fixed2, printTable, verdict, type Cell } from './lib/table';
  */
 const ROUNDS: Record<OutboxBackendName, number> = { redis: 2, postgres: 1 };
 /** A good tenant's p99 beside a hostile neighbour: at most this many times its p99 alone, */
-const P99_RATIO_TARGET = 3;
+const P99_RATIO_TARGET = 2;
 /** and at most this, in ms. */
 const P99_ABSOLUTE_TARGET_MS = 2_000;
 /** CPU seconds per wall second while only the burst's backlog waits. */
