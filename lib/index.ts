@@ -1,6 +1,9 @@
 /*
  * The public API, by name. Everything else in lib/ is internal and may change in any release; the
  * API report (etc/nest-smtp-settings.api.md, checked by `npm run lint`) shows every change here.
+ * A name belongs here when an app or a store implementer must write it: the module and its options,
+ * the services apps inject and what they return, the store interface and the stores that ship, and
+ * the errors whose fields an app reads. Nothing here reads a secret.
  */
 
 // The module and its options
@@ -16,64 +19,43 @@ export type {
   SmtpSettingsModuleAsyncOptions,
   SmtpSettingsOptionsFactory,
 } from './options/smtp-settings-async-options.interface';
-export type { RecipientPolicy, SmtpRelayOptions } from './options/relay-options.interface';
+export type { SmtpRelayOptions } from './options/relay-options.interface';
 export type { SmtpRetryOptions } from './options/retry-options.interface';
 export type { SmtpTlsTrustOptions } from './options/tls-options.interface';
 export type { SmtpPoolOptions } from './options/pool-options.interface';
 export type { MicrosoftOptions } from './options/microsoft-options.interface';
 export type { GoogleOptions } from './options/google-options.interface';
 export type { RateLimit } from './options/rate-limit.interface';
-export type { OutboxBackend, OutboxOptions } from './options/outbox-options.interface';
-export { assertRelayVerifiesCertificates } from './options/relay-certificate-check';
-export { parseEncryptionKey } from './crypto/secret-sealer';
+export type { OutboxOptions } from './options/outbox-options.interface';
 
-// Settings: what admins configure, as the service and the REST API show it
-export {
-  SmtpSettingsService,
-  type SmtpSettingsChangeOptions,
-} from './settings/smtp-settings.service';
+// Settings: what admins configure, as the service shows it (never a secret)
+export { SmtpSettingsService } from './settings/smtp-settings.service';
 export { assertTenantId } from './settings/tenant-id';
 export type {
   BasicSmtpSettings,
-  BearerSettings,
   BearerSmtpSettings,
   CommonSmtpSettings,
   GoogleSmtpSettings,
-  MailProvider,
-  MicrosoftBearerSettings,
   MicrosoftGraphSettings,
   SenderSettings,
-  SmtpAuthType,
-  SmtpServerSettings,
-  SmtpSettings,
   SmtpSettingsState,
   SmtpSettingsView,
-  SmtpTlsMode,
 } from './interfaces/smtp-settings.types';
 export type { SmtpSettingsInput } from './interfaces/smtp-settings-input.interface';
-export type { SmtpSettingsChangeEvent } from './interfaces/smtp-settings-change.interface';
-export type { FieldProblem } from './interfaces/field-problem.interface';
 export type {
-  DeliveryView,
-  DeliveryViewReason,
-  SmtpSettingsAdminState,
-} from './http/delivery-view';
-export type { SmtpSettingsCapabilities } from './http/capabilities.interface';
-export { SMTP_SETTINGS_PROPOSALS } from './settings/smtp-settings.proposals';
+  SmtpSettingsChangeEvent,
+  SmtpSettingsChangeOptions,
+} from './interfaces/smtp-settings-change.interface';
+export type { FieldProblem } from './interfaces/field-problem.interface';
 
 // Stores: the interface an implementer writes against, and the three that ship
 export { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 export type {
-  SmtpSettingsAction,
   SmtpSettingsChange,
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
 } from './interfaces/smtp-settings-store.interface';
-export type {
-  SealedSecret,
-  SealedSmtpSettings,
-  SecretField,
-} from './interfaces/smtp-settings.types';
+export type { SealedSecret, SealedSmtpSettings } from './interfaces/smtp-settings.types';
 export {
   InMemorySmtpSettingsStore,
   type InMemorySmtpSettingsStoreOptions,
@@ -89,17 +71,12 @@ export type { PostgresPool, PostgresPoolClient } from './stores/postgres/postgre
 // Upgrades: the product's Upgrade Center
 export { UpgradeCenter } from './interfaces/upgrade-center.interface';
 export { KNOWN_UPGRADES, SMTP_OAUTH_UPGRADE } from './upgrades/upgrades.constants';
-export {
-  checkUpgradeIds,
-  unknownUpgradeMessage,
-  type UnknownUpgradeId,
-} from './upgrades/upgrade-ids';
 
 // Sending mail
 export { MailerService } from './mailer/mailer.service';
 export type { TenantMailer } from './interfaces/tenant-mailer.interface';
 export { LiveSmtpTransport } from './transport/live-smtp-transport';
-export type { ChannelKind, SendResult } from './interfaces/send-result.interface';
+export type { SendResult } from './interfaces/send-result.interface';
 export type { TestEmailResult } from './interfaces/test-email-result.interface';
 export type {
   Explanation,
@@ -111,53 +88,33 @@ export type { MailEvent, MailerStatus } from './interfaces/mail-events.interface
 
 // The outbox: durable sending through BullMQ, the send log, alerts
 export { OutboxService } from './outbox/outbox.service';
-export {
-  OUTBOX_STATUSES,
-  type EnqueueOptions,
-  type EnqueueResult,
-  type OutboxAlert,
-  type OutboxError,
-  type OutboxHourlyBucket,
-  type OutboxRateLimitState,
-  type OutboxWaitingState,
-  type OutboxStatus,
-  type OutboxSummary,
-  type SendLogEntry,
-  type SendLogPage,
-  type SendLogQuery,
+export type {
+  EnqueueOptions,
+  EnqueueResult,
+  OutboxAlert,
+  OutboxError,
+  OutboxHourlyBucket,
+  OutboxRateLimitState,
+  OutboxStatus,
+  OutboxSummary,
+  OutboxWaitingState,
+  SendLogEntry,
+  SendLogPage,
+  SendLogQuery,
 } from './interfaces/outbox.interface';
-export type { SendLog } from './outbox/send-log.interface';
-export type { SharedRateLimiter } from './outbox/shared-rate-limiter.interface';
 
-// Errors: each has a stable `code`; SmtpSettingsExceptionFilter answers them over HTTP
-export { SmtpSettingsError } from './errors/smtp-settings.error';
+// Errors: every one extends SmtpSettingsError and has a stable `code` (SmtpSettingsErrorCode);
+// SmtpSettingsExceptionFilter answers them over HTTP. The classes here carry fields an app reads,
+// decide what it does next (retry or not), or are thrown by a store; match the others on `code`.
+export { SmtpSettingsError, type SmtpSettingsErrorCode } from './errors/smtp-settings.error';
 export { SmtpSettingsExceptionFilter } from './http/smtp-settings-exception.filter';
 export { SettingsValidationError } from './errors/settings-validation.error';
-export { RequestValidationError } from './errors/request-validation.error';
 export { SettingsVersionConflictError } from './errors/settings-version-conflict.error';
-export { StoreUnavailableError } from './errors/store-unavailable.error';
-export { SecretUnsealError } from './errors/secret-unseal.error';
-export { UpgradeRequiredError } from './errors/upgrade-required.error';
-export { InvalidTenantError } from './errors/invalid-tenant.error';
-export { TenantRequiredError } from './errors/tenant-required.error';
-export {
-  DeliveryUnavailableError,
-  type DeliveryBlockedReason,
-} from './errors/delivery-unavailable.error';
+export { DeliveryFailedError } from './errors/delivery-failed.error';
 export { DeliveryUncertainError } from './errors/delivery-uncertain.error';
-export { DeliveryFailedError, type SmtpFailureDetails } from './errors/delivery-failed.error';
-export { GraphSendError, type GraphSendFailure } from './transport/graph/graph-send-error';
+export { DeliveryUnavailableError } from './errors/delivery-unavailable.error';
 export { DeliveryIncompleteError } from './errors/delivery-incomplete.error';
-export { ChannelMissingError } from './errors/channel-missing.error';
 export { RecipientLimitExceededError } from './errors/recipient-limit-exceeded.error';
-export { SenderRequiredError } from './errors/sender-required.error';
-export { HeaderInjectionError } from './errors/header-injection.error';
 export { TokenRequestFailedError } from './errors/token-request-failed.error';
-export { OutboxNotConfiguredError } from './errors/outbox-not-configured.error';
 export { OutboxUnavailableError } from './errors/outbox-unavailable.error';
 export { OutboxUncertainError } from './errors/outbox-uncertain.error';
-export { NotRetryableError } from './errors/not-retryable.error';
-export { OutboxMessageNotFoundError } from './errors/outbox-message-not-found.error';
-export { InvalidCursorError } from './errors/invalid-cursor.error';
-export { MessageNotQueueableError } from './errors/message-not-queueable.error';
-export { ExternalContentRefusedError } from './errors/external-content-refused.error';

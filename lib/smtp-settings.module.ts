@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { MailerService } from './mailer/mailer.service';
 import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
 import { GoogleTokenProvider } from './google/google-token.provider';
@@ -6,6 +6,7 @@ import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
+import { TenantSettings } from './settings/tenant-settings';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
 import {
   outboxProvider,
@@ -17,6 +18,11 @@ import { OutboxService } from './outbox/outbox.service';
 import { SmtpSettingsStartupChecks } from './smtp-settings.startup-checks';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
+import type {
+  SmtpSettingsModuleExtras,
+  SmtpSettingsModuleOptions,
+} from './options/smtp-settings-options.interface';
+import type { SmtpSettingsModuleAsyncOptions } from './options/smtp-settings-async-options.interface';
 
 /**
  * Run-time SMTP settings: the admin REST API, the settings service and its store, and the
@@ -35,6 +41,8 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     storeProvider,
     upgradeCenterProvider,
     sealerProvider,
+    // Every tenant's settings, secrets included: for the transport and the verifier, never exported.
+    TenantSettings,
     SmtpSettingsService,
     // The controller's guards are not listed: Nest creates them from its @UseGuards, and only when
     // the routes are served (`routes: false` leaves the controller out).
@@ -56,4 +64,18 @@ import { UpgradeCenter } from './interfaces/upgrade-center.interface';
     OutboxService,
   ],
 })
-export class SmtpSettingsModule extends ConfigurableSmtpSettingsModule {}
+export class SmtpSettingsModule {
+  /** The module with options known now; `isGlobal`, `path` and `routes` shape the module itself. */
+  static forRoot(options: SmtpSettingsModuleOptions & SmtpSettingsModuleExtras): DynamicModule {
+    return { ...ConfigurableSmtpSettingsModule.forRoot(options), module: SmtpSettingsModule };
+  }
+
+  /**
+   * The module with options from `useFactory` (with `inject` and `imports`), `useClass` or
+   * `useExisting`; `isGlobal`, `path` and `routes` stay static, since routes are registered before
+   * any factory runs.
+   */
+  static forRootAsync(options: SmtpSettingsModuleAsyncOptions): DynamicModule {
+    return { ...ConfigurableSmtpSettingsModule.forRootAsync(options), module: SmtpSettingsModule };
+  }
+}

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { checkUpgradeIds, unknownUpgradeMessage, type UpgradeCenter } from '../lib';
+import type { UpgradeCenter } from '../lib';
 import { InjectSampleConfig, type SampleConfig } from './sample.config';
 import { SampleConfigError } from './sample-config.error';
+import { knownUpgradeIds } from './upgrade-ids';
 import { parseUpgradesFile } from './upgrades-file';
 
 /** The upgrade state file under DATA_DIR. */
@@ -65,9 +66,7 @@ export class SampleUpgradeCenter implements UpgradeCenter {
   }
 
   private known(ids: readonly string[], source: string): string[] {
-    const { known, unknown } = checkUpgradeIds(ids);
-    for (const id of unknown) this.logger.warn(unknownUpgradeMessage(id, source));
-    return known;
+    return knownUpgradeIds(ids, source, (line) => this.logger.warn(line));
   }
 
   /** Written to a temporary file and renamed, so that a crash never leaves half a file. */

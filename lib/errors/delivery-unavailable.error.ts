@@ -1,8 +1,5 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
-/** Why the configured route cannot send, whoever asks. */
-export type DeliveryBlockedReason = 'upgrade-removed' | 'secret-unavailable' | 'shut-down';
-
 /**
  * Mail cannot go out because of how the product is configured, not because of the caller: a
  * product route maps it to 503. Nothing was sent and no connection was opened.
@@ -12,7 +9,8 @@ export class DeliveryUnavailableError extends SmtpSettingsError {
   readonly status = 503;
 
   constructor(
-    readonly reason: DeliveryBlockedReason,
+    /** Why the configured route cannot send, whoever asks. */
+    readonly reason: 'upgrade-removed' | 'secret-unavailable' | 'shut-down',
     message: string,
   ) {
     super(message);

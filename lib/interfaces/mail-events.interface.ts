@@ -1,5 +1,3 @@
-import type { ChannelKind } from './send-result.interface';
-
 /** What the live transport reports about each message, for applications that log or alert. */
 export type MailEvent =
   | {
@@ -8,7 +6,7 @@ export type MailEvent =
       tenant: string;
       messageId: string;
       /** The channel the message took. */
-      route: ChannelKind;
+      route: 'relay' | 'custom';
       settingsVersion: number;
       accepted: string[];
       rejected: string[];
@@ -20,7 +18,7 @@ export type MailEvent =
       tenant: string;
       messageId?: string;
       /** The channel the message tried; absent when there was none. */
-      route?: ChannelKind;
+      route?: 'relay' | 'custom';
       settingsVersion?: number;
       code: string;
       message: string;
@@ -33,7 +31,7 @@ export type MailEvent =
  */
 export interface MailerStatus {
   /** The channel the next message takes; `none` when neither settings nor a relay exist. */
-  route: ChannelKind | 'none';
+  route: 'relay' | 'custom' | 'none';
   settingsVersion: number;
   /** The last failed send: its code and the explained message, as the send threw it. */
   lastError: { code: string; message: string; at: string } | null;

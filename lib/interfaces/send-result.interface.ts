@@ -1,6 +1,3 @@
-/** The channel a message takes: the relay from the module options, or the admin's own server. */
-export type ChannelKind = 'relay' | 'custom';
-
 /** The result of a send: nodemailer's, plus the channel it took and under which settings version. */
 export interface SendResult {
   messageId: string;
@@ -8,8 +5,8 @@ export interface SendResult {
   rejected: string[];
   envelope: { from: string | false; to: string[] };
   response?: string;
-  /** The channel the message took. */
-  route: ChannelKind;
+  /** The channel the message took: the relay from the module options, or the admin's own server. */
+  route: 'relay' | 'custom';
   settingsVersion: number;
   /** Only for a message the relay's `split` policy sent in several envelopes. */
   batches?: Array<{
@@ -19,3 +16,6 @@ export interface SendResult {
     response?: string;
   }>;
 }
+
+/** The channel a message takes: the relay from the module options, or the admin's own server. */
+export type ChannelKind = SendResult['route'];

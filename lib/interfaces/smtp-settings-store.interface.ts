@@ -14,16 +14,17 @@ export interface SmtpSettingsRecord {
   settings: SealedSmtpSettings | null;
 }
 
-export type SmtpSettingsAction = 'update' | 'reset';
-
 /** One change, as the history shows it: field names only, never values. */
 export interface SmtpSettingsHistoryEntry {
   version: number;
   at: string;
   by: string | null;
-  action: SmtpSettingsAction;
+  action: 'update' | 'reset';
   changed: string[];
 }
+
+/** What a history entry records: a save, or a reset to the relay. */
+export type SmtpSettingsAction = SmtpSettingsHistoryEntry['action'];
 
 /** Who made a change and what it touched; the store assigns the version. */
 export interface SmtpSettingsChange {

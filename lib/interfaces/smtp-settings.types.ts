@@ -1,5 +1,6 @@
 export type SmtpAuthType = 'basic' | 'bearer';
-export type SmtpTlsMode = 'starttls' | 'implicit';
+/** How TLS is used with an SMTP server: `CommonSmtpSettings['tlsMode']`, named for the module's code. */
+export type SmtpTlsMode = NonNullable<CommonSmtpSettings['tlsMode']>;
 /**
  * Who issues the tokens of Bearer settings, and how mail leaves: `microsoft` is Microsoft 365 SMTP
  * with XOAUTH2, `microsoft-graph` Microsoft 365 through Graph sendMail (no SMTP server), `google`
@@ -22,7 +23,7 @@ export interface CommonSmtpSettings extends SenderSettings {
   port: number;
   useTls: boolean;
   /** Defaults to `implicit` on port 465 and `starttls` elsewhere. */
-  tlsMode?: SmtpTlsMode;
+  tlsMode?: 'starttls' | 'implicit';
 }
 
 export interface BasicSmtpSettings extends CommonSmtpSettings {
@@ -86,14 +87,12 @@ export type SecretField = 'password' | 'clientSecret' | 'privateKey';
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
-/** `S` with its secret field `F` holding `V` instead. */
-type WithSecret<S, F extends SecretField, V> = Omit<S, F> & { [K in F]: V };
-
+/** Settings as a store keeps them: each kind's secret field holds a `SealedSecret`, never plaintext. */
 export type SealedSmtpSettings =
-  | WithSecret<BasicSmtpSettings, 'password', SealedSecret>
-  | WithSecret<BearerSmtpSettings, 'clientSecret', SealedSecret>
-  | WithSecret<MicrosoftGraphSettings, 'clientSecret', SealedSecret>
-  | WithSecret<GoogleSmtpSettings, 'privateKey', SealedSecret>;
+  | (Omit<BasicSmtpSettings, 'password'> & { password: SealedSecret })
+  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecret: SealedSecret })
+  | (Omit<MicrosoftGraphSettings, 'clientSecret'> & { clientSecret: SealedSecret })
+  | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKey: SealedSecret });
 
 /**
  * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means

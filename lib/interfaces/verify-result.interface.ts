@@ -1,5 +1,3 @@
-import type { ChannelKind } from './send-result.interface';
-
 /**
  * Where a connection check or a test email stopped. `token` is the Microsoft sign-in before SMTP
  * AUTH; `sender` is MAIL FROM, `recipients` is RCPT TO, `message` is the message data. `mailbox` is
@@ -30,7 +28,7 @@ export interface VerifyResult {
   field?: string;
   durationMs: number;
   /** The channel that was checked. */
-  route: ChannelKind;
+  route: 'relay' | 'custom';
 }
 
 /** Where a check or a send stopped, and what the admin should change. */

@@ -27,17 +27,18 @@ export type { SendResult } from '../interfaces/send-result.interface';
 @Injectable()
 export class MailerService implements OnApplicationShutdown {
   private readonly transporter: Transporter<SendResult>;
+  // Injected as a property, so that no signature of this class names the internal part.
+  @Inject(SmtpVerifier) private readonly verifier!: SmtpVerifier;
 
   constructor(
     private readonly transport: LiveSmtpTransport,
-    private readonly verifier: SmtpVerifier,
     // null or absent without the outbox option (a union type needs the explicit token).
     @Optional() @Inject(OutboxService) private readonly outbox?: OutboxService | null,
   ) {
     this.transporter = createTransport(transport);
   }
 
-  /** Sends `message` for the tenant; an invalid tenant id throws `InvalidTenantError`, sending nothing. */
+  /** Sends `message` for the tenant; an invalid tenant id fails with `INVALID_TENANT`, sending nothing. */
   async send(message: SendMailOptions, options?: { tenant?: string }): Promise<SendResult> {
     const tenant = this.tenantOf(options);
     assertNoHeaderInjection(message);
@@ -51,7 +52,7 @@ export class MailerService implements OnApplicationShutdown {
    * Hands `message` to the durable outbox and resolves once its store has it, with
    * `{ id, status: 'queued' }`; a worker delivers it with the tenant's settings as they are then.
    * Refused at once, queueing nothing: header injection, no sender, the relay's `reject` policy
-   * over its limit. Without the `outbox` option it throws `OutboxNotConfiguredError`.
+   * over its limit. Without the `outbox` option it fails with `OUTBOX_NOT_CONFIGURED`.
    */
   async enqueue(message: SendMailOptions, options?: EnqueueOptions): Promise<EnqueueResult> {
     if (!this.outbox) throw new OutboxNotConfiguredError();

@@ -1,5 +1,3 @@
-import type { RecipientPolicy } from './relay-options.interface';
-
 /** Google Workspace (Bearer, provider `google`) options. The module's `tls.ca` is trusted for them too. */
 export interface GoogleOptions {
   /**
@@ -15,5 +13,5 @@ export interface GoogleOptions {
    * transaction). Google also allows 2,000 messages a day per mailbox, which is not enforced here.
    * @default the relay's `recipientPolicy` ('reject')
    */
-  recipientPolicy?: RecipientPolicy;
+  recipientPolicy?: 'reject' | 'split';
 }

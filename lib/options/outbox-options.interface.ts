@@ -1,6 +1,3 @@
-/** Where the outbox keeps its queue: Redis (through ioredis) or PostgreSQL (through pg). */
-export type OutboxBackend = 'redis' | 'postgres';
-
 /**
  * The durable outbox: `MailerService.enqueue` hands a message to a BullMQ queue (Redis or
  * PostgreSQL) shared by every replica, and workers deliver it through the live transport. `bullmq`
@@ -8,8 +5,8 @@ export type OutboxBackend = 'redis' | 'postgres';
  * needs.
  */
 export interface OutboxOptions {
-  /** The queue's store. */
-  backend: OutboxBackend;
+  /** The queue's store: Redis (through ioredis) or PostgreSQL (through pg). */
+  backend: 'redis' | 'postgres';
   /**
    * Redis: a `redis://` URL (database index included) or ioredis options. PostgreSQL: a URL, a
    * `pg.Pool` (which may be the settings store's) or a `pg` pool config. The outbox closes only
@@ -107,3 +104,6 @@ export interface OutboxOptions {
    */
   attemptTimeoutMs?: number;
 }
+
+/** Where the outbox keeps its queue: Redis (through ioredis) or PostgreSQL (through pg). */
+export type OutboxBackend = OutboxOptions['backend'];

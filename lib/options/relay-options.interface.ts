@@ -1,16 +1,13 @@
 import type { SMTPPoolOptions } from 'nodemailer';
 import type { RateLimit } from './rate-limit.interface';
 
-/** What happens to a message with more recipients than the relay allows. */
-export type RecipientPolicy = 'reject' | 'split';
-
 /** The vendor relay (Amazon SES in the product) that mail goes through while no custom settings are saved. */
 export interface SmtpRelayOptions {
   /** An `smtp://` or `smtps://` URL, or nodemailer SMTP options. Pooling is always on. */
   transport: string | SMTPPoolOptions;
   /**
    * The sender of messages that name none.
-   * @default none: such messages fail with `SenderRequiredError` before anything is sent
+   * @default none: such messages fail with `SENDER_REQUIRED` before anything is sent
    */
   from?: string;
   /**
@@ -24,7 +21,7 @@ export interface SmtpRelayOptions {
    * sent. `split`: it goes out in envelope batches of at most `maxRecipients`.
    * @default 'reject'
    */
-  recipientPolicy?: RecipientPolicy;
+  recipientPolicy?: 'reject' | 'split';
   /**
    * At most `limit` messages in any window of `windowMs` through the relay (Amazon SES gives one per
    * second, such as `{ limit: 14, windowMs: 1000 }`). The outbox enforces it across every worker of
@@ -33,3 +30,6 @@ export interface SmtpRelayOptions {
    */
   rateLimit?: RateLimit;
 }
+
+/** What happens to a message with more recipients than the relay allows. */
+export type RecipientPolicy = NonNullable<SmtpRelayOptions['recipientPolicy']>;

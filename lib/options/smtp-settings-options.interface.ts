@@ -64,7 +64,7 @@ export interface SmtpSettingsModuleOptions {
   /**
    * Let messages name content for nodemailer to read when it sends: a local file (`path`) or a
    * URL (`href`) in an attachment, `html`, `text` and the like. Off, such a message is refused
-   * (`ExternalContentRefusedError`, 400) and nodemailer's file and URL access stay closed: a
+   * (`EXTERNAL_CONTENT_REFUSED`, 400) and nodemailer's file and URL access stay closed: a
    * message built from user input could otherwise attach `/etc/passwd` or fetch a cloud metadata
    * URL. Turn it on only if every message's author is trusted. The outbox refuses such content
    * whatever this says: it keeps the bytes it was given, nothing to fetch later.
@@ -171,7 +171,7 @@ export interface SmtpSettingsModuleOptions {
   /**
    * The durable outbox behind `MailerService.enqueue`: a BullMQ queue on Redis or PostgreSQL,
    * shared by every replica, with a send log, retries, held messages and alerts.
-   * @default no outbox: `enqueue` throws `OutboxNotConfiguredError`; `send` is unchanged
+   * @default no outbox: `enqueue` fails with `OUTBOX_NOT_CONFIGURED`; `send` is unchanged
    */
   outbox?: OutboxOptions;
   /**

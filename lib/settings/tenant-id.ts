@@ -6,8 +6,9 @@ const MAX_LENGTH = 64;
 
 /**
  * Returns `id` when it is a valid tenant id: 1 to 64 characters from `[A-Za-z0-9._-]`, the first a
- * letter or digit (so never `.`, `..` or a hidden file name). Otherwise throws `InvalidTenantError`,
- * naming the problem and `source` (where the id came from), and quoting at most 64 characters of it.
+ * letter or digit (so never `.`, `..` or a hidden file name). Otherwise throws an
+ * `SmtpSettingsError` with code `INVALID_TENANT` (400), naming the problem and `source` (where the
+ * id came from), and quoting at most 64 characters of it.
  */
 export function assertTenantId(id: unknown, source = 'the tenant id'): string {
   if (typeof id === 'string' && TENANT_ID.test(id)) return id;

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { MailMessage, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { TenantSettings } from '../settings/tenant-settings';
 import { assertTenantId } from '../settings/tenant-id';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { ExternalContentRefusedError } from '../errors/external-content-refused.error';
@@ -46,29 +46,28 @@ export class LiveSmtpTransport
   private readonly shutdown = new AbortController();
   private readonly registry: ChannelRegistry;
   private readonly outcomes = new TenantDeliveryLog();
-  /** The tenant of a message that names none. */
-  readonly defaultTenant: string;
   private readonly allowExternalContent: boolean;
   private subscription?: Subscription;
+  // Injected as properties, so that no signature of this class names the module's internal parts:
+  // the settings with their secrets, and the channels built from them.
+  @Inject(TenantSettings) private readonly settings!: TenantSettings;
+  @Inject(SmtpChannelFactory) private readonly channels!: SmtpChannelFactory;
 
   /** Every message sent or failed, whichever API sent it, each with its tenant. */
   readonly events$: Observable<MailEvent> = this.events.asObservable();
 
   constructor(
-    private readonly settings: SmtpSettingsService,
-    private readonly channels: SmtpChannelFactory,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) options: SmtpSettingsModuleOptions,
   ) {
-    this.defaultTenant = settings.defaultTenant;
     this.allowExternalContent = options.allowFileAndUrlContent === true;
     this.registry = new ChannelRegistry(
       {
-        settingsOf: (tenant) => settings.getWithSecrets(tenant),
-        custom: (tenant, version, saved) => channels.custom(tenant, version, saved),
+        settingsOf: (tenant) => this.settings.getWithSecrets(tenant),
+        custom: (tenant, version, saved) => this.channels.custom(tenant, version, saved),
         relay: () => {
-          if (!channels.hasRelay) throw new ChannelMissingError();
-          return channels.relay();
+          if (!this.channels.hasRelay) throw new ChannelMissingError();
+          return this.channels.relay();
         },
       },
       {
@@ -77,6 +76,11 @@ export class LiveSmtpTransport
       },
       this.shutdown.signal,
     );
+  }
+
+  /** The tenant of a message that names none. */
+  get defaultTenant(): string {
+    return this.settings.defaultTenant;
   }
 
   onModuleInit(): void {
@@ -170,7 +174,7 @@ export class LiveSmtpTransport
   }
 
   /**
-   * Throws `ExternalContentRefusedError`, naming the field, when `message` names a local file or a
+   * Fails with `EXTERNAL_CONTENT_REFUSED`, naming the field, when `message` names a local file or a
    * URL for nodemailer to read at send time, unless the module option `allowFileAndUrlContent` is
    * set. Every message this transport sends is checked; call it to check one before composing it.
    */

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Headers,
@@ -10,7 +11,7 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { MailerService, RequestValidationError, SmtpSettingsExceptionFilter } from '../../lib';
+import { MailerService, SmtpSettingsExceptionFilter } from '../../lib';
 import type { SampleAdmin } from '../admin-token';
 import { AdminTokenGuard } from '../admin-token.guard';
 import { CurrentAdmin } from '../current-admin.decorator';
@@ -98,12 +99,17 @@ export class NotificationsController {
     };
     if (this.config.outbox) {
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-        throw new RequestValidationError([
-          {
-            field: 'Idempotency-Key',
-            message: 'Idempotency-Key must be 1 to 200 printable characters without spaces',
-          },
-        ]);
+        const problem = {
+          field: 'Idempotency-Key',
+          message: 'Idempotency-Key must be 1 to 200 printable characters without spaces',
+        };
+        // The body the library's own routes answer a bad field with.
+        throw new BadRequestException({
+          statusCode: 400,
+          code: 'INVALID_REQUEST',
+          message: [problem.message],
+          errors: [problem],
+        });
       }
       const { id, status } = await this.mailer.enqueue(message, {
         tenant: admin.tenantId,

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExternalContentRefusedError, MailerService } from '../../lib';
+import { MailerService } from '../../lib';
+import { ExternalContentRefusedError } from '../../lib/errors/external-content-refused.error';
 import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 

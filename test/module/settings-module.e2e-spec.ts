@@ -14,6 +14,7 @@ import {
   type SmtpSettingsModuleOptions,
   type SmtpSettingsStore,
 } from '../../lib';
+import { TenantSettings } from '../../lib/settings/tenant-settings';
 import { ADMIN_TOKEN, TestAdminGuard } from '../fixtures/admin.guard';
 import { createSettingsApp } from '../fixtures/settings-app';
 import { BASIC } from '../fixtures/settings-bodies';
@@ -241,7 +242,7 @@ describe('SmtpSettingsModule', () => {
     );
     await request(a.app.getHttpServer()).put('/smtp-settings').set(AUTH).send(BASIC).expect(200);
     expect(await seen).toMatchObject({ version: 1, origin: 'store' });
-    expect((await b.app.get(SmtpSettingsService).getWithSecrets()).settings).toMatchObject({
+    expect((await b.app.get(TenantSettings).getWithSecrets()).settings).toMatchObject({
       password: BASIC.password,
     });
     await a.app.close();

@@ -3,15 +3,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import {
-  HeaderInjectionError,
   MailerService,
-  NotRetryableError,
   OutboxService,
   RecipientLimitExceededError,
-  SenderRequiredError,
   SmtpSettingsService,
   type OutboxAlert,
 } from '../../lib';
+import { HeaderInjectionError } from '../../lib/errors/header-injection.error';
+import { NotRetryableError } from '../../lib/errors/not-retryable.error';
+import { SenderRequiredError } from '../../lib/errors/sender-required.error';
 import { outboxJobs, type OutboxJobs } from '../fixtures/outbox-jobs';
 import {
   bareMessageId,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { OutboxStatus, SendLogEntry } from '../../lib/interfaces/outbox.interface';
 import { OutboxUnavailableError } from '../../lib/errors/outbox-unavailable.error';
-import { InvalidCursorError } from '../../lib';
+import { InvalidCursorError } from '../../lib/errors/invalid-cursor.error';
 import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
 import { RedisSendLog } from '../../lib/outbox/redis-send-log';
 import type { SendLog } from '../../lib/outbox/send-log.interface';

@@ -8,13 +8,13 @@ import {
   FileSmtpSettingsStore,
   InMemorySmtpSettingsStore,
   MailerService,
-  StoreUnavailableError,
   SettingsVersionConflictError,
   SmtpSettingsService,
   type SealedSmtpSettings,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRecord,
 } from '../../lib';
+import { StoreUnavailableError } from '../../lib/errors/store-unavailable.error';
 import { MIGRATION_ACTOR } from '../../lib/settings/legacy-secret-migration';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import {
-  PostgresSmtpSettingsStore,
-  StoreUnavailableError,
-  SettingsVersionConflictError,
-} from '../../lib';
+import { PostgresSmtpSettingsStore, SettingsVersionConflictError } from '../../lib';
+import { StoreUnavailableError } from '../../lib/errors/store-unavailable.error';
 import type { PostgresSmtpSettingsStoreOptions } from '../../lib';
 import { createSettingsApp } from '../fixtures/settings-app';
 import {

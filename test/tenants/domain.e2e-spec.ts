@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import {
   DeliveryUnavailableError,
   InMemorySmtpSettingsStore,
-  InvalidTenantError,
   SmtpSettingsService,
-  UpgradeRequiredError,
   type SealedSmtpSettings,
   type SmtpSettingsChangeEvent,
   type SmtpSettingsModuleOptions,
   type SmtpSettingsRecord,
 } from '../../lib';
+import { InvalidTenantError } from '../../lib/errors/invalid-tenant.error';
+import { UpgradeRequiredError } from '../../lib/errors/upgrade-required.error';
 import { MIGRATION_ACTOR } from '../../lib/settings/legacy-secret-migration';
+import { TenantSettings } from '../../lib/settings/tenant-settings';
 import { sealAsV1 } from '../fixtures/legacy-seal';
 import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
 import { BASIC, BEARER } from '../fixtures/settings-bodies';
@@ -51,11 +52,16 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
   async function start(options: Partial<SmtpSettingsModuleOptions> = {}) {
     const ctx = await createSettingsApp(options);
     apps.push(ctx);
-    return { ...ctx, settings: ctx.app.get(SmtpSettingsService) };
+    // `secrets`: the module's internal reader, which alone opens secrets (for its transport).
+    return {
+      ...ctx,
+      settings: ctx.app.get(SmtpSettingsService),
+      secrets: ctx.app.get(TenantSettings),
+    };
   }
 
   it("keeps each tenant's settings, versions and history apart", async () => {
-    const { settings } = await start();
+    const { settings, secrets } = await start();
     await settings.update({ ...BASIC, hostname: 'a.example.com' }, { actor: 'ann', tenant: A });
     await settings.update({ ...BASIC, hostname: 'a2.example.com' }, { actor: 'ann', tenant: A });
     await settings.update({ ...BASIC, hostname: 'b.example.com' }, { actor: 'bob', tenant: B });
@@ -78,11 +84,11 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
       [1, 'bob', 'update'],
     ]);
     await expect(settings.history()).resolves.toEqual([]);
-    expect((await settings.getWithSecrets(A)).settings).toMatchObject({
+    expect((await secrets.getWithSecrets(A)).settings).toMatchObject({
       hostname: 'a2.example.com',
       password: BASIC.password,
     });
-    await expect(settings.getWithSecrets(B)).resolves.toEqual({ version: 2, settings: null });
+    await expect(secrets.getWithSecrets(B)).resolves.toEqual({ version: 2, settings: null });
   });
 
   it('checks If-Match against the version of the tenant it changes', async () => {
@@ -116,7 +122,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
 
   it('asks the upgrades function with the tenant, and allows Bearer only where it is installed', async () => {
     const asked: Array<[string, string]> = [];
-    const { settings } = await start({
+    const { settings, secrets } = await start({
       upgrades: (id, tenant) => {
         asked.push([id, tenant]);
         return tenant === A;
@@ -129,7 +135,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
     await expect(settings.update(BEARER, { tenant: B })).rejects.toBeInstanceOf(
       UpgradeRequiredError,
     );
-    await expect(settings.validate(BEARER, B)).rejects.toBeInstanceOf(UpgradeRequiredError);
+    await expect(secrets.validate(BEARER, B)).rejects.toBeInstanceOf(UpgradeRequiredError);
     expect(asked).toEqual([
       ['smtp-oauth', A],
       ['smtp-oauth', B],
@@ -157,14 +163,14 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
 
     it.each(invalid)('%s', async (_name, tenant, message) => {
       const store = new CountingStore();
-      const { settings } = await start({ store });
+      const { settings, secrets } = await start({ store });
       store.calls.splice(0);
       const id = tenant as string;
       const calls: Array<() => Promise<unknown>> = [
         () => settings.get(id),
-        () => settings.getWithSecrets(id),
+        () => secrets.getWithSecrets(id),
         () => settings.secretProblem(id),
-        () => settings.validate(BASIC, id),
+        () => secrets.validate(BASIC, id),
         () => settings.update(BASIC, { tenant: id }),
         () => settings.reset({ tenant: id }),
         () => settings.history(id),
@@ -206,7 +212,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
 
   it("does not open B's sealed record copied into A's place", async () => {
     const store = new InMemorySmtpSettingsStore();
-    const { settings } = await start({ store });
+    const { settings, secrets } = await start({ store });
     await settings.update(BASIC, { tenant: B });
     const copied = (await store.get(B))!;
     await store.put(A, copied.settings!, { at: copied.updatedAt, by: null, changed: [] });
@@ -214,7 +220,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
     await expect(settings.secretProblem(A)).resolves.toMatch(
       /^the stored password cannot be opened \(.+\): enter it again in the SMTP settings$/,
     );
-    const error = await settings.getWithSecrets(A).catch((thrown: unknown) => thrown);
+    const error = await secrets.getWithSecrets(A).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(DeliveryUnavailableError);
     expect(error).toMatchObject({ reason: 'secret-unavailable' });
     expect(String((error as Error).message)).not.toContain(BASIC.password);
@@ -230,13 +236,13 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
   it('reads a tenant on its first use only, once for concurrent first reads', async () => {
     const store = new CountingStore();
     await store.put(A, sealedBasic(), { at: new Date().toISOString(), by: 'x', changed: [] });
-    const { settings } = await start({ store });
+    const { settings, secrets } = await start({ store });
     // Start-up reads the default tenant only.
     expect([...store.reads.keys()]).toEqual(['default']);
 
     const reads = await Promise.all([
       settings.get(A),
-      settings.getWithSecrets(A).catch(() => undefined),
+      secrets.getWithSecrets(A).catch(() => undefined),
       settings.secretProblem(A),
       settings.get(A),
     ]);
@@ -256,7 +262,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
       by: 'alice',
       changed: ['hostname', 'password'],
     });
-    const { settings } = await start({ store, encryptionKey: key.toString('base64') });
+    const { settings, secrets } = await start({ store, encryptionKey: key.toString('base64') });
     expect((await store.get(A))?.version).toBe(1);
 
     await expect(settings.get(A)).resolves.toMatchObject({
@@ -264,7 +270,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
       settings: { passwordSet: true },
     });
     expect((await store.history(A))[0]).toMatchObject({ version: 2, by: MIGRATION_ACTOR });
-    expect((await settings.getWithSecrets(A)).settings).toMatchObject({ password });
+    expect((await secrets.getWithSecrets(A)).settings).toMatchObject({ password });
     // Bound to A: copied to B, it does not open.
     const resealed = (await store.get(A))!;
     await store.put(B, resealed.settings!, { at: resealed.updatedAt, by: null, changed: [] });

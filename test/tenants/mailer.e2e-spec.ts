@@ -6,13 +6,13 @@ import { createTransport, type SendMailOptions } from 'nodemailer';
 import { randomBytes } from 'node:crypto';
 import {
   InMemorySmtpSettingsStore,
-  InvalidTenantError,
   LiveSmtpTransport,
   MailerService,
   SmtpSettingsModule,
   SmtpSettingsService,
   type MailEvent,
 } from '../../lib';
+import { InvalidTenantError } from '../../lib/errors/invalid-tenant.error';
 import { TestAdminGuard } from '../fixtures/admin.guard';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
-import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { TenantSettings } from '../../settings/tenant-settings';
 import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
@@ -27,7 +27,7 @@ import type { VerifyResult } from '../../interfaces/verify-result.interface';
 @Injectable()
 export class SmtpVerifier {
   constructor(
-    private readonly settings: SmtpSettingsService,
+    private readonly settings: TenantSettings,
     private readonly channels: SmtpChannelFactory,
     private readonly tokens: MicrosoftTokenProvider,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
