@@ -42,6 +42,15 @@ import { benchMessage, USERS, type BenchApp } from './lib/setup';
 import { SinkProcess, type RemoteSink } from './lib/sink-process';
 import { finishedJobs, install, uncounted, untilFinished } from './lib/store-meter';
 
+/**
+ * One tenant sends everything here: its share of the attempts in flight is the whole worker, as
+ * the README tells a one-tenant app to set it (the share is what the fairness bench measures).
+ */
+const ONE_TENANT = {
+  concurrency: WORKER_CONCURRENCY,
+  tenantConcurrency: WORKER_CONCURRENCY,
+} satisfies Partial<OutboxOptions>;
+
 /** Entries are never pruned during the run: the storage figure counts every one. */
 const KEEP_ALL = { retention: { logMaxCount: 1_000_000 } } satisfies Partial<OutboxOptions>;
 
@@ -137,7 +146,7 @@ async function onBackend(
     const sink = await sinks.sink({ users: USERS, ids: DELIVER });
     const both = await createOutboxApp(
       sink,
-      forDelivery.options({ concurrency: WORKER_CONCURRENCY, ...KEEP_ALL }),
+      forDelivery.options({ ...ONE_TENANT, ...KEEP_ALL }),
       key,
     );
     apps.push(both);
@@ -206,7 +215,7 @@ async function onBackend(
 
     // Worker processes: the queue filled first, then 1 or 2 processes drain it.
     const sinkW = await sinks.sink({ users: USERS, ids: DRAIN });
-    const workerOptions = forWorkers.options({ concurrency: WORKER_CONCURRENCY, ...KEEP_ALL });
+    const workerOptions = forWorkers.options({ ...ONE_TENANT, ...KEEP_ALL });
     const filler = await createOutboxApp(sinkW, { ...workerOptions, worker: false }, key);
     apps.push(filler);
     const drain = (processes: number) => async (): Promise<Rate> => {

@@ -60,8 +60,9 @@ export interface OutboxOptions {
   /**
    * The most attempts one tenant has in flight at once, over every worker of every replica: a
    * tenant whose server stalls, or that sends a burst, takes at most this many of the workers'
-   * slots; its other messages wait without taking one.
-   * @default 2
+   * slots; its other messages wait without taking one. An app with one tenant sets it to its
+   * workers' concurrency times its replicas.
+   * @default half of `concurrency` (2 at the default of 4), at least 1
    */
   tenantConcurrency?: number;
   /**

@@ -41,7 +41,6 @@ export const SMTP_SETTINGS_OPTION_DEFAULTS = {
     backoff: { baseDelayMs: 5000, maxDelayMs: 600_000 },
     holdRecheckMs: 600_000,
     holdWindowMs: 604_800_000,
-    tenantConcurrency: 2,
     shutdownTimeoutMs: 10_000,
     retention: { logTtlMs: 604_800_000, logMaxCount: 10_000 },
     alerts: { oldestWaitingMs: 900_000 },

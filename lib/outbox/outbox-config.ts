@@ -53,7 +53,11 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     },
     holdRecheckMs: options.holdRecheckMs ?? DEFAULTS.holdRecheckMs,
     holdWindowMs: options.holdWindowMs ?? DEFAULTS.holdWindowMs,
-    tenantConcurrency: options.tenantConcurrency ?? DEFAULTS.tenantConcurrency,
+    // Half a worker's slots: 2 at the default concurrency, and room for one tenant's volume in an
+    // app that raised it (the share counts across replicas: one tenant never has more).
+    tenantConcurrency:
+      options.tenantConcurrency ??
+      Math.max(1, Math.floor((options.concurrency ?? DEFAULTS.concurrency) / 2)),
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
     retention: {
       logTtlMs: options.retention?.logTtlMs ?? DEFAULTS.retention.logTtlMs,
