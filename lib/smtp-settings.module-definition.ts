@@ -23,7 +23,9 @@ export const { ConfigurableModuleClass: ConfigurableSmtpSettingsModule } =
         ...definition,
         global: extras.isGlobal,
         // Routes are registered before any options factory runs, so what shapes them is static.
-        // The send log routes too: without the outbox option they answer 404 OUTBOX_NOT_CONFIGURED.
+        // The send log routes too, with or without the outbox option (forRoot knows it, forRootAsync
+        // does not): without it they answer 404 OUTBOX_NOT_CONFIGURED after the guards, and stay in
+        // the OpenAPI document, where an unmapped route would be Nest's bare 404 for anyone.
         controllers:
           extras.routes === false
             ? []

@@ -14,7 +14,7 @@ export function setupOpenApi(app: INestApplication): void {
       'The SMTP Server Settings API of nest-smtp-settings, with the sample app around it. ' +
         'Every route except the dev inbox needs the admin token: Authorize with ADMIN_TOKEN.',
     )
-    .setVersion('0.1.0')
+    .setVersion('0.2.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
     .addSecurityRequirements('admin')
     .build();

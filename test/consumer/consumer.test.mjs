@@ -140,10 +140,10 @@ describe('nest-smtp-settings as an installed package', { concurrency: 1 }, () =>
     else rmSync(work, { recursive: true, force: true });
   });
 
-  it('packs dist, README.md, LICENSE and package.json only, without source maps', () => {
+  it('packs dist, CHANGELOG.md, README.md, LICENSE and package.json only, without source maps', () => {
     const files = summary.packedFiles;
     const outside = files.filter((f) => !f.startsWith('dist/')).sort();
-    assert.deepEqual(outside, ['LICENSE', 'README.md', 'package.json']);
+    assert.deepEqual(outside, ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
     assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'));
     assert.deepEqual(
       files.filter((f) => f.endsWith('.map') || /spec|fixtures|sample-app/.test(f)),
@@ -201,7 +201,18 @@ async function exercise(dir, node, variant) {
     const pkg = await sh(node.path, ['-p', "require('nest-smtp-settings/package.json').version"], {
       cwd: dir,
     });
-    assert.equal(pkg.stdout.trim(), '0.1.0');
+    // The version the shipped CHANGELOG describes: its newest numbered heading (`## Unreleased`
+    // above it is what comes after).
+    const changelog = readFileSync(
+      join(dir, 'node_modules', 'nest-smtp-settings', 'CHANGELOG.md'),
+      'utf8',
+    );
+    assert.equal(pkg.stdout.trim(), /^## (\d+\.\d+\.\d+)\b/m.exec(changelog)?.[1]);
+    assert.equal(pkg.stdout.trim(), JSON.parse(readFileSync(join(ROOT, 'package.json'))).version);
+    assert.match(
+      readFileSync(join(dir, 'node_modules', 'nest-smtp-settings', 'LICENSE'), 'utf8'),
+      /^MIT License\n/,
+    );
     await assert.rejects(
       sh(node.path, ['-e', "require('nest-smtp-settings/dist/index.js')"], { cwd: dir }),
       /ERR_PACKAGE_PATH_NOT_EXPORTED/,

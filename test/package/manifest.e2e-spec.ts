@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   declaredPackages,
@@ -5,6 +6,7 @@ import {
   isRelative,
   listFiles,
   moduleReferences,
+  newestChangelogVersion,
   optionalPeers,
   packageOf,
   readManifest,
@@ -73,14 +75,23 @@ describe('package.json', () => {
     }
   });
 
-  it('publishes dist/ only, through an exports map that also exposes package.json', () => {
-    expect(manifest.files).toEqual(['dist']);
+  it('publishes dist/, CHANGELOG.md and LICENSE, through an exports map that also exposes package.json', () => {
+    // npm adds README.md, LICENSE and package.json by itself, but not CHANGELOG.md: both are named.
+    expect(manifest.files).toEqual(['dist', 'CHANGELOG.md', 'LICENSE']);
+    for (const file of ['CHANGELOG.md', 'LICENSE']) expect(existsSync(join(ROOT, file))).toBe(true);
     expect(manifest.main).toBe('dist/index.js');
     expect(manifest.types).toBe('dist/index.d.ts');
     expect(manifest.exports).toEqual({
       '.': { types: './dist/index.d.ts', default: './dist/index.js' },
       './package.json': './package.json',
     });
+  });
+
+  it('carries the version of the newest numbered CHANGELOG heading, under an MIT LICENSE', () => {
+    const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(newestChangelogVersion(changelog)).toBe(manifest.version);
+    expect(manifest.license).toBe('MIT');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
   });
 
   it('requires a Node.js that can require() Nest 12 (ES modules), and claims no sideEffects', () => {

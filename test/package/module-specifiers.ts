@@ -110,6 +110,7 @@ export function listFiles(dir: string, accept: (name: string) => boolean): strin
 export interface PackageManifest {
   name: string;
   version: string;
+  license?: string;
   main?: string;
   types?: string;
   files?: string[];
@@ -124,6 +125,14 @@ export interface PackageManifest {
 }
 
 export const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The version of the first `## x.y.z` heading of a changelog in the Keep a Changelog format
+ * (`## Unreleased` above it is what comes after that version); undefined when there is none.
+ */
+export function newestChangelogVersion(changelog: string): string | undefined {
+  return /^## (\d+\.\d+\.\d+)\b/m.exec(changelog)?.[1];
+}
 
 export function readManifest(): PackageManifest {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageManifest;

@@ -61,6 +61,16 @@ describe('The sample app (dev inbox, file store)', () => {
     expect(log).toContain('Admin token: the one in ADMIN_TOKEN');
   });
 
+  it("logs none of Nest's module and route listing before those lines: /docs lists the routes", async () => {
+    const log = h.logger.text;
+    expect(log).toContain('Nest application successfully started');
+    expect(log).not.toMatch(/Mapped \{|RoutesResolver|RouterExplorer|dependencies initialized/);
+    // The outbox routes stay mapped without the outbox, unlogged: 404 OUTBOX_NOT_CONFIGURED.
+    expect(log).toContain('Outbox: off');
+    const outbox = await h.call('GET', '/smtp-settings/outbox');
+    expect([outbox.status, outbox.body.code]).toEqual([404, 'OUTBOX_NOT_CONFIGURED']);
+  });
+
   it('asks for the admin token on the API: 401 without, 403 with a wrong one', async () => {
     expect((await h.call('GET', '/smtp-settings', undefined, null)).status).toBe(401);
     expect((await h.call('GET', '/smtp-settings', undefined, 'wrong')).status).toBe(403);
