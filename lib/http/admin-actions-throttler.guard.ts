@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  SetMetadata,
   type ExecutionContext,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -29,8 +30,18 @@ export function adminActionsKey(name: string, tenant: string, tracker: string): 
   return JSON.stringify([name, tenant, tracker]);
 }
 
+const ADMIN_ACTION_WHEN = 'SMTP_SETTINGS:ADMIN_ACTION_WHEN';
+
 /**
- * Limits `verify` and `test-email` per admin of a tenant, since each reaches out to another host.
+ * A route that reaches out to another host only on some requests (`PUT ?verify=true`): the guard
+ * counts those, and lets the others through without spending the budget.
+ */
+export const AdminActionWhen = (reachesOut: (req: { query?: unknown }) => boolean) =>
+  SetMetadata(ADMIN_ACTION_WHEN, reachesOut);
+
+/**
+ * Limits `verify`, `test-email` and `PUT ?verify=true` per admin of a tenant, since each reaches
+ * out to another host.
  * It brings its own options and storage instead of `ThrottlerModule`, which is global and would
  * clash with the application's own throttling.
  */
@@ -61,8 +72,13 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     );
   }
 
-  protected override async shouldSkip(): Promise<boolean> {
-    return this.settingsOptions.adminActionsRateLimit === false;
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    if (this.settingsOptions.adminActionsRateLimit === false) return true;
+    const reachesOut = this.reflector.get<((req: { query?: unknown }) => boolean) | undefined>(
+      ADMIN_ACTION_WHEN,
+      context.getHandler(),
+    );
+    return reachesOut !== undefined && !reachesOut(context.switchToHttp().getRequest());
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
@@ -72,7 +88,7 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
   }
 
   /**
-   * One budget per admin and tenant for both routes, rather than one per route: apps whose user ids
+   * One budget per admin and tenant for all its routes, rather than one per route: apps whose user ids
    * restart per tenant have a user "1" in each, and each is a different admin. The tenant is the
    * one `SmtpSettingsAccessGuard` resolved for this request, before this guard runs.
    */

@@ -8,6 +8,7 @@ import {
   Inject,
   Post,
   Put,
+  Query,
   Req,
   Res,
   UseFilters,
@@ -20,6 +21,7 @@ import {
   ApiBody,
   ApiExtraModels,
   ApiOperation,
+  ApiQuery,
   ApiResponse,
   ApiTags,
 } from '../internal/api-property';
@@ -38,6 +40,7 @@ import {
   UNAUTHORIZED_RESPONSE,
   VERIFY_RESULT_SCHEMA,
 } from './openapi/smtp-settings.openapi';
+import { VERIFY_FAILED_RESPONSE, VERIFY_QUERY } from './openapi/save-with-verify.openapi';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import { validateDto } from '../internal/validate-dto';
@@ -55,7 +58,9 @@ import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { SmtpSettingsCapabilities } from './capabilities.interface';
 import { deliveryView, type SmtpSettingsAdminState } from './delivery-view';
 import { actorOf } from './actor';
-import { AdminActionsThrottlerGuard } from './admin-actions-throttler.guard';
+import { AdminActionsThrottlerGuard, AdminActionWhen } from './admin-actions-throttler.guard';
+import { asksToVerify, parseVerifyQuery, verifyBeforeSave } from './verify-before-save';
+import { TenantSettings } from '../settings/tenant-settings';
 import { etagOf, parseIfMatch } from './if-match';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { RequestTenant } from './request-tenant';
@@ -86,6 +91,7 @@ export class SmtpSettingsController {
     private readonly mailer: MailerService,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    private readonly tenantSettings: TenantSettings,
   ) {}
 
   @Get()
@@ -99,27 +105,43 @@ export class SmtpSettingsController {
   }
 
   @Put()
-  @UseGuards(BearerUpgradeGuard)
+  @UseGuards(BearerUpgradeGuard, AdminActionsThrottlerGuard)
+  @AdminActionWhen(asksToVerify)
   @ApiOperation({
     summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
     description:
-      'Omit password or clientSecret to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates.',
+      'Omit password or clientSecret to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates. ' +
+      'With verify=true, the settings are checked as POST verify checks them and saved only if the check passes.',
   })
+  @ApiQuery(VERIFY_QUERY)
   @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
   @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
-  @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid fields, or a verify other than true or false',
+    schema: FIELD_ERRORS_SCHEMA,
+  })
   @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
   @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
+  @ApiResponse(VERIFY_FAILED_RESPONSE)
+  @ApiResponse({ ...RATE_LIMITED_RESPONSE, description: 'With verify=true: as for verify' })
   async put(
     @Body() body: unknown,
+    @Query('verify') verify: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @RequestTenant() tenant: string,
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Promise<SmtpSettingsAdminState> {
+    const check = parseVerifyQuery(verify);
+    const expectedVersion = parseIfMatch(ifMatch);
+    if (check) {
+      const parts = { settings: this.tenantSettings, mailer: this.mailer };
+      await verifyBeforeSave(parts, body, tenant, expectedVersion);
+    }
     const state = await this.settings.update(body, {
       actor: this.actorOf(req),
-      expectedVersion: parseIfMatch(ifMatch),
+      expectedVersion,
       tenant,
     });
     return withEtag(res, await this.withDelivery(state, tenant));

@@ -534,19 +534,49 @@
 
   async function save(event) {
     event.preventDefault();
-    await busy(field('save'), async () => {
-      clearMessages();
-      const res = await api('PUT', API, formBody(), page.etag ? { 'If-Match': page.etag } : {});
-      if (!res.ok) return showErrors(res.data, 'The settings were not saved.');
-      applyState(res.data, res.etag);
-      showStatus(
-        '#form-status',
-        'success',
-        `Saved. Mail now goes through ${routeName(res.data.settings, true)}.`,
-      );
-      announce('admin:settings-changed');
-      await refreshHistory();
-    });
+    await busy(field('save'), () => put(formBody(), true));
+  }
+
+  /**
+   * Saves `body`: checked first as Verify checks it (`?verify=true`), and saved only if the check
+   * passes; when it fails, the page says what failed and offers to save anyway.
+   */
+  async function put(body, checkFirst) {
+    clearMessages();
+    const headers = page.etag ? { 'If-Match': page.etag } : {};
+    const res = await api('PUT', checkFirst ? API + '?verify=true' : API, body, headers);
+    if (res.status === 422 && res.data && res.data.code === 'VERIFY_FAILED') {
+      return offerSaveAnyway(body, res.data.verify);
+    }
+    if (!res.ok) return showErrors(res.data, 'The settings were not saved.');
+    applyState(res.data, res.etag);
+    showStatus(
+      '#form-status',
+      'success',
+      `Saved. Mail now goes through ${routeName(res.data.settings, true)}.`,
+    );
+    announce('admin:settings-changed');
+    await refreshHistory();
+  }
+
+  /** Nothing was saved: what failed, and a button that saves the same settings unchecked. */
+  function offerSaveAnyway(body, result) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = 'save-anyway';
+    button.textContent = 'Save anyway';
+    button.addEventListener('click', () => busy(button, () => put(body, false)));
+    // The offer is for the settings that were checked: once the form changes, Save checks again.
+    $('#settings-form').addEventListener('input', () => button.remove(), { once: true });
+    showStatus(
+      '#form-status',
+      'error',
+      paragraph('Not saved. ' + failedCheck(result)),
+      paragraph(
+        'If you know these settings are right (the server may be down for maintenance), save them anyway.',
+      ),
+      button,
+    );
   }
 
   async function verify() {
@@ -563,15 +593,15 @@
           `Connection verified: ${r.message} (${r.durationMs} ms). Nothing was sent.`,
         );
       } else {
-        showStatus(
-          '#form-status',
-          'error',
-          `Verification failed at the ${r.stage} step${r.code ? ' (' + r.code + ')' : ''}: ` +
-            r.message +
-            fieldToFix(r.field),
-        );
+        showStatus('#form-status', 'error', failedCheck(r));
       }
     });
+  }
+
+  /** A failed check (a verify result) in the admin's words, with the field to fix marked. */
+  function failedCheck(r) {
+    const code = r.code ? ' (' + r.code + ')' : '';
+    return `Verification failed at the ${r.stage} step${code}: ${r.message}${fieldToFix(r.field)}`;
   }
 
   async function revert() {

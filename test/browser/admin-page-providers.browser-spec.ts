@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { newServiceAccountKey } from '../fixtures/fake-google-token';
 import { startSampleApp, type SampleAppHarness } from '../fixtures/sample-app-harness';
 import { launchChromium } from './chromium';
+import { saveAnyway } from './save-anyway';
 
 const ADMIN_TOKEN = 'browser-providers-token-3f9a07';
 const CLIENT_SECRET = 'browser-providers-client-secret-c81e';
@@ -59,7 +60,8 @@ describe('The admin page: Microsoft SMTP, Microsoft Graph and Google Workspace',
     responses = [];
     puts = [];
     page.on('request', (request) => {
-      if (request.method() === 'PUT' && request.url().endsWith('/smtp-settings')) {
+      // What Save sends, checked first; "Save anyway" repeats the same body.
+      if (request.method() === 'PUT' && request.url().endsWith('/smtp-settings?verify=true')) {
         puts.push(request.postDataJSON() as Record<string, unknown>);
       }
     });
@@ -84,10 +86,8 @@ describe('The admin page: Microsoft SMTP, Microsoft Graph and Google Workspace',
     for (const id of CONTROLS) if (await fieldOf(id).isVisible()) shown.push(id);
     return shown;
   }
-  async function saved(): Promise<void> {
-    await page.locator('#save').click();
-    await page.locator('#form-status').getByText('Saved.').waitFor();
-  }
+  /** Microsoft Graph and Google cannot be reached from here: the check fails, the admin saves anyway. */
+  const saved = (): Promise<void> => saveAnyway(page);
 
   it('shows exactly the fields of the provider chosen, with its proposals', async () => {
     await signInAsBearer();

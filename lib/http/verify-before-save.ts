@@ -1,0 +1,43 @@
+import { RequestValidationError } from '../errors/request-validation.error';
+import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
+import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
+import type { MailerService } from '../mailer/mailer.service';
+import type { TenantSettings } from '../settings/tenant-settings';
+import { VerifyFailedException } from './verify-failed.exception';
+
+/** `PUT ?verify=`: `true` checks before saving; `false` or none saves as before; nothing else. */
+export function parseVerifyQuery(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new RequestValidationError([{ field: 'verify', message: 'verify must be true or false' }]);
+}
+
+/** Whether a request asks to check before saving: such a PUT spends the admin-actions budget. */
+export function asksToVerify(req: { query?: unknown }): boolean {
+  const query = req.query as Record<string, unknown> | undefined;
+  return query?.['verify'] === 'true';
+}
+
+/**
+ * What `PUT ?verify=true` does before it saves: the body is validated as PUT validates it (the same
+ * 400s), a stale If-Match is refused (412) without reaching out, and then the body is checked as
+ * `POST verify` checks an unsaved body. A failed check throws `VerifyFailedException` (422), and
+ * nothing is saved.
+ */
+export async function verifyBeforeSave(
+  parts: { settings: TenantSettings; mailer: MailerService },
+  body: unknown,
+  tenant: string,
+  expectedVersion: number | undefined,
+): Promise<void> {
+  await parts.settings.validate(body, tenant);
+  if (expectedVersion !== undefined) {
+    // Only a version this process already knows is newer: a lagging copy here never refuses a
+    // save, which the store still checks when it writes.
+    const { version } = await parts.settings.get(tenant);
+    if (version > expectedVersion) throw new SettingsVersionConflictError(expectedVersion, version);
+  }
+  // Untrusted until validated: verify() validates it again, on the verify route's own path.
+  const result = await parts.mailer.verify(body as SmtpSettingsInput, { tenant });
+  if (!result.ok) throw new VerifyFailedException(result);
+}
