@@ -46,7 +46,8 @@ export async function releaseHeld(
   tenant: string,
   alsoDue: readonly string[] = [],
 ): Promise<number> {
-  await makeDue(queue, alsoDue);
+  // Parked at the share as the gate closed, a message would sleep out its fallback: it goes too.
+  await makeDue(queue, [...alsoDue, ...(await log.parkedIds(tenant))]);
   let released = 0;
   for (const id of await log.heldIds(tenant)) {
     const job = await queue.getJob(id);

@@ -141,7 +141,10 @@ async function park(
   // The rate-limit slot taken for this attempt counts as used: parking is rare beside a limit.
   await settle(ctx, limit);
   await job.moveToDelayed(Date.now() + parkFallbackMs(ctx.config), token);
-  if (!(await ctx.log.isParked(job.data.tenant, job.data.id))) {
+  // Unparked meanwhile, or its tenant's probe failed meanwhile (no attempt of the tenant will end
+  // to unpark it): it comes up now, to go or to wait behind the probe.
+  const { tenant, id } = job.data;
+  if (ctx.gates.get(tenant) || !(await ctx.log.isParked(tenant, id))) {
     await job.changeDelay(0).catch(() => undefined);
   }
   throw new ctx.DelayedError();
