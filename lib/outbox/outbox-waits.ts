@@ -37,6 +37,9 @@ export async function waitBehind(
   );
   const wake = gate.until + FOLLOWER_RECHECKS * ctx.config.holdRecheckMs;
   await job.moveToDelayed(Math.min(expires, wake), token);
+  // Released while it was being logged held (a save opens the gate, then makes the held messages
+  // due): it goes now rather than sleep until its wake.
+  if (!ctx.gates.get(tenant)) await job.changeDelay(0).catch(() => undefined);
   throw new ctx.DelayedError();
 }
 
