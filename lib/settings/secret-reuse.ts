@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../interfaces/field-problem.interface';
-import { changedDestination, DESTINATION_FIELDS } from './secret-destination';
+import { changedDestination } from './secret-destination';
 import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
 import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import { secretFieldOf, secretOf } from './secret-field';
@@ -10,7 +10,8 @@ import { secretFieldOf, secretOf } from './secret-field';
  * server, account, TLS and application (or service account). Otherwise the admin must enter it again, so that a stored secret
  * is never sent to a server, or over a connection, that the admin did not approve it for.
  *
- * `others` are the body's other problems: a destination field with a problem cannot be compared.
+ * `others` are the body's other problems. A destination field with a problem of its own is still
+ * compared: a different value, right or wrong, sends the secret somewhere else.
  */
 export function secretProblems(
   dto: SmtpSettingsDto,
@@ -22,7 +23,6 @@ export function secretProblems(
   if (stored === null || secretFieldOf(stored) !== field) {
     return [{ field, message: `${field} is required` }];
   }
-  if (others.some((p) => DESTINATION_FIELDS.includes(p.field))) return [];
   const changed = changedDestination(stored, dto);
   if (changed.length === 0) return [];
   return [{ field, message: `${field} must be re-entered because ${listOf(changed)} changed` }];

@@ -59,7 +59,7 @@ export function crossFieldProblems(settings: RuleFields): FieldProblem[] {
   if (
     type === 'bearer' &&
     provider !== 'google' &&
-    settings.senderEmail?.toLowerCase() !== settings.username?.toLowerCase()
+    lower(settings.senderEmail) !== lower(settings.username)
   ) {
     problems.push({
       field: 'senderEmail',
@@ -123,6 +123,11 @@ function bearerWarnings(settings: RuleFields & { hostname: string }): string[] {
     ];
   }
   return [];
+}
+
+/** A field as compared case-insensitively; the rules also see bodies whose fields are wrong. */
+function lower(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
 }
 
 function isHost(hostname: string | undefined, hosts: readonly string[]): boolean {

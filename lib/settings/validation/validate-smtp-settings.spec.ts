@@ -258,3 +258,43 @@ describe('settings of the three Bearer providers', () => {
     });
   });
 });
+
+describe('every problem of a body at once', () => {
+  const BASIC = {
+    type: 'basic',
+    hostname: 'mail.example.com',
+    port: 25,
+    useTls: false,
+    username: 'mailer',
+    password: 'pw',
+    senderEmail: 'noreply@example.com',
+  };
+
+  it('port 587 without TLS beside a bad hostname and a bad sender address', () => {
+    const body = { ...BASIC, port: 587, hostname: 'not a host!', senderEmail: 'nobody' };
+    const fields = problemsOf(body).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['hostname', 'senderEmail', 'useTls']));
+    expect(problemsOf(body)).toContainEqual({
+      field: 'useTls',
+      message: 'port 587 requires useTls to be on',
+    });
+  });
+
+  it('a rule that reads a broken field says nothing: a bad port is one problem, not two', () => {
+    const problems = problemsOf({ ...BASIC, port: 'abc' });
+    expect(problems.map((p) => p.field)).toEqual(['port']);
+  });
+
+  it('the password to re-enter beside the body’s other problems', () => {
+    const stored = { ...BASIC, password: SEALED } as SealedSmtpSettings;
+    // The new hostname is itself wrong: the password must be entered again all the same.
+    const body = { ...without(BASIC, 'password'), hostname: 'bad host!', senderEmail: 'x' };
+    expect(problemsOf(body, stored)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'senderEmail' }),
+        expect.objectContaining({ field: 'hostname' }),
+        { field: 'password', message: 'password must be re-entered because hostname changed' },
+      ]),
+    );
+  });
+});

@@ -18,8 +18,15 @@ const BEARER_DTO_BY_PROVIDER: Record<MailProvider, new () => SmtpSettingsDto> = 
   'microsoft-graph': MicrosoftGraphSettingsDto,
   google: GoogleSmtpSettingsDto,
 };
-/** Fields whose own problems make the cross-field rules meaningless. */
-const CROSS_FIELDS = ['port', 'useTls', 'username', 'senderEmail', 'tlsMode'];
+/**
+ * What each cross-field rule reads, by the field it names: a rule that reads a field with a problem
+ * of its own says nothing, and every other rule speaks with the fields' problems, all at once.
+ */
+const CROSS_READS: Record<string, readonly string[]> = {
+  useTls: ['port', 'useTls', 'type', 'provider'],
+  port: ['hostname', 'port', 'provider'],
+  senderEmail: ['senderEmail', 'username'],
+};
 
 /**
  * Turns an untrusted body into settings of the type (and provider) it names, or throws one
@@ -47,8 +54,12 @@ export function validateSmtpSettings(
   const cls = dtoClassOf(type, body);
   const multiline = cls === GoogleSmtpSettingsDto ? MULTILINE_FIELDS : [];
   const { dto, problems } = checkDto(cls, body, multiline);
-  if (!problems.some((p) => CROSS_FIELDS.includes(p.field)))
-    problems.push(...crossFieldProblems(dto));
+  const broken = new Set(problems.map((p) => p.field));
+  problems.push(
+    ...crossFieldProblems(dto).filter((p) =>
+      (CROSS_READS[p.field] ?? [p.field]).every((field) => !broken.has(field)),
+    ),
+  );
   if (stored !== undefined) problems.push(...secretProblems(dto, stored, problems));
   if (problems.length > 0) throw new SettingsValidationError(problems);
   return dto;
