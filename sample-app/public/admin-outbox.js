@@ -146,10 +146,9 @@
     badge.className = 'status ' + entry.status;
     badge.textContent = LABEL[entry.status] || entry.status;
     const subject = document.createElement('td');
-    subject.append(
-      text('div', entry.subject || '(no subject)'),
-      text('div', entry.messageId, 'muted small mono'),
-    );
+    // The Message-ID is for the mailbox's search, not for reading: on hover, not in the list.
+    subject.title = 'Message-ID: ' + entry.messageId;
+    subject.append(text('div', entry.subject || '(no subject)'));
     if (entry.response) subject.append(text('div', 'Server: ' + entry.response, 'muted small'));
     const error = entry.lastError;
     const action = document.createElement('td');
@@ -168,10 +167,18 @@
       text('td', recipients(entry)),
       subject,
       text('td', String(entry.attempts)),
-      text('td', errorText(error) || '—'),
+      outcomeCell(entry, error),
       action,
     );
     return tr;
+  }
+
+  /** A sent message shows its outcome; an earlier attempt's error stays, labelled as such. */
+  function outcomeCell(entry, error) {
+    if (entry.status !== 'sent') return text('td', errorText(error) || '—');
+    const cell = text('td', 'Delivered');
+    if (error) cell.append(text('div', 'Earlier attempt: ' + errorText(error), 'muted small'));
+    return cell;
   }
 
   function errorText(error) {

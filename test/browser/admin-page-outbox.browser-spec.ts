@@ -12,6 +12,14 @@ const TOKEN = 'browser-outbox-token-5a3f';
 /** Tenants of their own, so that what waits for them leaves the default tenant's outbox alone. */
 const TOKEN_HELD = 'browser-outbox-held-token-2d8e';
 const TOKEN_DEFERRED = 'browser-outbox-deferred-token-61fa';
+const TOKEN_FLAKY = 'browser-outbox-flaky-token-0c4d';
+/**
+ * Refused with a temporary 451 as often as one outbox attempt tries (the transport's own retries),
+ * then accepted: a message sent at the outbox's second attempt.
+ */
+const FLAKY_SENDER = 'flaky@umbrella.example';
+/** The transport's attempts within one outbox attempt (the module's default `retry.attempts`). */
+const TRANSPORT_ATTEMPTS = 3;
 /** The sender the peer refuses as Gmail does a mailbox past its daily limit. */
 const LIMITED_SENDER = 'limited@initech.example';
 const RIGHT_PASSWORD = 'browser-outbox-right-7c21';
@@ -82,6 +90,7 @@ describe.each(['redis', 'postgres'] as const)(
     let peer: SmtpPeer;
     let browser: Browser;
     let drop: () => Promise<void>;
+    let flakyRefusals = 0;
 
     beforeAll(async () => {
       await mkdir(ARTIFACTS, { recursive: true });
@@ -91,13 +100,21 @@ describe.each(['redis', 'postgres'] as const)(
         users: { 'page-user': RIGHT_PASSWORD },
         serverOptions: { allowInsecureAuth: true },
         rejectRecipients: (address) => (address.startsWith('nobody@') ? 550 : undefined),
-        onMailFrom: (address) =>
-          address === LIMITED_SENDER
+        onMailFrom: (address) => {
+          if (address === FLAKY_SENDER && flakyRefusals < TRANSPORT_ATTEMPTS) {
+            flakyRefusals++;
+            return { code: 451, message: '4.3.0 Temporary local problem, try again' };
+          }
+          return address === LIMITED_SENDER
             ? { code: 550, message: '5.4.5 Daily user sending limit exceeded.' }
-            : undefined,
+            : undefined;
+        },
       });
       h = await startSampleApp(
-        { ...place.env, ADMIN_TOKENS: `${TOKEN_HELD}:northwind,${TOKEN_DEFERRED}:initech` },
+        {
+          ...place.env,
+          ADMIN_TOKENS: `${TOKEN_HELD}:northwind,${TOKEN_DEFERRED}:initech,${TOKEN_FLAKY}:umbrella`,
+        },
         TOKEN,
       );
       browser = await launchChromium();
@@ -168,7 +185,12 @@ describe.each(['redis', 'postgres'] as const)(
         }
         const sent = row(page, 'Report 1', 'sent');
         expect(await sent.locator('td').nth(2).innerText()).toBe('ada@example.com');
-        expect(await sent.innerText()).toMatch(/<[^>]+@example\.com>/);
+        // The Message-ID is on hover, not in the list.
+        expect(await sent.locator('td').nth(3).getAttribute('title')).toMatch(
+          /^Message-ID: <[^>]+@example\.com>$/,
+        );
+        expect(await sent.innerText()).not.toMatch(/<[^>]+@example\.com>/);
+        expect(await sent.locator('td').nth(5).innerText()).toBe('Delivered');
         expect(await sent.locator('button.retry').count()).toBe(0);
         expect(await page.locator('#outbox-card').innerText()).not.toContain('never shows');
 
@@ -393,6 +415,21 @@ describe.each(['redis', 'postgres'] as const)(
         expect(
           (await h.call('GET', '/smtp-settings/outbox', undefined, TOKEN_HELD)).body.waiting,
         ).toBeNull();
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    it('shows a message sent at its second attempt as delivered, its first error labelled as earlier', async () => {
+      const page = await signedIn(TOKEN_FLAKY);
+      try {
+        await saveSettings(page, RIGHT_PASSWORD, FLAKY_SENDER);
+        expect((await notify('ada@example.com', 'Second try', TOKEN_FLAKY)).status).toBe(202);
+        const sent = row(page, 'Second try', 'sent');
+        await sent.waitFor();
+        expect(await sent.locator('td').nth(4).innerText()).toBe('2');
+        const outcome = await sent.locator('td').nth(5).innerText();
+        expect(outcome).toMatch(/^Delivered\s+Earlier attempt: .*451/s);
       } finally {
         await page.context().close();
       }

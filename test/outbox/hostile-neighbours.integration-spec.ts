@@ -150,9 +150,9 @@ describe.each(OUTBOX_BACKENDS)('Hostile neighbours in one outbox on %s', (backen
       await save('stall', basicSettingsFor(rescue!, 'any'));
       await save('mute', basicSettingsFor(rescue!, 'any'));
       // The save released the locked tenant's mail (the store's change reaches the app after the
-      // save returns): seen going before the app stops. A replica that stops mid-release leaves the
-      // rest to its probe's recheck.
-      await locked!.waitForMessages(1, FIXED_MS);
+      // save returns, and the release goes message by message): all of it goes before the app
+      // stops. A replica that stops mid-release leaves the rest to their own rechecks.
+      await locked!.waitForMessages(LOCKED, FIXED_MS + LOCKED * PER_MESSAGE_MS);
       await first.app.close();
       apps.splice(apps.indexOf(first), 1);
       const second = await createSettingsApp(options(relay!, RATE));

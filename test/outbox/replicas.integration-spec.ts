@@ -192,7 +192,9 @@ describe.each(OUTBOX_BACKENDS)('Two replicas sharing the outbox on %s', (backend
           tls: { ca: entra.ca },
           retry: { attempts: 2, baseDelayMs: 5 },
           microsoft: { authorityHost: entra.authorityHost, rateLimit: RATE },
-          outbox: place.options({ concurrency: 4 }),
+          // Each replica's whole worker for the one tenant: the share would let one replica's
+          // two attempts keep every place, and this proof needs both replicas to send.
+          outbox: place.options({ concurrency: 4, tenantConcurrency: 8 }),
         });
         ctx.installed.add('smtp-oauth');
         replicas.push(ctx);
