@@ -1,7 +1,7 @@
 /**
  * 5. Cost as work grows: live transport against raw nodemailer at concurrency 1, 10, 50 and 200;
  * the heap after 10k, 50k and 100k messages (it must stay flat); and the sinks' open connections
- * after 1,000 swaps (at most the pool of the current route: no transporter left open).
+ * after 1,000 swaps (at most the pool of the current channel: no transporter left open).
  * Run with --expose-gc (npm run bench does).
  */
 import { createTransport } from 'nodemailer';
@@ -141,19 +141,19 @@ export async function scaling(): Promise<void> {
         `(flat means < ${FLAT_BYTES_PER_MESSAGE}: ${verdict(flat)})`,
     );
 
-    // 1,000 swaps between two sinks, with messages on each new route, then count open connections.
+    // 1,000 swaps between two sinks, with messages on each new channel, then count open connections.
     const other = await sinks.sink({ users: USERS });
     await sleep(200);
     const openBefore = (await sink.stats()).openConnections;
     const swapped = await swapMany(settings, mailer, [sink, other]);
     printTable(
-      `After ${SWAPS} swaps between two sinks (2 messages on each route) and settling`,
+      `After ${SWAPS} swaps between two sinks (2 messages on each channel) and settling`,
       ['figure', 'value'],
       [
-        ['open connections before the swaps (the live route)', openBefore],
+        ['open connections before the swaps (the live channel)', openBefore],
         ['connections opened', swapped.opened],
         ['open connections', swapped.open],
-        ['pool size of the current route', THROUGHPUT_POOL.maxConnections],
+        ['pool size of the current channel', THROUGHPUT_POOL.maxConnections],
         ['left open beyond the pool (must be 0)', swapped.leaked],
         ['failed sends (must be 0)', swapped.failed],
       ],
@@ -182,7 +182,7 @@ async function swapMany(
   let pending: Promise<unknown>[] = [];
   for (let i = 0; i < SWAPS; i++) {
     await settings.update(basicSettings(targets[(i + 1) % 2]!), { actor: 'bench' });
-    // Not awaited: the next swap retires this route while its messages are still in flight.
+    // Not awaited: the next swap retires this channel while its messages are still in flight.
     for (let k = 0; k < 2; k++) {
       pending.push(mailer.send(benchMessage(i * 2 + k)).catch(() => void failed++));
     }
