@@ -472,6 +472,19 @@ function writeApp(dir, variant) {
 function appSources(variant) {
   const fastify = variant.adapter === 'fastify';
   return {
+    'session.module.ts': `import { Injectable, Module } from '@nestjs/common';
+
+/** The app's own session lookup, in a feature module: the guard below depends on it. */
+@Injectable()
+export class SessionService {
+  isAdmin(header: string | undefined): boolean {
+    return header === \`Bearer \${process.env.ADMIN_TOKEN}\`;
+  }
+}
+
+@Module({ providers: [SessionService], exports: [SessionService] })
+export class SessionModule {}
+`,
     'admin.guard.ts': `import {
   ForbiddenException,
   Injectable,
@@ -479,14 +492,17 @@ function appSources(variant) {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { SessionService } from './session.module.js';
 
 @Injectable()
 export class AdminGuard implements CanActivate {
+  constructor(private readonly sessions: SessionService) {}
+
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
     const header = req.headers['authorization'];
     if (!header) throw new UnauthorizedException('admin token required');
-    if (header !== \`Bearer \${process.env.ADMIN_TOKEN}\`) throw new ForbiddenException('not an admin');
+    if (!this.sessions.isAdmin(header)) throw new ForbiddenException('not an admin');
     req.user = { id: 'consumer-admin' };
     return true;
   }
@@ -517,14 +533,24 @@ export class NotifyController {
   }
 }
 `,
+    'notify.module.ts': `import { Module } from '@nestjs/common';
+import { NotifyController } from './notify.controller.js';
+
+/** A feature module of the product: MailerService comes from the global SmtpSettingsModule. */
+@Module({ controllers: [NotifyController] })
+export class NotifyModule {}
+`,
     'app.module.ts': `import { Module } from '@nestjs/common';
 import { SmtpSettingsModule, type SmtpSettingsModuleOptions } from 'nest-smtp-settings';
 import { AdminGuard } from './admin.guard.js';
-import { NotifyController } from './notify.controller.js';
+import { NotifyModule } from './notify.module.js';
+import { SessionModule } from './session.module.js';
 
 @Module({
   imports: [
+    SessionModule,
     SmtpSettingsModule.forRootAsync({
+      isGlobal: true,
       useFactory: (): SmtpSettingsModuleOptions => ({
         dataFile: process.env.SMTP_SETTINGS_FILE,
         guards: [AdminGuard],
@@ -533,8 +559,8 @@ import { NotifyController } from './notify.controller.js';
         retry: { attempts: 1 },
       }),
     }),
+    NotifyModule,
   ],
-  controllers: [NotifyController],
 })
 export class AppModule {}
 `,
