@@ -143,6 +143,8 @@ async function waitForRetry(
   }
   (gate.followers ??= new Set()).add(job.id ?? id);
   await job.moveToDelayed(Math.min(windowEnd, ctx.gates.wakeOf(gate)), token);
+  // The probe went while this message was moving (its followers were made due before it slept).
+  if (!ctx.gates.get(tenant)) await job.changeDelay(0).catch(() => undefined);
   throw new ctx.DelayedError();
 }
 
