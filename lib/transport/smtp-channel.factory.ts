@@ -18,7 +18,7 @@ import { resolveAttemptTimeoutMs } from './attempt-deadline';
 import { trustedCas } from '../options/trusted-cas';
 import { GoogleTokenProvider } from '../google/google-token.provider';
 import { GraphChannels } from './graph/graph-channels';
-import { MICROSOFT_SMTP_HOSTS } from '../settings/validation/smtp-settings.rules';
+import { isMicrosoftSmtpHost } from '../settings/validation/smtp-settings.rules';
 
 /** Exchange Online answers 432 4.3.2 beyond a few connections at once per mailbox. */
 const MICROSOFT_MAX_CONNECTIONS = 3;
@@ -142,7 +142,7 @@ export class SmtpChannelFactory {
     const defaults = this.poolDefaults();
     return {
       ...defaults,
-      ...(isMicrosoftHost(settings.hostname)
+      ...(isMicrosoftSmtpHost(settings.hostname)
         ? { maxConnections: Math.min(defaults.maxConnections ?? 5, MICROSOFT_MAX_CONNECTIONS) }
         : {}),
       host: settings.hostname,
@@ -187,8 +187,4 @@ export class SmtpChannelFactory {
     const pool = this.options.pool ?? {};
     return Object.fromEntries(Object.entries(pool).filter(([, v]) => v !== undefined));
   }
-}
-
-function isMicrosoftHost(hostname: string): boolean {
-  return MICROSOFT_SMTP_HOSTS.includes(hostname.toLowerCase().replace(/\.$/, ''));
 }

@@ -130,11 +130,12 @@ function lower(value: unknown): unknown {
   return typeof value === 'string' ? value.toLowerCase() : value;
 }
 
-function isHost(hostname: string | undefined, hosts: readonly string[]): boolean {
+/** Whether `hostname` is one of `hosts`, as DNS compares names: any case, a trailing dot or none. */
+export function isHost(hostname: string | undefined, hosts: readonly string[]): boolean {
   return typeof hostname === 'string' && hosts.includes(hostname.toLowerCase().replace(/\.$/, ''));
 }
 
-function isMicrosoftSmtpHost(hostname: string): boolean {
+export function isMicrosoftSmtpHost(hostname: string): boolean {
   return isHost(hostname, MICROSOFT_SMTP_HOSTS);
 }
 
