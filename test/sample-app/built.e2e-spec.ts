@@ -21,12 +21,18 @@ describe('The sample app as npm start builds it', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts from the compiled JavaScript and serves the admin API', async () => {
+  const build = () =>
     execFileSync(
       process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', 'sample-app/tsconfig.json', '--outDir', out],
-      { cwd: ROOT, stdio: 'pipe' },
+      [
+        require.resolve('typescript/bin/tsc'),
+        ...['-p', 'sample-app/tsconfig.json', '--outDir', out, '--listEmittedFiles'],
+      ],
+      { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' },
     );
+
+  it('starts from the compiled JavaScript and serves the admin API', async () => {
+    expect(build()).toContain('main.js');
     const token = 'built-sample-admin-token';
     child = spawn(process.execPath, [join(out, 'sample-app', 'main.js')], {
       cwd: dataDir,
@@ -54,4 +60,9 @@ describe('The sample app as npm start builds it', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ tenant: 'default', source: 'relay', version: 0 });
   }, 120_000);
+
+  // npm start builds before each start: with nothing changed, the build writes nothing.
+  it('builds incrementally: a second build with no change emits no file', () => {
+    expect(build().trim()).toBe('');
+  }, 60_000);
 });
