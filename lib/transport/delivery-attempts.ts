@@ -6,7 +6,7 @@ import { SmtpSettingsError } from '../errors/smtp-settings.error';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import { isAuthFailure, isTransient, retryAfterOf, retryDelay } from './retry-policy';
-import { explainSmtpFailure, type ExplainTarget } from './verify/explain-smtp-failure';
+import { explainSmtpFailure, type ExplainTarget } from '../diagnosis/explain-smtp-failure';
 
 /** One message on its way: how it may be stopped, and how many attempts it took. */
 export interface DeliveryRun {

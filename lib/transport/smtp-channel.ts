@@ -12,7 +12,7 @@ import { sendOnPool } from './pool-attempt';
 import { uniqueRecipients } from './recipient-policy';
 import { toSendResult } from './send-result';
 import type { SlidingWindowLimiter } from './sliding-window-limiter';
-import type { ExplainTarget } from './verify/explain-target.interface';
+import type { ExplainTarget } from '../diagnosis/explain-target.interface';
 
 export type { ChannelKind } from '../interfaces/send-result.interface';
 

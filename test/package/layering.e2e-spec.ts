@@ -18,6 +18,7 @@ const RANKS: Readonly<Record<string, number>> = {
   stores: 5,
   microsoft: 5,
   google: 5,
+  diagnosis: 5,
   transport: 6,
   outbox: 7,
   mailer: 8,

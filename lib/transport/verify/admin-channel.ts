@@ -5,7 +5,7 @@ import type { ChannelKind } from '../../interfaces/send-result.interface';
 import type { TokenSource } from '../../microsoft/microsoft-token.provider';
 import { formatSender } from '../sender';
 import type { SmtpChannelFactory } from '../smtp-channel.factory';
-import type { ExplainTarget } from './explain-target.interface';
+import type { ExplainTarget } from '../../diagnosis/explain-target.interface';
 
 /**
  * The channel an admin action (verify, test-email) checks: a connection of its own, never the pool,

@@ -1,6 +1,6 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { AUTH_NOT_OFFERED } from './explain-smtp-failure';
+import { AUTH_NOT_OFFERED } from '../../diagnosis/explain-smtp-failure';
 
 /** What one checked session reached. */
 export interface SessionCheck {

@@ -6,8 +6,8 @@ import {
   explainRefusedRecipients,
   explainSmtpFailure,
   type Explanation,
-} from './explain-smtp-failure';
-import { hasCredentials } from './explain-target.interface';
+} from '../../diagnosis/explain-smtp-failure';
+import { hasCredentials } from '../../diagnosis/explain-target.interface';
 import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
 
 const SUBJECT = 'SMTP settings test email';

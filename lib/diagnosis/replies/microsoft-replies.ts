@@ -1,4 +1,4 @@
-import type { BearerSmtpSettings } from '../../../interfaces/smtp-settings.types';
+import type { BearerSmtpSettings } from '../../interfaces/smtp-settings.types';
 import type { ExplainTarget } from '../explain-target.interface';
 import { quoteReply } from '../smtp-reply';
 import type { ReplyContext, ReplyExplanation } from './reply-explanation.interface';

@@ -1,7 +1,7 @@
-import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
-import { SecretUnsealError } from '../../errors/secret-unseal.error';
-import type { SmtpSettingsError } from '../../errors/smtp-settings.error';
-import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
+import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
+import { SecretUnsealError } from '../errors/secret-unseal.error';
+import type { SmtpSettingsError } from '../errors/smtp-settings.error';
+import { UpgradeRequiredError } from '../errors/upgrade-required.error';
 import type { Explanation } from './explain-smtp-failure';
 
 /** A channel that configuration blocks, as a result: nothing was sent and no connection opened. */

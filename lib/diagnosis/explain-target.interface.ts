@@ -1,4 +1,4 @@
-import type { CommonSmtpSettings, SmtpSettings } from '../../interfaces/smtp-settings.types';
+import type { CommonSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 
 /** The server a failure happened at, as the admin configured it (or the relay). */
 export type ExplainTarget = Pick<CommonSmtpSettings, 'hostname' | 'port' | 'useTls' | 'tlsMode'> & {

@@ -1,9 +1,9 @@
-import { effectiveTlsMode } from '../../settings/tls-mode';
+import { effectiveTlsMode } from '../settings/tls-mode';
 import {
   GOOGLE_SMTP_HOST,
   isHost,
   MICROSOFT_SMTP_HOSTS,
-} from '../../settings/validation/smtp-settings.rules';
+} from '../settings/validation/smtp-settings.rules';
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { explainReply, noAuthOffered } from './smtp-reply-explanations';
@@ -11,10 +11,10 @@ import type {
   Explanation,
   RecipientRefusal,
   VerifyStage,
-} from '../../interfaces/verify-result.interface';
+} from '../interfaces/verify-result.interface';
 
 export type { ExplainTarget } from './explain-target.interface';
-export type { Explanation } from '../../interfaces/verify-result.interface';
+export type { Explanation } from '../interfaces/verify-result.interface';
 
 /** The code of the failure `verify` reports when the settings carry credentials and no AUTH was offered. */
 export const AUTH_NOT_OFFERED = 'AUTH_NOT_OFFERED';

@@ -1,4 +1,4 @@
-import type { VerifyStage } from '../../interfaces/verify-result.interface';
+import type { VerifyStage } from '../interfaces/verify-result.interface';
 import { RECIPIENT_REPLIES, SENDER_REPLIES } from './replies/envelope-replies';
 import { MESSAGE_REPLIES, SERVER_REPLIES } from './replies/message-and-server-replies';
 import { MICROSOFT_REPLIES } from './replies/microsoft-replies';

@@ -1,4 +1,4 @@
-import { effectiveTlsMode } from '../../../settings/tls-mode';
+import { effectiveTlsMode } from '../../settings/tls-mode';
 import { hasCredentials, type ExplainTarget } from '../explain-target.interface';
 import { quoteReply } from '../smtp-reply';
 import { where, type ReplyContext, type ReplyExplanation } from './reply-explanation.interface';

@@ -1,4 +1,4 @@
-import type { VerifyStage } from '../../../interfaces/verify-result.interface';
+import type { VerifyStage } from '../../interfaces/verify-result.interface';
 import type { ExplainTarget } from '../explain-target.interface';
 import type { SmtpReply } from '../smtp-reply';
 

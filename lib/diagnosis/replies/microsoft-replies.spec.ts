@@ -1,8 +1,5 @@
-import type {
-  BasicSmtpSettings,
-  BearerSmtpSettings,
-} from '../../../interfaces/smtp-settings.types';
-import { isTransient } from '../../retry-policy';
+import type { BasicSmtpSettings, BearerSmtpSettings } from '../../interfaces/smtp-settings.types';
+import { isTransient } from '../../transport/retry-policy';
 import { explainSmtpFailure } from '../explain-smtp-failure';
 import type { ExplainTarget } from '../explain-target.interface';
 
