@@ -1,3 +1,5 @@
+import { KeyedLeases } from './keyed-leases';
+
 /** An access token as nodemailer's XOAUTH2 takes it. */
 export interface LeasedToken {
   accessToken: string;
@@ -13,8 +15,6 @@ export interface TokenCacheEntry<C, T extends LeasedToken> {
   context: C;
   token?: T & { obtainedAt: number };
   pending?: Promise<T>;
-  /** The channels sending with this entry; it is dropped when none does. */
-  channels: number;
 }
 
 /**
@@ -23,7 +23,8 @@ export interface TokenCacheEntry<C, T extends LeasedToken> {
  * the server refused the newest one.
  */
 export class LeasedTokenCache<C, T extends LeasedToken> {
-  private readonly entries = new Map<string, TokenCacheEntry<C, T>>();
+  /** Dropped as soon as no channel sends with it. */
+  private readonly entries = new KeyedLeases<TokenCacheEntry<C, T>>();
 
   constructor(private readonly request: (context: C) => Promise<T>) {}
 
@@ -39,7 +40,7 @@ export class LeasedTokenCache<C, T extends LeasedToken> {
 
   /** An entry held by no lease: it serves whoever keeps it, and is cached nowhere. */
   entry(context: C): TokenCacheEntry<C, T> {
-    return { context, channels: 0 };
+    return { context };
   }
 
   /**
@@ -51,19 +52,8 @@ export class LeasedTokenCache<C, T extends LeasedToken> {
     version: number,
     create: () => C,
   ): { entry: TokenCacheEntry<C, T>; release: () => void } {
-    const key = keyOf(tenant, version);
-    const entry = this.entries.get(key) ?? this.entry(create());
-    this.entries.set(key, entry);
-    entry.channels++;
-    let released = false;
-    return {
-      entry,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--entry.channels === 0 && this.entries.get(key) === entry) this.entries.delete(key);
-      },
-    };
+    const lease = this.entries.lease(keyOf(tenant, version), () => this.entry(create()));
+    return { entry: lease.value, release: lease.release };
   }
 
   /**

@@ -11,11 +11,13 @@ import type {
 } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
-import { MailboxLimiters, type LimiterLease } from './mailbox-limiters';
+import { KeyedLeases, type Lease } from '../internal/keyed-leases';
+import { SlidingWindowLimiter } from './sliding-window-limiter';
 import { SmtpChannel, type ChannelLimit, type ChannelTarget } from './smtp-channel';
 import { tlsOptionsFor } from './tls-mapping';
 import { resolveAttemptTimeoutMs } from './attempt-deadline';
 import { trustedCas } from '../options/trusted-cas';
+import type { RateLimit } from '../options/rate-limit.interface';
 import { GoogleTokenProvider } from '../google/google-token.provider';
 import { GraphChannels } from './graph/graph-channels';
 import { isMicrosoftSmtpHost } from '../settings/validation/smtp-settings.rules';
@@ -26,8 +28,9 @@ const MICROSOFT_MAX_CONNECTIONS = 3;
 /** Builds the channel for the relay or for a version of the custom settings, and their options. */
 @Injectable()
 export class SmtpChannelFactory {
-  /** One per tenant's mailbox, kept across settings versions: saving must not reset its budget. */
-  private readonly limiters?: MailboxLimiters;
+  /** One per tenant's mailbox, kept across settings versions until its window has passed. */
+  private readonly limiters = new KeyedLeases<SlidingWindowLimiter>((limiter) => limiter.isIdle());
+  private readonly rateLimit: RateLimit | false;
   /** Channels and admin transports for Microsoft Graph settings. */
   readonly graph: GraphChannels;
   /** The deadline of every attempt of the SMTP channels, `send` and the outbox's alike. */
@@ -40,8 +43,7 @@ export class SmtpChannelFactory {
   ) {
     this.attemptTimeoutMs = resolveAttemptTimeoutMs(options);
     this.graph = new GraphChannels(options, tokens);
-    const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
-    if (limit) this.limiters = new MailboxLimiters(limit.limit, limit.windowMs);
+    this.rateLimit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
   }
 
   get hasRelay(): boolean {
@@ -93,7 +95,7 @@ export class SmtpChannelFactory {
       limit: google ? this.googleLimit() : undefined,
       authType: settings.type,
       tokens: tokens?.tokens,
-      limiter: limiter?.limiter,
+      limiter: limiter?.value,
       retry: this.options.retry,
       attemptTimeoutMs: this.attemptTimeoutMs,
     });
@@ -162,9 +164,17 @@ export class SmtpChannelFactory {
    * Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. Keyed by
    * the tenant too, so that a tenant naming another's mailbox cannot spend that tenant's budget.
    */
-  private bearerLimiter(tenant: string, settings: BearerSmtpSettings): LimiterLease | undefined {
+  private bearerLimiter(
+    tenant: string,
+    settings: BearerSmtpSettings,
+  ): Lease<SlidingWindowLimiter> | undefined {
+    const rate = this.rateLimit;
+    if (!rate) return undefined;
     const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
-    return this.limiters?.lease(`${tenant} ${mailbox}`);
+    return this.limiters.lease(
+      `${tenant} ${mailbox}`,
+      () => new SlidingWindowLimiter(rate.limit, rate.windowMs),
+    );
   }
 
   /** Fresh tokens for an admin check of Google settings (verify, test-email); else undefined. */

@@ -10,7 +10,7 @@ import {
 import { GraphClient } from '../../lib/microsoft/graph/graph-client';
 import { classifyFailure } from '../../lib/outbox/delivery-outcome';
 import { GraphMailTransport } from '../../lib/transport/graph/graph-mail-transport';
-import { RequestGate } from '../../lib/transport/graph/mailbox-gates';
+import { RequestGate } from '../../lib/transport/graph/request-gate';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
 import {

@@ -9,7 +9,8 @@ import { resolveAttemptTimeoutMs } from '../attempt-deadline';
 import { formatSender } from '../sender';
 import { SmtpChannel, type ChannelTarget } from '../smtp-channel';
 import { GraphMailTransport } from './graph-mail-transport';
-import { MailboxGates } from './mailbox-gates';
+import { KeyedLeases } from '../../internal/keyed-leases';
+import { RequestGate } from './request-gate';
 
 /** Microsoft Graph allows 4 concurrent requests per mailbox and app; more are throttled (429). */
 export const GRAPH_MAX_CONCURRENT_PER_MAILBOX = 4;
@@ -22,8 +23,8 @@ const SEND_TIMEOUT_MS = 120_000;
  * posts to Microsoft Graph instead of an SMTP pool.
  */
 export class GraphChannels {
-  /** Per tenant and mailbox, across settings versions and admin checks. */
-  private readonly gates = new MailboxGates(GRAPH_MAX_CONCURRENT_PER_MAILBOX);
+  /** Per tenant and mailbox, across settings versions and admin checks, while one is held or busy. */
+  private readonly gates = new KeyedLeases<RequestGate>((gate) => gate.busy === 0);
   /** The deadline of every send, read from the module's options as the SMTP channels read it. */
   private readonly attemptTimeoutMs: number;
 
@@ -45,14 +46,14 @@ export class GraphChannels {
 
   channel(tenant: string, version: number, settings: MicrosoftGraphSettings): SmtpChannel {
     const tokens = this.tokens.lease(tenant, version, settings);
-    const gate = this.gates.lease(gateKey(tenant, settings));
+    const gate = this.gates.lease(gateKey(tenant, settings), newGate);
     let transport: GraphMailTransport;
     try {
       transport = new GraphMailTransport({
         client: this.client(SEND_TIMEOUT_MS),
         mailbox: settings.username,
         tokens: tokens.tokens,
-        gate: gate.gate,
+        gate: gate.value,
         attemptTimeoutMs: this.attemptTimeoutMs,
       });
     } catch (error) {
@@ -90,12 +91,12 @@ export class GraphChannels {
     tokens: TokenSource,
     timeoutMs: number,
   ): GraphMailTransport {
-    const gate = this.gates.lease(gateKey(tenant, settings));
+    const gate = this.gates.lease(gateKey(tenant, settings), newGate);
     return new GraphMailTransport({
       client: this.client(timeoutMs),
       mailbox: settings.username,
       tokens,
-      gate: gate.gate,
+      gate: gate.value,
       onClose: gate.release,
     });
   }
@@ -125,4 +126,8 @@ export class GraphChannels {
 /** Keyed by the tenant too, so that a tenant naming another's mailbox cannot take its requests. */
 function gateKey(tenant: string, settings: MicrosoftGraphSettings): string {
   return `${tenant} ${`${settings.tenantId}/${settings.username}`.toLowerCase()}`;
+}
+
+function newGate(): RequestGate {
+  return new RequestGate(GRAPH_MAX_CONCURRENT_PER_MAILBOX);
 }

@@ -10,7 +10,7 @@ import {
 import { explainGraphAnswer, type GraphFailure } from '../../microsoft/graph/graph-errors';
 import { GraphAttemptBound } from './graph-attempt';
 import { GraphSendError } from './graph-send-error';
-import type { RequestGate } from './mailbox-gates';
+import type { RequestGate } from './request-gate';
 
 /** Microsoft Graph's hosts: worldwide, US Government L4 and L5 (DoD), 21Vianet. */
 const MICROSOFT_GRAPH_HOSTS = [

@@ -1,4 +1,4 @@
-import { RequestGate } from './mailbox-gates';
+import { RequestGate } from './request-gate';
 
 describe('RequestGate', () => {
   it('a waiter whose signal aborts leaves the queue with its reason, and its work never runs', async () => {
