@@ -1,5 +1,5 @@
-import { request } from 'node:https';
 import { TokenRequestFailedError } from '../errors/token-request-failed.error';
+import { httpsRequest } from '../internal/https-request';
 
 /** What gaxios hands its fetch implementation, as far as a token request uses it. */
 interface FetchInit {
@@ -28,43 +28,23 @@ export function httpsTokenFetch(
       'google.tokenUrl must be an https:// URL',
     );
   }
-  return (url, init = {}) => {
-    if (String(url) !== googleTokenUrl) {
-      return Promise.reject(new Error('only the token endpoint may be asked'));
-    }
+  return async (url, init = {}) => {
+    if (String(url) !== googleTokenUrl) throw new Error('only the token endpoint may be asked');
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    const body = String(init.body ?? '');
-    return new Promise((resolve, reject) => {
-      const req = request(
-        target,
-        {
-          method: init.method ?? 'POST',
-          headers,
-          ca,
-          timeout: TIMEOUT_MS,
-          signal: init.signal ?? undefined,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const type = res.headers['content-type'];
-            resolve(
-              new Response(Buffer.concat(chunks), {
-                status: res.statusCode ?? 502,
-                headers: type ? { 'content-type': type } : {},
-              }),
-            );
-          });
-        },
-      );
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
-      );
-      req.on('error', reject);
-      req.end(body);
+    const answer = await httpsRequest({
+      method: init.method ?? 'POST',
+      url: target,
+      headers,
+      body: String(init.body ?? ''),
+      ca,
+      timeoutMs: TIMEOUT_MS,
+      signal: init.signal ?? undefined,
+    });
+    const type = answer.headers['content-type'];
+    return new Response(answer.body, {
+      status: answer.status || 502,
+      headers: type ? { 'content-type': type } : {},
     });
   };
 }

@@ -1,5 +1,5 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { request } from 'node:https';
+import { httpsRequest } from '../internal/https-request';
 
 /**
  * MSAL's HTTP client with extra trusted CAs. MSAL has no option for a CA of its own, and turning
@@ -23,46 +23,31 @@ export class HttpsNetworkClient implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private send<T>(
+  private async send<T>(
     method: string,
     url: string,
     options: NetworkRequestOptions = {},
-    timeout = 30_000,
+    timeoutMs = 30_000,
   ): Promise<NetworkResponse<T>> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        { method, headers: options.headers, ca: this.ca, timeout },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (value !== undefined)
-                headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            try {
-              resolve({
-                status: res.statusCode ?? 0,
-                headers,
-                body: (text ? JSON.parse(text) : {}) as T,
-              });
-            } catch {
-              reject(
-                new Error(
-                  `${method} ${new URL(url).host} answered ${res.statusCode} with a body that is not JSON`,
-                ),
-              );
-            }
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${new URL(url).host} timed out`)));
-      req.on('error', reject);
-      req.end(options.body);
+    const answer = await httpsRequest({
+      method,
+      url,
+      headers: options.headers,
+      body: options.body,
+      ca: this.ca,
+      timeoutMs,
     });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const text = answer.body.toString('utf8');
+    try {
+      return { status: answer.status, headers, body: (text ? JSON.parse(text) : {}) as T };
+    } catch {
+      throw new Error(
+        `${method} ${new URL(url).host} answered ${answer.status} with a body that is not JSON`,
+      );
+    }
   }
 }

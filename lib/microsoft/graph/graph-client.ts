@@ -1,5 +1,6 @@
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { httpsRequest } from '../../internal/https-request';
 
 /** What Microsoft Graph answered. */
 export interface GraphAnswer {
@@ -17,23 +18,6 @@ export interface GraphClientOptions {
   timeoutMs: number;
   /** Requests at once over this client's connections; more wait for a free one. */
   maxSockets?: number;
-}
-
-/**
- * A failure before Graph answered. `written`: the whole request had gone out, so Graph may have
- * acted on it; otherwise it certainly did not. `connected`: the connection was up (TLS included),
- * so the request had begun to go.
- */
-export class GraphNetworkError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly written: boolean,
-    readonly connected = written,
-  ) {
-    super(message);
-    this.name = 'GraphNetworkError';
-  }
 }
 
 /**
@@ -63,7 +47,7 @@ export class GraphClient {
 
   /**
    * `POST {host}/v1.0/users/{mailbox}/{action}` with a Bearer token. When `signal` aborts before
-   * the answer is in, the request and its connection are destroyed: a `GraphNetworkError` with code
+   * the answer is in, the request and its connection are destroyed: an `HttpsRequestError` with code
    * `ABORT_ERR` that tells how far the request got.
    */
   postToMailbox(
@@ -82,83 +66,27 @@ export class GraphClient {
     this.agent.destroy();
   }
 
-  private send(
+  private async send(
     url: string,
     token: string,
     body: string,
     contentType: string,
     signal?: AbortSignal,
   ): Promise<GraphAnswer> {
-    const host = new URL(url).host;
-    if (signal?.aborted) return Promise.reject(stopped(host, false, false));
-    return new Promise<GraphAnswer>((resolve, reject) => {
-      let written = false;
-      let connected = false;
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent: this.agent,
-          timeout: this.options.timeoutMs,
-          headers: {
-            Authorization: `Bearer ${token}`,
-            'Content-Type': contentType,
-            'Content-Length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', (error) => reject(networkError(error, host, true)));
-        },
-      );
-      req.on('socket', (socket) => {
-        // A kept-alive socket is up already; a new one once its TLS handshake is done.
-        if (req.reusedSocket) connected = true;
-        else socket.once('secureConnect', () => void (connected = true));
-      });
-      req.on('finish', () => void (written = true));
-      req.on('timeout', () =>
-        req.destroy(
-          Object.assign(new Error(`${host} did not answer in time`), { code: 'ETIMEDOUT' }),
-        ),
-      );
-      // The token is in a header only: no error below can carry it.
-      req.on('error', (error) => reject(networkError(error, host, written, connected)));
-      const stop = () => req.destroy(stopped(host, written, connected));
-      signal?.addEventListener('abort', stop, { once: true });
-      const settled = () => signal?.removeEventListener('abort', stop);
-      req.once('close', settled);
-      req.end(body);
+    const answer = await httpsRequest({
+      method: 'POST',
+      url,
+      agent: this.agent,
+      timeoutMs: this.options.timeoutMs,
+      signal,
+      // The token is in a header only: no error of the request can carry it.
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': contentType,
+        'Content-Length': Buffer.byteLength(body),
+      },
+      body,
     });
+    return { ...answer, body: answer.body.toString('utf8') };
   }
-}
-
-function networkError(
-  error: Error,
-  host: string,
-  written: boolean,
-  connected = written,
-): GraphNetworkError {
-  if (error instanceof GraphNetworkError) return error;
-  const code = (error as { code?: string }).code ?? 'ECONNECTION';
-  const reason = error.message.split('\n')[0]!.slice(0, 200);
-  return new GraphNetworkError(`${host}: ${reason}`, code, written, connected);
-}
-
-/** The request was stopped by its caller (a deadline, a shutdown) before Graph answered. */
-function stopped(host: string, written: boolean, connected: boolean): GraphNetworkError {
-  return new GraphNetworkError(
-    `${host}: the request was stopped before Microsoft Graph answered`,
-    'ABORT_ERR',
-    written,
-    connected,
-  );
 }

@@ -1,4 +1,4 @@
-import { GraphNetworkError } from '../../microsoft/graph/graph-client';
+import { HttpsRequestError } from '../../internal/https-request';
 import { attemptInterrupted, attemptTimedOut, type AttemptProgress } from '../attempt-deadline';
 
 /**
@@ -68,7 +68,7 @@ export class GraphAttemptBound {
 
 /** A step before the request (the gate, the token) wrote nothing. */
 function progressOf(error: unknown): AttemptProgress {
-  if (!(error instanceof GraphNetworkError)) return { dataStarted: false, written: false };
+  if (!(error instanceof HttpsRequestError)) return { dataStarted: false, written: false };
   return { dataStarted: error.connected, written: error.written };
 }
 

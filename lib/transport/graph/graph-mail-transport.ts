@@ -2,11 +2,8 @@ import type { MailMessage, SentMessageInfo, Transport } from 'nodemailer';
 import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
 import { PACKAGE_VERSION } from '../../internal/package-version';
 import type { TokenSource } from '../../microsoft/microsoft-token.provider';
-import {
-  GraphNetworkError,
-  type GraphAnswer,
-  type GraphClient,
-} from '../../microsoft/graph/graph-client';
+import { HttpsRequestError } from '../../internal/https-request';
+import type { GraphAnswer, GraphClient } from '../../microsoft/graph/graph-client';
 import { explainGraphAnswer, type GraphFailure } from '../../microsoft/graph/graph-errors';
 import { GraphAttemptBound } from './graph-attempt';
 import { GraphSendError } from './graph-send-error';
@@ -193,7 +190,7 @@ function stopOr(bound: GraphAttemptBound, graphHost: string): (error: unknown) =
 
 /** A request that Graph never answered: uncertain once it was all written, else not sent. */
 export function networkFailure(error: unknown, graphHost: string): Error {
-  if (!(error instanceof GraphNetworkError)) return error as Error;
+  if (!(error instanceof HttpsRequestError)) return error as Error;
   const host = new URL(graphHost).host;
   if (error.written) return new DeliveryUncertainError(host, error);
   if (CERTIFICATE.test(error.code)) {

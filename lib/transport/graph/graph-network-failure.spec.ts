@@ -1,9 +1,9 @@
-import { GraphNetworkError } from '../../microsoft/graph/graph-client';
+import { HttpsRequestError } from '../../internal/https-request';
 import { networkFailure } from './graph-mail-transport';
 
 describe('A Graph host that cannot be resolved', () => {
   const notFound = (host: string) =>
-    new GraphNetworkError(`getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND', false);
+    new HttpsRequestError(`getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND', host, false, false);
 
   it("Microsoft's own: the advice is the product host's network or DNS, never the setting", () => {
     const failure = networkFailure(notFound('graph.microsoft.com'), 'https://graph.microsoft.com');
