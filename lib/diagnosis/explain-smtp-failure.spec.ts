@@ -44,7 +44,7 @@ describe('explainSmtpFailure', () => {
         '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.',
       ),
       'auth',
-      'Basic authentication is off for this tenant: switch to Bearer (OAuth 2.0)',
+      'no longer accepts Basic authentication (a password) for client submission',
     ],
     [
       'an app password required (a multi-line reply)',

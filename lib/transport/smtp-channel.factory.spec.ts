@@ -30,6 +30,7 @@ function poolSize(hostname: string, pool?: SmtpSettingsModuleOptions['pool']): n
 describe('SmtpChannelFactory: pools to Microsoft 365', () => {
   it.each([
     'smtp.office365.com',
+    'smtp-legacy.office365.com',
     'SMTP.Office365.com.',
     'smtp.office365.us',
     'smtp-mail.outlook.com',

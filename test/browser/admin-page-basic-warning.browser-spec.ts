@@ -33,14 +33,14 @@ describe('The admin page and Basic settings at Microsoft 365', () => {
     const warnings = page.locator('#warnings');
     await warnings.waitFor();
     expect((await warnings.innerText()).replace(/\s+/g, ' ').trim()).toBe(
-      'Warning: Microsoft turns Basic authentication for SMTP AUTH off by default at the end of December 2026: use Bearer (OAuth 2.0)',
+      'Warning: Microsoft is retiring Basic authentication for SMTP AUTH: it is off by default for existing tenants from the end of December 2026 (a tenant administrator can turn it back on for now), and Microsoft will announce the date of its final removal in 2027. Use Bearer (OAuth 2.0)',
     );
 
     // The page reads the warning back from GET /smtp-settings, not only from the save.
     await page.reload();
     await page.locator('#app').waitFor();
     await warnings.waitFor();
-    expect(await warnings.innerText()).toContain('use Bearer (OAuth 2.0)');
+    expect(await warnings.innerText()).toContain('Use Bearer (OAuth 2.0)');
 
     await page.locator('#hostname').fill('mail.example.com');
     await page.locator('#password').fill('browser-password-5e77a1');

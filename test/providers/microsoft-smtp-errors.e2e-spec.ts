@@ -15,7 +15,11 @@ const SENDER = 'noreply@contoso.onmicrosoft.com';
 const PASSWORD = 'basic-password-9f31c2';
 const CLIENT_ID = '0b1e2f3a-1111-4222-8333-444455556666';
 const BASIC_OFF =
-  'Microsoft turns Basic authentication for SMTP AUTH off by default at the end of December 2026: use Bearer (OAuth 2.0)';
+  'Microsoft is retiring Basic authentication for SMTP AUTH: it is off by default for existing tenants from the end of December 2026 (a tenant administrator can turn it back on for now), and Microsoft will announce the date of its final removal in 2027. Use Bearer (OAuth 2.0)';
+const BASIC_RETIRED = [
+  'Microsoft 365 no longer accepts Basic authentication (a password) for client submission',
+  'switch this connection to Bearer (OAuth 2.0, with the upgrade "Security Enhancement - oAuth Enablement for SMTP services") or to Microsoft 365 through Microsoft Graph',
+];
 
 /** Exchange Online writes the enhanced status code into the text itself. */
 const EXCHANGE_REPLIES: SMTPServerOptions = { hideENHANCEDSTATUSCODES: true };
@@ -52,7 +56,15 @@ const CASES: Record<string, ReplyCase> = {
     code: 535,
     text: '5.7.139 Authentication unsuccessful, basic authentication is disabled.',
     stage: 'auth',
-    words: ['Basic authentication is off for this tenant: switch to Bearer (OAuth 2.0)'],
+    words: BASIC_RETIRED,
+  },
+  'Basic authentication retired for client submission (Basic)': {
+    kind: 'basic',
+    at: 'auth',
+    code: 550,
+    text: '5.7.30 Basic authentication is not supported for Client Submission.',
+    stage: 'auth',
+    words: BASIC_RETIRED,
   },
   'an app not set up in Exchange (Bearer)': {
     kind: 'bearer',
@@ -335,12 +347,14 @@ describe("Microsoft 365's SMTP errors, explained with the fix", () => {
     }
     const at = (hostname: string) => ({ host: hostname, port: 587 });
 
-    it.each(['smtp.office365.com', 'SMTP.Office365.com', 'smtp-mail.outlook.com'])(
-      'carry the end-of-Basic warning in GET /smtp-settings (%s)',
-      async (hostname) => {
-        expect(await warningsFor(settingsFor('basic', at(hostname)))).toContain(BASIC_OFF);
-      },
-    );
+    it.each([
+      'smtp.office365.com',
+      'SMTP.Office365.com',
+      'smtp-legacy.office365.com',
+      'smtp-mail.outlook.com',
+    ])('carry the end-of-Basic warning in GET /smtp-settings (%s)', async (hostname) => {
+      expect(await warningsFor(settingsFor('basic', at(hostname)))).toContain(BASIC_OFF);
+    });
 
     it('leave Bearer settings and other servers without it', async () => {
       expect(await warningsFor(settingsFor('bearer', at('smtp.office365.com')))).not.toContain(

@@ -59,7 +59,22 @@ describe("Microsoft 365's SMTP replies name the fix", () => {
       'AUTH LOGIN',
       '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.',
       'auth',
-      ['Basic authentication is off for this tenant: switch to Bearer (OAuth 2.0)'],
+      [
+        'Microsoft 365 no longer accepts Basic authentication (a password) for client submission',
+        'switch this connection to Bearer (OAuth 2.0, with the upgrade "Security Enhancement - oAuth Enablement for SMTP services") or to Microsoft 365 through Microsoft Graph',
+      ],
+    ],
+    [
+      "Exchange's retirement of Basic authentication for client submission",
+      { ...BASIC, hostname: 'smtp-legacy.office365.com' },
+      'AUTH LOGIN',
+      '550 5.7.30 Basic authentication is not supported for Client Submission.',
+      'auth',
+      [
+        'Microsoft 365 no longer accepts Basic authentication (a password) for client submission (550 5.7.30 Basic authentication is not supported for Client Submission.)',
+        'switch this connection to Bearer',
+        'through Microsoft Graph',
+      ],
     ],
     [
       'SMTP AUTH disabled for the mailbox, Basic',

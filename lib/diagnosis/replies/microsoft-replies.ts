@@ -1,6 +1,7 @@
 import type { BearerSmtpSettings } from '../../interfaces/smtp-settings.types';
 import type { ExplainTarget } from '../explain-target.interface';
 import { quoteReply } from '../smtp-reply';
+import { SMTP_OAUTH_UPGRADE } from '../../upgrades/upgrades.constants';
 import type { ReplyContext, ReplyExplanation } from './reply-explanation.interface';
 
 /**
@@ -10,6 +11,7 @@ import type { ReplyContext, ReplyExplanation } from './reply-explanation.interfa
  */
 export const MICROSOFT_REPLIES: readonly ReplyExplanation[] = [
   // Sign-in
+  { codes: [535, 550], enhanced: ['5.7.30'], stage: 'auth', explain: basicRetired },
   {
     codes: [535, 550],
     enhanced: ['5.7.139'],
@@ -118,16 +120,20 @@ function identityOf(target: ExplainTarget): string {
   return (target as MicrosoftTarget).username ?? '<mailbox>';
 }
 
-function smtpAuthDisabled({ target, reply }: ReplyContext): string {
+function smtpAuthDisabled(context: ReplyContext): string {
+  const { target, reply } = context;
   const quoted = quoteReply(reply);
   const enable = `enable it for the mailbox with Set-CASMailbox -Identity ${identityOf(target)} -SmtpClientAuthenticationDisabled $false, or for the whole tenant with Set-TransportConfig -SmtpClientAuthenticationDisabled $false (Exchange Online PowerShell)`;
   if (target.type === 'bearer') {
     return `SMTP AUTH is disabled for the tenant or the mailbox (${quoted}): ${enable}`;
   }
-  if (/basic auth/i.test(reply.text)) {
-    return `Microsoft 365 refused the password (${quoted}): Basic authentication is off for this tenant: switch to Bearer (OAuth 2.0)`;
-  }
+  if (/basic auth/i.test(reply.text)) return basicRetired(context);
   return `Microsoft 365 refused the password (${quoted}): SMTP AUTH is disabled for the tenant or the mailbox: ${enable}; Microsoft is turning Basic authentication off, so switch to Bearer (OAuth 2.0)`;
+}
+
+/** Exchange Online no longer takes a password for client submission (5.7.30, or 5.7.139 saying so). */
+function basicRetired({ reply }: ReplyContext): string {
+  return `Microsoft 365 no longer accepts Basic authentication (a password) for client submission (${quoteReply(reply)}): switch this connection to Bearer (OAuth 2.0, with the upgrade "${SMTP_OAUTH_UPGRADE.name}") or to Microsoft 365 through Microsoft Graph`;
 }
 
 function tokenRefused({ target, reply }: ReplyContext): string {

@@ -18,9 +18,13 @@ type RuleFields = Partial<TlsFields> & {
   senderEmail?: string;
 };
 
-/** The SMTP AUTH endpoints of Microsoft 365: worldwide, US government, Outlook.com, 21Vianet. */
+/**
+ * The SMTP AUTH endpoints of Microsoft 365: worldwide (and its client-submission host for Basic
+ * authentication, smtp-legacy), US government, Outlook.com, 21Vianet.
+ */
 export const MICROSOFT_SMTP_HOSTS: readonly string[] = [
   'smtp.office365.com',
+  'smtp-legacy.office365.com',
   'smtp.office365.us',
   'smtp-mail.outlook.com',
   'smtp.partner.outlook.cn',
@@ -95,9 +99,12 @@ export function settingsWarnings(settings: RuleFields): string[] {
   return warnings;
 }
 
-/** Basic settings that sign in at Microsoft 365 stop working once Microsoft turns Basic off. */
+/**
+ * Basic settings that sign in at Microsoft 365 stop working once Microsoft turns Basic off. What
+ * Microsoft has announced, and no date of our own: the final removal date is still to come.
+ */
 export const BASIC_ON_MICROSOFT_WARNING =
-  'Microsoft turns Basic authentication for SMTP AUTH off by default at the end of December 2026: use Bearer (OAuth 2.0)';
+  'Microsoft is retiring Basic authentication for SMTP AUTH: it is off by default for existing tenants from the end of December 2026 (a tenant administrator can turn it back on for now), and Microsoft will announce the date of its final removal in 2027. Use Bearer (OAuth 2.0)';
 
 /** A token sent to a server that is not the provider's, and a sender Gmail would rewrite. */
 function bearerWarnings(settings: RuleFields & { hostname: string }): string[] {
