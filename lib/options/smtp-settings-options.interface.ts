@@ -184,7 +184,8 @@ export interface SmtpSettingsModuleOptions {
 /** Static options, known when the module is imported (also with `forRootAsync`). */
 export interface SmtpSettingsModuleExtras {
   /**
-   * Register the module globally, so that `SmtpSettingsService` can be injected anywhere.
+   * Register the module globally, so that `MailerService`, `SmtpSettingsService`, `OutboxService`
+   * and `LiveSmtpTransport` can be injected in every module, not only the one importing it.
    * @default false
    */
   isGlobal?: boolean;

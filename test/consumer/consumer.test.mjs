@@ -3,6 +3,7 @@
 // strict mode, then booted: GET/PUT /smtp-settings and mail through the library's MailerService to
 // an SMTP server that this script runs. Each app boots under every Node.js found here (the one that
 // runs this script, and the machine's own if it differs), without any optional peer installed.
+// Each app also type-checks the whole files of README.md and docs/*.md (see doc-blocks.mjs).
 //
 //   npm run test:consumer                  all variants
 //   CONSUMER_VARIANTS=nest11-express npm run test:consumer
@@ -12,13 +13,31 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SMTPServer } from 'smtp-server';
+import {
+  DOC_BLOCKS_OUT,
+  DOC_BLOCKS_TSCONFIG,
+  documentsOf,
+  explainTscOutput,
+  fileBlocksOf,
+  setsOf,
+  writeDocBlocks,
+} from './doc-blocks.mjs';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +105,30 @@ const VARIANTS = [
 
 const OPTIONAL_PEERS = ['pg', '@azure/msal-node', '@nestjs/swagger', '@nestjs-modules/mailer'];
 
+/** What the documentation's whole files import besides Nest and this package (12 serves Nest 11 too). */
+const DOC_DEPENDENCIES = { '@nestjs/config': '12.0.1' };
+
+/** The Nest 12 starter's compiler options, with strict on and the libraries' types checked too. */
+const COMPILER_OPTIONS = {
+  module: 'nodenext',
+  moduleResolution: 'nodenext',
+  resolvePackageJsonExports: true,
+  esModuleInterop: true,
+  isolatedModules: true,
+  emitDecoratorMetadata: true,
+  experimentalDecorators: true,
+  allowSyntheticDefaultImports: true,
+  target: 'ES2023',
+  types: ['node'],
+  outDir: './dist',
+  rootDir: './src',
+  strict: true,
+  skipLibCheck: false,
+  noEmitOnError: true,
+};
+
+const docs = fileBlocksOf(documentsOf(ROOT));
+
 const selected = (process.env.CONSUMER_VARIANTS ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -102,6 +145,82 @@ const summary = {
   variants: [],
 };
 let tarball;
+
+// Before the build: these need no package, and say what is wrong even when lib/ does not compile.
+describe("the documentation's whole files", () => {
+  it("are all marked, and README.md's show what a real app needs", () => {
+    assert.deepEqual(docs.problems, []);
+    const readme = docs.files.filter((f) => f.document === 'README.md');
+    const shown = (what, pattern) =>
+      assert.ok(
+        readme.some((f) => pattern.test(f.text)),
+        `README.md has no whole file (a block whose first line is "// src/….ts") with ${what}`,
+      );
+    shown('SmtpSettingsModule.forRoot({ isGlobal: true, … })', /forRoot\(\{[^]*isGlobal: true/);
+    shown('SmtpSettingsModule.forRootAsync', /SmtpSettingsModule\.forRootAsync\(/);
+    shown('encryptionKey', /encryptionKey:/);
+    shown('a guard with a constructor dependency', /implements CanActivate[^]*constructor\(\S/);
+    shown(
+      'MailerService injected, with its import',
+      /import \{[^}]*\bMailerService\b[^}]*\} from 'nest-smtp-settings'[^]*constructor\([^)]*: MailerService\)/,
+    );
+    shown('main.ts calling app.enableShutdownHooks()', /app\.enableShutdownHooks\(\)/);
+  });
+
+  it("name a tsc error by the block's document and line", () => {
+    const { files } = fileBlocksOf([
+      {
+        name: 'README.md',
+        markdown: [
+          '# Example',
+          '',
+          '```ts',
+          '// src/app.module.ts',
+          "import { Nope } from 'nest-smtp-settings';",
+          'export const x = Nope;',
+          '```',
+          '',
+          '```ts',
+          '// src/app.module.ts',
+          'export const y: number = "two";',
+          '```',
+        ].join('\n'),
+      },
+    ]);
+    assert.deepEqual(
+      files.map((f) => [f.document, f.line, f.path]),
+      [
+        ['README.md', 3, 'src/app.module.ts'],
+        ['README.md', 9, 'src/app.module.ts'],
+      ],
+    );
+    assert.equal(setsOf(files).length, 2);
+    const origins = new Map([
+      ['doc-blocks/set-0/src/app.module.ts', files[0]],
+      ['doc-blocks/set-1/src/app.module.ts', files[1]],
+    ]);
+    const output = [
+      "doc-blocks/set-0/src/app.module.ts(2,10): error TS2305: Module '\"nest-smtp-settings\"' has no exported member 'Nope'.",
+      "doc-blocks/set-1/src/app.module.ts(2,14): error TS2322: Type 'string' is not assignable to type 'number'.",
+    ].join('\n');
+    assert.equal(
+      explainTscOutput(output, origins),
+      [
+        "README.md:5 src/app.module.ts(2,10): error TS2305: Module '\"nest-smtp-settings\"' has no exported member 'Nope'.",
+        "README.md:11 src/app.module.ts(2,14): error TS2322: Type 'string' is not assignable to type 'number'.",
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      fileBlocksOf([
+        { name: 'docs/x.md', markdown: '```ts\nimport { a } from "b";\nexport { a };\n```\n' },
+      ]).problems,
+      [
+        'docs/x.md:1: a whole file (it imports and exports) whose first line does not name it ' +
+          '(such as "// src/app.module.ts"), so it is not compiled',
+      ],
+    );
+  });
+});
 
 describe('nest-smtp-settings as an installed package', { concurrency: 1 }, () => {
   before(async () => {
@@ -132,7 +251,10 @@ describe('nest-smtp-settings as an installed package', { concurrency: 1 }, () =>
     );
     for (const v of summary.variants) {
       console.log(
-        `# ${v.name}: install ${v.installSeconds}s, tsc ${v.tscSeconds}s, ` +
+        `# ${v.name}: install ${v.installSeconds}s, tsc (app and docs) ${v.tscSeconds}s, ` +
+          (v.docBlocks?.bootSeconds === undefined
+            ? ''
+            : `README app ${v.docBlocks.bootSeconds}s, `) +
           v.boots.map((b) => `boot+exercise on ${b.node} ${b.seconds}s`).join(', '),
       );
     }
@@ -174,11 +296,26 @@ describe('nest-smtp-settings as an installed package', { concurrency: 1 }, () =>
         assert.equal(isInstalled(dir, name), false, `${name} is optional but was installed`);
       }
 
+      // The app and the documentation's whole files, compiled side by side.
       t = performance.now();
-      await sh(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
-        cwd: dir,
-      });
+      const origins = writeDocBlocks(dir, docs.files, COMPILER_OPTIONS);
+      const [app, documentation] = await Promise.allSettled([
+        sh(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
+          cwd: dir,
+        }),
+        compileDocBlocks(dir, origins, variant),
+      ]);
       result.tscSeconds = seconds(t);
+      result.docBlocks = { files: docs.files.length, sets: setsOf(docs.files).length };
+      if (documentation.status === 'rejected') throw documentation.reason;
+      if (app.status === 'rejected') throw app.reason;
+
+      // The README's app as pasted (its main.ts creates an Express app).
+      if (variant.adapter === 'express') {
+        t = performance.now();
+        await exerciseReadmeApp(dir);
+        result.docBlocks.bootSeconds = seconds(t);
+      }
 
       for (const node of nodes) {
         t = performance.now();
@@ -188,6 +325,101 @@ describe('nest-smtp-settings as an installed package', { concurrency: 1 }, () =>
     });
   }
 });
+
+/** Type-checks the documentation's whole files in the app; fails naming each block and tsc's error. */
+async function compileDocBlocks(dir, origins, variant) {
+  const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    await run(process.execPath, [tsc, '-p', DOC_BLOCKS_TSCONFIG, '--pretty', 'false'], {
+      cwd: dir,
+      env: cleanEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 300_000,
+    });
+  } catch (error) {
+    throw new assert.AssertionError({
+      message:
+        `The documentation's whole files do not compile in ${variant.name} ` +
+        `(${variant.description}):\n${explainTscOutput(`${error.stdout ?? ''}${error.stderr ?? ''}`, origins)}`,
+    });
+  }
+}
+
+/**
+ * Boots the README's app (its first version of every file: forRoot) from a fresh working directory:
+ * its feature module gets MailerService, its guard gets SessionService, the key file appears where
+ * the README says, and SIGTERM stops it through the shutdown hooks.
+ */
+async function exerciseReadmeApp(dir) {
+  const cwd = mkdtempSync(join(dir, 'readme-app-'));
+  const port = await freePort();
+  const env = { ...cleanEnv(), PORT: String(port), ADMIN_TOKEN };
+  delete env.SMTP_SETTINGS_KEY;
+  const child = spawn(process.execPath, [join(dir, DOC_BLOCKS_OUT, 'set-0', 'src', 'main.js')], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
+  const output = () => `--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+  try {
+    // Nest logs that it started before its server listens: then wait for the port to accept.
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not started in 30 s\n${output()}`)), 30_000);
+      let done = false;
+      void exited.then((exit) => {
+        done = true;
+        clearTimeout(timer);
+        reject(new Error(`the README's app exited (${JSON.stringify(exit)})\n${output()}`));
+      });
+      const attempt = () => {
+        if (done) return;
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          done = true;
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.once('error', () => setTimeout(attempt, 100));
+      };
+      attempt();
+    });
+    const url = `http://127.0.0.1:${port}/smtp-settings`;
+    assert.equal((await fetch(url)).status, 403, output());
+    const admin = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(admin.status, 200, output());
+    assert.equal((await admin.json()).source, 'relay');
+    assert.ok(existsSync(join(cwd, '.data', 'smtp-settings.key')), 'no .data/smtp-settings.key');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const exit = await exited;
+  clearTimeout(timer);
+  assert.equal(exit.code === 0 || exit.signal === 'SIGTERM', true, output());
+  assert.doesNotMatch(
+    stderr
+      .split('\n')
+      .filter((line) => !/ExperimentalWarning|--trace-warnings/.test(line))
+      .join('\n'),
+    /Error|UnhandledPromiseRejection/,
+    output(),
+  );
+}
+
+/** A port that nothing listens on now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Boots the compiled app under `node` and uses it as an admin and as the product's code would. */
 async function exercise(dir, node, variant) {
@@ -438,31 +670,15 @@ function writeApp(dir, variant) {
     version: '0.0.0',
     private: true,
     ...(variant.esm ? { type: 'module' } : {}),
-    dependencies: { ...variant.dependencies, 'nest-smtp-settings': `file:${tarball}` },
+    dependencies: {
+      ...variant.dependencies,
+      ...DOC_DEPENDENCIES,
+      'nest-smtp-settings': `file:${tarball}`,
+    },
     devDependencies: variant.devDependencies,
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  // The Nest 12 starter's compiler options, with strict on and the libraries' types checked too.
-  const tsconfig = {
-    compilerOptions: {
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
-      resolvePackageJsonExports: true,
-      esModuleInterop: true,
-      isolatedModules: true,
-      emitDecoratorMetadata: true,
-      experimentalDecorators: true,
-      allowSyntheticDefaultImports: true,
-      target: 'ES2023',
-      types: ['node'],
-      outDir: './dist',
-      rootDir: './src',
-      strict: true,
-      skipLibCheck: false,
-      noEmitOnError: true,
-    },
-    include: ['src'],
-  };
+  const tsconfig = { compilerOptions: COMPILER_OPTIONS, include: ['src'] };
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
   for (const [file, text] of Object.entries(appSources(variant))) {
     writeFileSync(join(dir, 'src', file), text);

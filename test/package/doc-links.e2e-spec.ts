@@ -166,3 +166,11 @@ describe('Documentation links', () => {
     expect(rooms.filter((room) => !contributing.includes(room))).toEqual([]);
   });
 });
+
+// Issue 21: a Nest developer reads the README in ten minutes; the rest is in docs/.
+describe('The README', () => {
+  it('stays at 400 lines or fewer', () => {
+    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThanOrEqual(400);
+  });
+});
