@@ -66,7 +66,7 @@ export {
 } from './stores/file/file-smtp-settings.store';
 export { PostgresSmtpSettingsStore } from './stores/postgres/postgres-smtp-settings.store';
 export type { PostgresSmtpSettingsStoreOptions } from './stores/postgres/postgres-store.options';
-export type { PostgresPool, PostgresPoolClient } from './stores/postgres/postgres-pool';
+export type { PostgresPool, PostgresPoolClient } from './postgres/postgres-pool';
 
 // Upgrades: the product's Upgrade Center
 export { UpgradeCenter } from './interfaces/upgrade-center.interface';

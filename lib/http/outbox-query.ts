@@ -8,7 +8,7 @@ import {
   type SendLogPage,
   type SendLogQuery,
 } from '../interfaces/outbox.interface';
-import { CURSOR_PROBLEM, parseCursor } from '../outbox/send-log-entries';
+import { CURSOR_PROBLEM, parseCursor } from '../outbox/send-log/send-log-entries';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -21,7 +21,7 @@ import type {
 } from '../interfaces/outbox.interface';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '../internal/api-property';
 import { OutboxService } from '../outbox/outbox.service';
-import { MESSAGE_ID_MAX_LENGTH } from '../outbox/send-log-entries';
+import { MESSAGE_ID_MAX_LENGTH } from '../outbox/send-log/send-log-entries';
 import {
   NOT_RETRYABLE_RESPONSE,
   OUTBOX_NOT_FOUND_RESPONSE,

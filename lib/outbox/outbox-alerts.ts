@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { OutboxAlert, OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
 import { messageOf } from '../internal/message-of';
-import type { OutboxTransitions } from './outbox-worker';
+import type { OutboxTransitions } from './worker/outbox-worker';
 
 /**
  * Turns the worker's transitions into alerts: `held` once per episode of a tenant (until one of its

@@ -1,7 +1,7 @@
 import type { BackoffStrategy, Processor, Queue, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { requireOptional } from '../internal/optional-require';
-import { endPool, type PostgresPool } from '../stores/postgres/postgres-pool';
+import { endPool, type PostgresPool } from '../postgres/postgres-pool';
 import type { ResolvedOutboxOptions } from './outbox-config';
 import type { OutboxConnection } from './outbox-connection.interface';
 import type { OutboxJobData } from './outbox-message';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OutboxBackend } from '../options/outbox-options.interface';
-import type { PostgresPool } from '../stores/postgres/postgres-pool';
+import type { PostgresPool } from '../postgres/postgres-pool';
 
 /**
  * The outbox's own connection to its store, which the send log and the shared rate limiter use

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { OutboxJobData } from './outbox-message';
-import type { SendLog } from './send-log.interface';
+import type { SendLog } from './send-log/send-log.interface';
 
 /**
  * The job's state once its worker is done with it: the send log has the outcome a moment before

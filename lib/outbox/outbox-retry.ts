@@ -2,12 +2,12 @@ import type { Queue } from 'bullmq';
 import { NotRetryableError } from '../errors/not-retryable.error';
 import { OutboxMessageNotFoundError } from '../errors/outbox-message-not-found.error';
 import type { EnqueueResult, OutboxStatus } from '../interfaces/outbox.interface';
-import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
+import type { OutboxEnqueueWriter } from './enqueue/outbox-enqueue-writer.interface';
 import type { OutboxJobData } from './outbox-message';
 import { isWaiting, requeue, settledState } from './outbox-requeue';
 import { guardStore, guardWrite } from './outbox-store-guard';
-import { isMessageId, MESSAGE_ID_MAX_LENGTH, timeOf } from './send-log-entries';
-import type { SendLog } from './send-log.interface';
+import { isMessageId, MESSAGE_ID_MAX_LENGTH, timeOf } from './send-log/send-log-entries';
+import type { SendLog } from './send-log/send-log.interface';
 
 /** What a retry from the send log may move a message out of. */
 export const RETRYABLE: readonly OutboxStatus[] = ['failed', 'uncertain', 'held'];

@@ -23,26 +23,26 @@ import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { assertTenantId } from '../settings/tenant-id';
 import { LiveSmtpTransport } from '../transport/live-smtp-transport';
-import { createSendLog } from './create-send-log';
-import { createSharedRateLimiter } from './create-shared-rate-limiter';
+import { createSendLog } from './send-log/create-send-log';
+import { createSharedRateLimiter } from './rate-limit/create-shared-rate-limiter';
 import { OutboxAlerts } from './outbox-alerts';
 import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
-import { jobOptions, prepareMessage } from './outbox-enqueue';
+import { jobOptions, prepareMessage } from './enqueue/outbox-enqueue';
 import { retryMessage } from './outbox-retry';
 import { makeDue, releaseHeld } from './outbox-requeue';
 import { deliverJob } from './outbox-message';
 import { guardStore, guardWrite } from './outbox-store-guard';
-import { createEnqueueWriter } from './create-enqueue-writer';
-import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
-import { messageIdFor } from './outbox-ids';
-import { startOutboxWorker } from './outbox-worker';
-import { retryingIds, TenantGates } from './tenant-gates';
-import { TenantRanks } from './tenant-ranks';
-import { routeRateLimit, type RouteRateLimit } from './route-rate-limit';
-import { isMessageId } from './send-log-entries';
-import type { SendLog } from './send-log.interface';
-import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+import { createEnqueueWriter } from './enqueue/create-enqueue-writer';
+import type { OutboxEnqueueWriter } from './enqueue/outbox-enqueue-writer.interface';
+import { messageIdFor } from './enqueue/outbox-ids';
+import { startOutboxWorker } from './worker/outbox-worker';
+import { retryingIds, TenantGates } from './worker/tenant-gates';
+import { TenantRanks } from './worker/tenant-ranks';
+import { routeRateLimit, type RouteRateLimit } from './rate-limit/route-rate-limit';
+import { isMessageId } from './send-log/send-log-entries';
+import type { SendLog } from './send-log/send-log.interface';
+import type { SharedRateLimiter } from './rate-limit/shared-rate-limiter.interface';
 
 /**
  * The durable outbox: `enqueue` puts a message in a BullMQ queue (Redis or PostgreSQL) shared by

@@ -11,8 +11,8 @@ import {
 import { SecretSealer } from '../../lib/crypto/secret-sealer';
 import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.provider';
 import { GoogleTokenProvider } from '../../lib/google/google-token.provider';
-import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
-import { RedisSendLog } from '../../lib/outbox/redis-send-log';
+import { PostgresSendLog } from '../../lib/outbox/postgres/postgres-send-log';
+import { RedisSendLog } from '../../lib/outbox/redis/redis-send-log';
 import { findLeaks, type Artifact } from './leak-scanner';
 
 /*

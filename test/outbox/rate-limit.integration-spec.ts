@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { PostgresRateLimiter } from '../../lib/outbox/postgres-rate-limiter';
-import { RedisRateLimiter } from '../../lib/outbox/redis-rate-limiter';
-import type { SharedRateLimiter } from '../../lib/outbox/shared-rate-limiter.interface';
+import { PostgresRateLimiter } from '../../lib/outbox/postgres/postgres-rate-limiter';
+import { RedisRateLimiter } from '../../lib/outbox/redis/redis-rate-limiter';
+import type { SharedRateLimiter } from '../../lib/outbox/rate-limit/shared-rate-limiter.interface';
 import { MailerService, OutboxService } from '../../lib';
 import {
   busiestWindow,

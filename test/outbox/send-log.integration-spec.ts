@@ -4,10 +4,10 @@ import { Pool } from 'pg';
 import type { OutboxStatus, SendLogEntry } from '../../lib/interfaces/outbox.interface';
 import { OutboxUnavailableError } from '../../lib/errors/outbox-unavailable.error';
 import { InvalidCursorError } from '../../lib/errors/invalid-cursor.error';
-import { PostgresSendLog } from '../../lib/outbox/postgres-send-log';
-import { RedisSendLog } from '../../lib/outbox/redis-send-log';
-import type { SendLog } from '../../lib/outbox/send-log.interface';
-import type { PostgresPool } from '../../lib/stores/postgres/postgres-pool';
+import { PostgresSendLog } from '../../lib/outbox/postgres/postgres-send-log';
+import { RedisSendLog } from '../../lib/outbox/redis/redis-send-log';
+import type { SendLog } from '../../lib/outbox/send-log/send-log.interface';
+import type { PostgresPool } from '../../lib/postgres/postgres-pool';
 import { TEST_DATABASE_URL, testSchema, uniqueName } from '../fixtures/postgres';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

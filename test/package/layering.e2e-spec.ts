@@ -14,6 +14,7 @@ const RANKS: Readonly<Record<string, number>> = {
   internal: 2,
   crypto: 3,
   upgrades: 3,
+  postgres: 3,
   settings: 4,
   stores: 5,
   microsoft: 5,

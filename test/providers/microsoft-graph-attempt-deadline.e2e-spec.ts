@@ -8,7 +8,7 @@ import {
   type SmtpSettingsModuleOptions,
 } from '../../lib';
 import { GraphClient } from '../../lib/microsoft/graph/graph-client';
-import { classifyFailure } from '../../lib/outbox/delivery-outcome';
+import { classifyFailure } from '../../lib/outbox/worker/delivery-outcome';
 import { GraphMailTransport } from '../../lib/transport/graph/graph-mail-transport';
 import { RequestGate } from '../../lib/transport/graph/request-gate';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';

@@ -5,7 +5,7 @@ import {
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../../lib';
-import { classifyFailure } from '../../lib/outbox/delivery-outcome';
+import { classifyFailure } from '../../lib/outbox/worker/delivery-outcome';
 import {
   startHostileSmtp,
   type HostileBehaviour,

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // Types only: this module is loaded by everyone who imports the package, with or without `pg`.
 import type { Client, ClientConfig, Notification } from 'pg';
 import { messageOf } from '../../internal/message-of';
-import { pgClientClass, type PostgresPool } from './postgres-pool';
-import { quote } from './postgres-schema';
+import { pgClientClass, type PostgresPool } from '../../postgres/postgres-pool';
+import { quote } from '../../postgres/postgres-identifier';
 import type { Queryable } from './postgres-sql';
 
 export interface ListenClientOptions {

@@ -1,9 +1,9 @@
-import type { PostgresPoolClient } from './postgres-pool';
+import type { PostgresPoolClient } from '../../postgres/postgres-pool';
+import { quote } from '../../postgres/postgres-identifier';
+import { SCHEMA_LOCK } from '../../postgres/schema-lock';
 import { query, type Queryable } from './postgres-sql';
 
 const DEFAULT_TABLE_PREFIX = 'smtp_settings';
-/** One lock for every store's DDL: creating tables is rare and fast, so sharing it costs nothing. */
-const SCHEMA_LOCK = 'nest-smtp-settings:create-tables';
 /** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated. */
 const MAX_IDENTIFIER_LENGTH = 63;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -85,10 +85,6 @@ export async function createTables(
        )`,
     );
   });
-}
-
-export function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function identifier(value: string, option: string, reserve = 0): string {

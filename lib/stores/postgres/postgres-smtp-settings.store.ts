@@ -14,7 +14,12 @@ import type {
 } from '../../interfaces/smtp-settings-store.interface';
 import { ScopeListeners } from '../scope-listeners';
 import { ListenClient } from './listen-client';
-import { endPool, newPool, type PostgresPool, type PostgresPoolClient } from './postgres-pool';
+import {
+  endPool,
+  newPool,
+  type PostgresPool,
+  type PostgresPoolClient,
+} from '../../postgres/postgres-pool';
 import * as sql from './postgres-queries';
 import type { HistoryRow, RecordRow } from './postgres-queries';
 import { createTables, tablesFor, type PostgresTables } from './postgres-schema';

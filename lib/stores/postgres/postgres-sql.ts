@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../errors/settings-version-conflict.error';
 import { messageOf } from '../../internal/message-of';
-import type { PostgresPool, PostgresPoolClient } from './postgres-pool';
+import type { PostgresPool, PostgresPoolClient } from '../../postgres/postgres-pool';
 
 export type Queryable = Pick<PostgresPool, 'query'>;
 

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { PostgresPool } from './postgres-pool';
+import type { PostgresPool } from '../../postgres/postgres-pool';
 
 export interface PostgresSmtpSettingsStoreOptions {
   /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from './rate-window';
-import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from '../rate-limit/rate-window';
+import type { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.interface';
 
 /**
  * What the limiter needs of an ioredis client (an ioredis `Redis` is one). Declared here so that

@@ -1,6 +1,6 @@
-import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
-import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
-import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
+import type { SmtpSettingsState } from '../../interfaces/smtp-settings.types';
+import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-settings.defaults';
 
 /** The shared limit a tenant's current route is under, with the key every replica counts it by. */
 export interface RouteRateLimit {

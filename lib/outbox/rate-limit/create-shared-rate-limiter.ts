@@ -1,7 +1,7 @@
-import type { ResolvedOutboxOptions } from './outbox-config';
-import type { OutboxConnection } from './outbox-connection.interface';
-import { PostgresRateLimiter } from './postgres-rate-limiter';
-import { RedisRateLimiter } from './redis-rate-limiter';
+import type { ResolvedOutboxOptions } from '../outbox-config';
+import type { OutboxConnection } from '../outbox-connection.interface';
+import { PostgresRateLimiter } from '../postgres/postgres-rate-limiter';
+import { RedisRateLimiter } from '../redis/redis-rate-limiter';
 import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 
 /**

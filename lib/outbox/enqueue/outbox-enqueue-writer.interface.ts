@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import type { SendLogEntry } from '../interfaces/outbox.interface';
-import type { OutboxJobData } from './outbox-message';
+import type { SendLogEntry } from '../../interfaces/outbox.interface';
+import type { OutboxJobData } from '../outbox-message';
 
 /**
  * Writes a message's send log entry and its job in one atomic step, or neither: a Redis

@@ -1,16 +1,16 @@
-import { ChannelMissingError } from '../errors/channel-missing.error';
-import { DeliveryFailedError } from '../errors/delivery-failed.error';
-import { DeliveryIncompleteError } from '../errors/delivery-incomplete.error';
-import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
-import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
-import { HeaderInjectionError } from '../errors/header-injection.error';
-import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
-import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
-import { SecretUnsealError } from '../errors/secret-unseal.error';
-import { SenderRequiredError } from '../errors/sender-required.error';
-import { TokenRequestFailedError } from '../errors/token-request-failed.error';
-import { UpgradeRequiredError } from '../errors/upgrade-required.error';
-import type { OutboxError } from '../interfaces/outbox.interface';
+import { ChannelMissingError } from '../../errors/channel-missing.error';
+import { DeliveryFailedError } from '../../errors/delivery-failed.error';
+import { DeliveryIncompleteError } from '../../errors/delivery-incomplete.error';
+import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
+import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
+import { HeaderInjectionError } from '../../errors/header-injection.error';
+import { MessageNotQueueableError } from '../../errors/message-not-queueable.error';
+import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceeded.error';
+import { SecretUnsealError } from '../../errors/secret-unseal.error';
+import { SenderRequiredError } from '../../errors/sender-required.error';
+import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
+import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
+import type { OutboxError } from '../../interfaces/outbox.interface';
 import { replyDeferral } from './provider-replies';
 
 /**

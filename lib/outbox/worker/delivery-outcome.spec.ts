@@ -1,12 +1,12 @@
-import { ChannelMissingError } from '../errors/channel-missing.error';
-import { DeliveryFailedError } from '../errors/delivery-failed.error';
-import { DeliveryIncompleteError } from '../errors/delivery-incomplete.error';
-import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
-import { DeliveryUncertainError } from '../errors/delivery-uncertain.error';
-import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
-import { SenderRequiredError } from '../errors/sender-required.error';
-import { TokenRequestFailedError } from '../errors/token-request-failed.error';
-import { GraphSendError } from '../transport/graph/graph-send-error';
+import { ChannelMissingError } from '../../errors/channel-missing.error';
+import { DeliveryFailedError } from '../../errors/delivery-failed.error';
+import { DeliveryIncompleteError } from '../../errors/delivery-incomplete.error';
+import { DeliveryUnavailableError } from '../../errors/delivery-unavailable.error';
+import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
+import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceeded.error';
+import { SenderRequiredError } from '../../errors/sender-required.error';
+import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
+import { GraphSendError } from '../../transport/graph/graph-send-error';
 import { classifyFailure } from './delivery-outcome';
 
 const smtp = (responseCode: number | undefined, code = 'EPROTOCOL', stage = 'message') =>

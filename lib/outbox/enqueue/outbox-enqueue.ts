@@ -1,17 +1,17 @@
 import type { JobsOptions } from 'bullmq';
 import type { Address, SendMailOptions } from 'nodemailer';
 import MimeNode from 'nodemailer/lib/mime-node';
-import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
-import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
-import { SenderRequiredError } from '../errors/sender-required.error';
-import type { SendLogEntry } from '../interfaces/outbox.interface';
-import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
-import type { SmtpRelayOptions } from '../options/relay-options.interface';
-import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
-import { assertNoHeaderInjection } from '../transport/header-guard';
-import { uniqueRecipients } from '../transport/recipient-policy';
-import { formatSender } from '../transport/sender';
-import { serializeMessage, type OutboxJobData } from './outbox-message';
+import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceeded.error';
+import { MessageNotQueueableError } from '../../errors/message-not-queueable.error';
+import { SenderRequiredError } from '../../errors/sender-required.error';
+import type { SendLogEntry } from '../../interfaces/outbox.interface';
+import type { SmtpSettingsState } from '../../interfaces/smtp-settings.types';
+import type { SmtpRelayOptions } from '../../options/relay-options.interface';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-settings.defaults';
+import { assertNoHeaderInjection } from '../../transport/header-guard';
+import { uniqueRecipients } from '../../transport/recipient-policy';
+import { formatSender } from '../../transport/sender';
+import { serializeMessage, type OutboxJobData } from '../outbox-message';
 
 /** Transient failures are retried until the window closes, not until a count runs out. */
 const UNLIMITED_ATTEMPTS = 100_000;

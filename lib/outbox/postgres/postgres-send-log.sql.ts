@@ -1,4 +1,4 @@
-import { quote } from '../stores/postgres/postgres-schema';
+import { quote } from '../../postgres/postgres-identifier';
 
 /**
  * The tables of the PostgreSQL send log, in the outbox's schema beside BullMQ's: `outbox_log` (one

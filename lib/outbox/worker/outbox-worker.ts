@@ -1,17 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { messageOf } from '../internal/message-of';
-import type { OutboxError, SendLogEntry } from '../interfaces/outbox.interface';
-import type { SendResult } from '../interfaces/send-result.interface';
+import { messageOf } from '../../internal/message-of';
+import type { OutboxError, SendLogEntry } from '../../interfaces/outbox.interface';
+import type { SendResult } from '../../interfaces/send-result.interface';
 import { classifyFailure, heldReason, routeDown } from './delivery-outcome';
-import type { OutboxBackendHandle } from './outbox-backend';
+import type { OutboxBackendHandle } from '../outbox-backend';
 import { outboxBackoff } from './outbox-backoff';
-import type { ResolvedOutboxOptions } from './outbox-config';
-import type { OutboxJobData } from './outbox-message';
+import type { ResolvedOutboxOptions } from '../outbox-config';
+import type { OutboxJobData } from '../outbox-message';
 import { closeGate, deferredReason, retryBehind, waitBehind, WAITING } from './outbox-waits';
-import type { RouteRateLimit } from './route-rate-limit';
-import type { SendLog } from './send-log.interface';
-import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+import type { RouteRateLimit } from '../rate-limit/route-rate-limit';
+import type { SendLog } from '../send-log/send-log.interface';
+import type { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.interface';
 import type { TenantGates } from './tenant-gates';
 
 /** The state changes the alerts follow. */

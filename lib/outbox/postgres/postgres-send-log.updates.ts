@@ -1,5 +1,5 @@
-import { roundsOf } from '../internal/tick-batcher';
-import type { PostgresPool } from '../stores/postgres/postgres-pool';
+import { roundsOf } from '../../internal/tick-batcher';
+import type { PostgresPool } from '../../postgres/postgres-pool';
 import * as sql from './postgres-send-log.sql';
 
 /** One update of the PostgreSQL send log, as the batch statement takes it (see sql.updateEntries). */

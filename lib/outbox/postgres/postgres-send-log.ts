@@ -1,16 +1,16 @@
-import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
-import { SmtpSettingsError } from '../errors/smtp-settings.error';
-import { messageOf } from '../internal/message-of';
-import { TickBatcher } from '../internal/tick-batcher';
+import { OutboxUnavailableError } from '../../errors/outbox-unavailable.error';
+import { SmtpSettingsError } from '../../errors/smtp-settings.error';
+import { messageOf } from '../../internal/message-of';
+import { TickBatcher } from '../../internal/tick-batcher';
 import type {
   OutboxStatus,
   OutboxSummary,
   SendLogEntry,
   SendLogPage,
   SendLogQuery,
-} from '../interfaces/outbox.interface';
-import type { PostgresPool } from '../stores/postgres/postgres-pool';
-import type { SendLog, SendLogGuard, SendLogUpdate } from './send-log.interface';
+} from '../../interfaces/outbox.interface';
+import type { PostgresPool } from '../../postgres/postgres-pool';
+import type { SendLog, SendLogGuard, SendLogUpdate } from '../send-log/send-log.interface';
 import {
   cursorAfter,
   hourlyBucket,
@@ -25,7 +25,7 @@ import {
   parseCursor,
   timeOf,
   zeroCounts,
-} from './send-log-entries';
+} from '../send-log/send-log-entries';
 import * as sql from './postgres-send-log.sql';
 import { updateBatch, type PendingUpdate } from './postgres-send-log.updates';
 

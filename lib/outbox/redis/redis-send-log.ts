@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
-import { SmtpSettingsError } from '../errors/smtp-settings.error';
-import { messageOf } from '../internal/message-of';
+import { OutboxUnavailableError } from '../../errors/outbox-unavailable.error';
+import { SmtpSettingsError } from '../../errors/smtp-settings.error';
+import { messageOf } from '../../internal/message-of';
 import {
   OUTBOX_STATUSES,
   type OutboxStatus,
@@ -9,8 +9,8 @@ import {
   type SendLogEntry,
   type SendLogPage,
   type SendLogQuery,
-} from '../interfaces/outbox.interface';
-import type { SendLog, SendLogGuard, SendLogUpdate } from './send-log.interface';
+} from '../../interfaces/outbox.interface';
+import type { SendLog, SendLogGuard, SendLogUpdate } from '../send-log/send-log.interface';
 import {
   cursorAfter,
   hourlyBucket,
@@ -23,8 +23,8 @@ import {
   parseOrderKey,
   timeOf,
   WAITING_STATUSES,
-} from './send-log-entries';
-import { TickBatcher } from '../internal/tick-batcher';
+} from '../send-log/send-log-entries';
+import { TickBatcher } from '../../internal/tick-batcher';
 import { defineSendLogCommands, type SendLogCommands } from './redis-send-log.commands';
 import { RedisLogKeys } from './redis-send-log.scripts';
 import { addArguments, transitionArguments, type Transition } from './redis-send-log.arguments';

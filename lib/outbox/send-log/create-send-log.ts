@@ -1,7 +1,7 @@
-import type { ResolvedOutboxOptions } from './outbox-config';
-import type { OutboxConnection } from './outbox-connection.interface';
-import { PostgresSendLog } from './postgres-send-log';
-import { RedisSendLog } from './redis-send-log';
+import type { ResolvedOutboxOptions } from '../outbox-config';
+import type { OutboxConnection } from '../outbox-connection.interface';
+import { PostgresSendLog } from '../postgres/postgres-send-log';
+import { RedisSendLog } from '../redis/redis-send-log';
 import type { SendLog } from './send-log.interface';
 
 /**

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { SendLogEntry } from '../interfaces/outbox.interface';
-import { TickBatcher } from '../internal/tick-batcher';
-import type { OutboxBackendHandle } from './outbox-backend';
-import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
-import type { OutboxJobData } from './outbox-message';
+import type { SendLogEntry } from '../../interfaces/outbox.interface';
+import { TickBatcher } from '../../internal/tick-batcher';
+import type { OutboxBackendHandle } from '../outbox-backend';
+import type { OutboxEnqueueWriter } from '../enqueue/outbox-enqueue-writer.interface';
+import type { OutboxJobData } from '../outbox-message';
 import { addArguments } from './redis-send-log.arguments';
 import { ADD, RedisLogKeys } from './redis-send-log.scripts';
 

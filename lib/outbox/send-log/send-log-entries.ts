@@ -1,12 +1,12 @@
-import { InvalidCursorError } from '../errors/invalid-cursor.error';
-export { CURSOR_PROBLEM } from '../errors/invalid-cursor.error';
+import { InvalidCursorError } from '../../errors/invalid-cursor.error';
+export { CURSOR_PROBLEM } from '../../errors/invalid-cursor.error';
 import {
   OUTBOX_STATUSES,
   type OutboxHourlyBucket,
   type OutboxStatus,
   type OutboxSummary,
   type SendLogEntry,
-} from '../interfaces/outbox.interface';
+} from '../../interfaces/outbox.interface';
 
 /*
  * What the Redis and the PostgreSQL send logs share, so that both keep the same rules:

@@ -4,7 +4,7 @@ import type {
   SendLogEntry,
   SendLogPage,
   SendLogQuery,
-} from '../interfaces/outbox.interface';
+} from '../../interfaces/outbox.interface';
 
 /** How an update may apply: only from these statuses, and whether it counts an attempt. */
 export interface SendLogGuard {

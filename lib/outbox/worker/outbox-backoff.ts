@@ -1,5 +1,5 @@
-import type { ResolvedOutboxOptions } from './outbox-config';
-import type { OutboxJobData } from './outbox-message';
+import type { ResolvedOutboxOptions } from '../outbox-config';
+import type { OutboxJobData } from '../outbox-message';
 
 /**
  * BullMQ's custom backoff: the base delay doubling with each attempt, up to the most, with up to

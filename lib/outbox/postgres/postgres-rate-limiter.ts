@@ -1,11 +1,8 @@
-import {
-  endPool,
-  type PostgresPool,
-  type PostgresPoolClient,
-} from '../stores/postgres/postgres-pool';
-import { quote } from '../stores/postgres/postgres-schema';
-import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from './rate-window';
-import type { SharedRateLimiter } from './shared-rate-limiter.interface';
+import { endPool, type PostgresPool, type PostgresPoolClient } from '../../postgres/postgres-pool';
+import { quote } from '../../postgres/postgres-identifier';
+import { SCHEMA_LOCK } from '../../postgres/schema-lock';
+import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from '../rate-limit/rate-window';
+import type { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.interface';
 
 interface Decision<T> {
   /** The key's grants from now on; null leaves them. */
@@ -25,8 +22,6 @@ export interface PostgresRateLimiterOptions {
   ownsPool?: boolean;
 }
 
-/** The DDL lock every part of the package shares: replicas that start together take turns. */
-const SCHEMA_LOCK = 'nest-smtp-settings:create-tables';
 /** Rows of keys that nobody used for a whole window are deleted at most this often. */
 const PRUNE_EVERY_MS = 60_000;
 

@@ -1,4 +1,4 @@
-import type { OutboxError, OutboxWaitingState } from '../interfaces/outbox.interface';
+import type { OutboxError, OutboxWaitingState } from '../../interfaces/outbox.interface';
 
 /** Why a tenant's mail waits, and when its probe is tried next. */
 export interface TenantGate {

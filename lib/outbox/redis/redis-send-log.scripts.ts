@@ -1,4 +1,4 @@
-import type { OutboxStatus } from '../interfaces/outbox.interface';
+import type { OutboxStatus } from '../../interfaces/outbox.interface';
 
 /** The keys of the Redis send log, all under `<prefix>:`. */
 export class RedisLogKeys {

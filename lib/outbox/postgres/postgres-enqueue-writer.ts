@@ -1,10 +1,10 @@
 import type { JobsOptions } from 'bullmq';
-import type { SendLogEntry } from '../interfaces/outbox.interface';
-import { roundsOf, TickBatcher } from '../internal/tick-batcher';
-import { quote } from '../stores/postgres/postgres-schema';
-import type { OutboxBackendHandle } from './outbox-backend';
-import type { OutboxEnqueueWriter } from './outbox-enqueue-writer.interface';
-import type { OutboxJobData } from './outbox-message';
+import type { SendLogEntry } from '../../interfaces/outbox.interface';
+import { roundsOf, TickBatcher } from '../../internal/tick-batcher';
+import { quote } from '../../postgres/postgres-identifier';
+import type { OutboxBackendHandle } from '../outbox-backend';
+import type { OutboxEnqueueWriter } from '../enqueue/outbox-enqueue-writer.interface';
+import type { OutboxJobData } from '../outbox-message';
 import { sendLogTables } from './postgres-send-log.sql';
 
 type Write = { entry: SendLogEntry; data: OutboxJobData; options: JobsOptions };

@@ -1,15 +1,15 @@
 import type { EventEmitter } from 'node:events';
-import { requireOptional } from '../../internal/optional-require';
+import { requireOptional } from '../internal/optional-require';
 
-/** What the store needs of a `pg.PoolClient`. */
+/** What the PostgreSQL store and the outbox need of a `pg.PoolClient`. */
 export interface PostgresPoolClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   release(destroy?: boolean): void;
 }
 
 /**
- * What the store needs of a `pg.Pool`: a `pg.Pool` is one. Declared here so that the package's types
- * do not depend on `@types/pg`.
+ * What the PostgreSQL store and the outbox need of a `pg.Pool`: a `pg.Pool` is one. Declared here
+ * so that the package's types do not depend on `@types/pg`.
  */
 export interface PostgresPool {
   readonly options: object;

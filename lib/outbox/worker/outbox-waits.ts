@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import type { OutboxError, OutboxStatus } from '../interfaces/outbox.interface';
+import type { OutboxError, OutboxStatus } from '../../interfaces/outbox.interface';
 import { outboxBackoff } from './outbox-backoff';
-import type { OutboxJobData } from './outbox-message';
+import type { OutboxJobData } from '../outbox-message';
 import type { OutboxWorkerContext } from './outbox-worker';
 import type { TenantGate } from './tenant-gates';
 

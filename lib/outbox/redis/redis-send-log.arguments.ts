@@ -1,5 +1,5 @@
-import type { SendLogEntry } from '../interfaces/outbox.interface';
-import type { SendLogGuard } from './send-log.interface';
+import type { SendLogEntry } from '../../interfaces/outbox.interface';
+import type { SendLogGuard } from '../send-log/send-log.interface';
 import {
   HOURLY_KEEP_MS,
   hourlyStatusOf,
@@ -8,7 +8,7 @@ import {
   orderKey,
   timeOf,
   updatableFrom,
-} from './send-log-entries';
+} from '../send-log/send-log-entries';
 import type { RedisLogKeys } from './redis-send-log.scripts';
 
 /** One update's keys and arguments for the transition script, in its order. */

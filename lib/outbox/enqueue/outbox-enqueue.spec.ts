@@ -1,5 +1,5 @@
 import type { SendMailOptions } from 'nodemailer';
-import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+import type { SmtpSettingsState } from '../../interfaces/smtp-settings.types';
 import { prepareMessage } from './outbox-enqueue';
 
 const relayState: SmtpSettingsState = {
