@@ -1,6 +1,7 @@
-// The outbox part of the admin page: the held banner, the send log with Retry, and a chart of the
-// last 24 hours as inline SVG. Shown only when the outbox is on (GET /smtp-settings/outbox answers).
-// Each summary it loads goes to the rest of the card (admin-outbox-waiting.js) as an event.
+// The outbox part of the admin page: the send log with Retry, and a chart of the last 24 hours as
+// inline SVG. Shown only when the outbox is on (GET /smtp-settings/outbox answers). Each summary it
+// loads goes out as an event: to the rest of the card (admin-outbox-waiting.js), and with how much
+// mail is held and why to the status line at the top (admin-status.js).
 (function () {
   'use strict';
 
@@ -45,8 +46,7 @@
       state.on = summary.ok;
       $('#outbox-card').hidden = !summary.ok;
       if (!summary.ok) {
-        $('#outbox-held').hidden = true;
-        announce(null);
+        announce(null, null);
         return stop();
       }
       const filter = $('#outbox-filter').value;
@@ -57,8 +57,7 @@
           : Promise.resolve(null),
       ]);
       renderSummary(summary.data);
-      announce(summary.data);
-      renderHeld(summary.data.counts.held, held && held.ok ? held.data.items[0] : null);
+      announce(summary.data, heldOf(summary.data, held && held.ok ? held.data.items[0] : null));
       renderChart(summary.data.hourly || []);
       if (log.ok) renderLog(log.data.items);
       // Fresh only now, so that a test (or an admin) can tell the page caught up.
@@ -87,25 +86,21 @@
     state.timer = null;
   }
 
-  /** The summary just loaded, or null (outbox off), for the card's other parts. */
-  function announce(summary) {
-    document.dispatchEvent(new CustomEvent('admin:outbox-summary', { detail: { summary } }));
+  /** The summary just loaded and what is held, or nulls (outbox off), for the page's other parts. */
+  function announce(summary, held) {
+    document.dispatchEvent(new CustomEvent('admin:outbox-summary', { detail: { summary, held } }));
+  }
+
+  /** How many messages are held, why (the newest held message's reason) and of which kind. */
+  function heldOf(summary, newest) {
+    return {
+      count: summary.counts.held || 0,
+      reason: (newest && newest.heldReason) || null,
+      kind: summary.waiting ? summary.waiting.kind : null,
+    };
   }
 
   // ---- Rendering ----
-
-  /** While mail is held: how many, why (the newest held message's reason) and what to do. */
-  function renderHeld(count, newest) {
-    const banner = $('#outbox-held');
-    banner.hidden = count === 0;
-    if (count === 0) return banner.replaceChildren();
-    const reason = newest && newest.heldReason;
-    banner.replaceChildren(
-      strong(`Mail is held: ${count} message${count === 1 ? ' is' : 's are'} waiting.`),
-      reason ? ` ${withStop(reason)}` : '',
-      ' Nothing is lost: fix the settings below and save, and held mail goes out at once.',
-    );
-  }
 
   function renderSummary(summary) {
     $('#outbox-counts').replaceChildren(
@@ -316,10 +311,6 @@
     if (m < 60) return `${m} min`;
     return `${Math.round(m / 60)} h`;
   }
-  function withStop(value) {
-    const trimmed = value.trim().replace(/^./, (first) => first.toUpperCase());
-    return /[.!?]$/.test(trimmed) ? trimmed : trimmed + '.';
-  }
   function strong(value) {
     return text('strong', value);
   }
@@ -351,7 +342,6 @@
     stop();
     state.api = null;
     $('#outbox-card').hidden = true;
-    $('#outbox-held').hidden = true;
   });
   document.addEventListener('DOMContentLoaded', () => {
     $('#outbox-filter').addEventListener('change', refresh);

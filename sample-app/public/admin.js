@@ -54,6 +54,8 @@
   const $ = (selector, root) => (root || document).querySelector(selector);
   const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
   const field = (name) => document.getElementById(name);
+  /** Plain words and the "Details" toggle, from admin-words.js. */
+  const words = () => window.AdminWords;
 
   const page = {
     token: null,
@@ -87,9 +89,9 @@
     announce('admin:signed-out');
   }
 
-  /** Other parts of the page (admin-outbox.js) follow these events; they share `api`. */
-  function announce(name) {
-    document.dispatchEvent(new CustomEvent(name, { detail: { api, SignedOut } }));
+  /** Other parts of the page (admin-outbox.js, admin-status.js) follow these events. */
+  function announce(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail || { api, SignedOut } }));
   }
 
   class SignedOut extends Error {}
@@ -136,6 +138,7 @@
     $('#app').hidden = false;
     $('#sign-out').hidden = false;
     $('#inbox-link').hidden = !info.devInbox;
+    renderDevInboxHint();
     applyState(state.data, state.etag);
     renderCapabilities();
     renderProviders();
@@ -148,71 +151,33 @@
     page.etag = etag;
     renderTenant(state.tenant);
     fillForm(state.settings);
-    renderBanner();
+    // The status line at the top (admin-status.js) says whether mail can go out.
+    const maxRecipients = page.capabilities ? page.capabilities.relay.maxRecipients : undefined;
+    announce('admin:state', { state, maxRecipients });
     showWarnings(state.warnings);
   }
 
-  /** Which tenant this admin administers: the API says, from the token that signed in. */
+  /**
+   * Which tenant this admin administers: the API says, from the token that signed in. The tenant
+   * every single-tenant app has (`default`) is not news to its admin: no line for it.
+   */
   function renderTenant(tenant) {
     $('#tenant-name').textContent = tenant || '';
-    $('#tenant-line').hidden = !tenant;
+    $('#tenant-line').hidden = !tenant || tenant === 'default';
   }
 
-  function renderBanner() {
-    const state = page.state;
-    const banner = $('#route-banner');
-    const max = page.capabilities ? page.capabilities.relay.maxRecipients : 50;
-    const delivery = state.delivery;
-    banner.replaceChildren();
-    delete banner.dataset.reason;
-    renderLastFailure(delivery);
-    if (delivery && !delivery.canSend) {
-      // Green only when mail can go out: otherwise the reason and the fix, from the API.
-      banner.className = 'banner blocked';
-      banner.dataset.reason = delivery.reason;
-      banner.append(strong(delivery.message));
-    } else if (state.source === 'relay') {
-      banner.className = 'banner relay';
-      banner.append(
-        strong('Mail goes through the default relay.'),
-        ` The relay accepts at most ${max} recipients per message (a limit of Amazon SES): ` +
-          'a message to more is refused before it is sent. Your own SMTP server has no such limit.',
-      );
-    } else {
-      const s = state.settings;
-      banner.className = 'banner custom';
-      banner.append(
-        strong(`Mail goes through ${routeName(s)}`),
-        ` (${s.type === 'basic' ? 'Basic' : 'Bearer'} authentication, version ${state.version}` +
-          (state.updatedBy ? `, saved by ${state.updatedBy}` : '') +
-          (state.updatedAt ? ` on ${new Date(state.updatedAt).toLocaleString()}` : '') +
-          `). The relay's ${max}-recipient limit does not apply.`,
-      );
-    }
+  /** In the sample app the relay is the dev inbox: how to point settings of your own at it. */
+  function renderDevInboxHint() {
     const hint = $('#dev-inbox-hint');
     const inbox = page.info.devInbox;
     hint.hidden = !inbox;
-    if (inbox) {
-      hint.replaceChildren(
-        'In this sample app the default relay is the dev inbox. To try settings of your own, point ' +
-          `them at it: Hostname ${inbox.host}, Port ${inbox.port}, Send using TLS off, any username ` +
-          'and password. Sent mail shows up in the ',
-        link('/inbox', 'dev inbox'),
-        '.',
-      );
-    }
-  }
-
-  /** The last send failed and nothing went out since: say so, with the API's explanation. */
-  function renderLastFailure(delivery) {
-    const box = $('#last-failure');
-    const failure = delivery && delivery.lastFailure;
-    const recent = failure && (!delivery.lastSuccessAt || failure.at > delivery.lastSuccessAt);
-    box.hidden = !recent;
-    if (!recent) return box.replaceChildren();
-    box.replaceChildren(
-      strong(`The last message could not be sent (${new Date(failure.at).toLocaleString()}).`),
-      ` ${failure.message} (${failure.code})`,
+    if (!inbox) return hint.replaceChildren();
+    hint.replaceChildren(
+      'In this sample app the default relay is the dev inbox. To try settings of your own, point ' +
+        `them at it: Hostname ${inbox.host}, Port ${inbox.port}, Send using TLS off, any username ` +
+        'and password. Sent mail shows up in the ',
+      link('/inbox', 'dev inbox'),
+      '.',
     );
   }
 
@@ -265,15 +230,25 @@
   /** Shows the fields of the type and, for Bearer, of the provider (`data-providers`). */
   function setType(type) {
     $(`input[name="type"][value="${type}"]`).checked = true;
-    const provider = currentProvider();
-    for (const el of $$('[data-types], [data-providers]')) {
-      const types = el.dataset.types ? el.dataset.types.split(' ') : null;
-      const providers = el.dataset.providers ? el.dataset.providers.split(' ') : null;
-      el.hidden =
-        (types !== null && !types.includes(type)) ||
-        (type === 'bearer' && providers !== null && !providers.includes(provider));
-    }
+    for (const el of $$('[data-types], [data-providers]')) el.hidden = notForForm(el);
+    renderTlsMode();
     renderSecretPlaceholders();
+  }
+
+  /** Whether `el` belongs to another type or provider than the form shows. */
+  function notForForm(el) {
+    const types = el.dataset.types ? el.dataset.types.split(' ') : null;
+    const providers = el.dataset.providers ? el.dataset.providers.split(' ') : null;
+    return (
+      (types !== null && !types.includes(currentType())) ||
+      (currentType() === 'bearer' && providers !== null && !providers.includes(currentProvider()))
+    );
+  }
+
+  /** The TLS mode means something only with "Send using TLS" on: hidden while it is off. */
+  function renderTlsMode() {
+    const box = field('tlsMode').closest('.field');
+    box.hidden = notForForm(box) || !field('useTls').checked;
   }
 
   /** Whether the form shows the saved settings' type and provider (their secret is stored). */
@@ -380,6 +355,7 @@
     const port = field('port').value.trim();
     if (port === '587' || port === '465') field('useTls').checked = true;
     if (port === '25') field('useTls').checked = false;
+    renderTlsMode();
   }
 
   /** For Microsoft SMTP the sender is the mailbox: keep it in step while it was in step. */
@@ -553,7 +529,7 @@
     showStatus(
       '#form-status',
       'success',
-      `Saved. Mail now goes through ${routeName(res.data.settings, true)}.`,
+      `Saved. Mail now goes through ${words().routeName(res.data.settings, true)}.`,
     );
     announce('admin:settings-changed');
     await refreshHistory();
@@ -576,6 +552,7 @@
         'If you know these settings are right (the server may be down for maintenance), save them anyway.',
       ),
       button,
+      words().failureDetails(result),
     );
   }
 
@@ -593,15 +570,18 @@
           `Connection verified: ${r.message} (${r.durationMs} ms). Nothing was sent.`,
         );
       } else {
-        showStatus('#form-status', 'error', failedCheck(r));
+        showStatus('#form-status', 'error', paragraph(failedCheck(r)), words().failureDetails(r));
       }
     });
   }
 
-  /** A failed check (a verify result) in the admin's words, with the field to fix marked. */
+  /**
+   * A failed check (a verify result) in the admin's words, with the field to fix marked; its step
+   * and code go behind "Details" (`words().failureDetails`).
+   */
   function failedCheck(r) {
-    const code = r.code ? ' (' + r.code + ')' : '';
-    return `Verification failed at the ${r.stage} step${code}: ${r.message}${fieldToFix(r.field)}`;
+    const { step, sentence } = words();
+    return `Verification failed ${step(r.stage)}: ${sentence(r.message)}${fieldToFix(r.field)}`;
   }
 
   async function revert() {
@@ -630,7 +610,6 @@
       $('#test-status').hidden = true;
       const to = field('testTo').value.trim();
       const res = await api('POST', API + '/test-email', to ? { to } : {});
-      await refreshDelivery();
       if (!res.ok) {
         const errors = (res.data && res.data.errors) || [];
         const message = errors.length
@@ -641,19 +620,44 @@
         return;
       }
       const r = res.data;
+      // The status line at the top turns red for a failed one (the API keeps no record of it).
+      announce('admin:test-email', { result: { ...r, fieldLabel: LABELS[r.field] } });
       if (!r.ok) {
+        const { step, sentence } = words();
         showStatus(
           '#test-status',
           'error',
-          `Not sent: failed at the ${r.stage} step: ${r.message}${fieldToFix(r.field)}`,
+          paragraph(
+            `Not sent: it failed ${step(r.stage)}: ${sentence(r.message)}${fieldToFix(r.field)}`,
+          ),
+          words().failureDetails(r),
         );
         return;
       }
       const via = r.route === 'custom' ? 'your SMTP server' : 'the default relay';
       const parts = [`Test email sent to ${to} through ${via}.`];
-      if (page.info.devInbox) parts.push(' ', link('/inbox', 'Open the dev inbox'), '.');
+      if (wentToDevInbox(r)) parts.push(' ', link('/inbox', 'Open the dev inbox'), '.');
       showStatus('#test-status', 'success', ...parts);
     });
+  }
+
+  /**
+   * The dev inbox holds what the sample app's relay takes: a test email through the admin's own
+   * server lands there only when that server is the dev inbox itself.
+   */
+  function wentToDevInbox(result) {
+    const inbox = page.info.devInbox;
+    if (!inbox) return false;
+    if (result.route !== 'custom') return true;
+    const saved = page.state && page.state.settings;
+    return !!saved && Number(saved.port) === inbox.port && sameHost(saved.hostname, inbox.host);
+  }
+
+  function sameHost(a, b) {
+    const loopback = ['localhost', '127.0.0.1', '::1', '[::1]'];
+    const x = String(a || '').toLowerCase();
+    const y = String(b || '').toLowerCase();
+    return x === y || (loopback.includes(x) && loopback.includes(y));
   }
 
   async function toggleUpgrade() {
@@ -663,32 +667,15 @@
       await api(installed ? 'DELETE' : 'PUT', '/upgrades/' + encodeURIComponent(id));
       page.capabilities = (await api('GET', API + '/capabilities')).data;
       renderCapabilities();
-      await refreshDelivery();
+      announce('admin:refresh-status', {});
       if (!page.capabilities.authTypes.includes('bearer') && currentType() === 'bearer') {
         fillForm(page.state.settings);
       }
     });
   }
 
-  /** Whether mail can go out changes without a save (an upgrade, a send): the banner follows. */
-  async function refreshDelivery() {
-    const state = await api('GET', API);
-    if (!state.ok) return;
-    page.state = { ...page.state, delivery: state.data.delivery };
-    renderBanner();
-  }
-
   async function refreshHistory() {
     renderHistory((await api('GET', API + '/history')).data);
-  }
-
-  /** Where saved settings send: an SMTP server, or Microsoft Graph for the mailbox. */
-  function routeName(settings, short) {
-    if (settings.provider === 'microsoft-graph') {
-      return `Microsoft Graph as ${settings.username}`;
-    }
-    const server = `${settings.hostname}:${settings.port}`;
-    return short ? server : `your SMTP server ${server}`;
   }
 
   /**
@@ -712,11 +699,6 @@
     const td = document.createElement('td');
     td.textContent = text;
     return td;
-  }
-  function strong(text) {
-    const el = document.createElement('strong');
-    el.textContent = text;
-    return el;
   }
   function paragraph(text) {
     const el = document.createElement('p');
@@ -748,6 +730,7 @@
     $('#sign-out').addEventListener('click', () => showSignIn('Signed out.'));
     for (const radio of $$('input[name="type"]')) radio.addEventListener('change', onTypeChange);
     field('port').addEventListener('input', onPortInput);
+    field('useTls').addEventListener('change', renderTlsMode);
     field('username').addEventListener('input', onUsernameInput);
     field('provider').addEventListener('change', onProviderChange);
     $('#settings-form').addEventListener('submit', save);

@@ -223,11 +223,14 @@ describe.each(['redis', 'postgres'] as const)(
         expect((await notify('ada@example.com', 'Payslip 1')).status).toBe(202);
         expect((await notify('ada@example.com', 'Payslip 2')).status).toBe(202);
 
-        const banner = page.locator('#outbox-held');
+        // Part of the one status line at the top, red.
+        const banner = page.locator('#route-banner.blocked #outbox-held');
         await banner.getByText('Mail is held: 2 messages are waiting.').waitFor();
         expect(await banner.innerText()).toContain('fix the settings below and save');
-        // The reason, from the newest held message: the server refused the login.
-        expect(await banner.innerText()).toMatch(/\(EAUTH\)|535/);
+        // The reason, from the newest held message: the server refused the login. Its code is
+        // behind the status line's Details, not in the sentence.
+        expect(await banner.innerText()).not.toMatch(/\(EAUTH\)|\(535\)/);
+        expect(await page.locator('#route-banner details').textContent()).toMatch(/EAUTH|535/);
         const held = row(page, 'Payslip 1', 'held');
         await held.waitFor();
         expect(await held.locator('button.retry').count()).toBe(1);

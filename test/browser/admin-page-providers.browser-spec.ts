@@ -288,8 +288,13 @@ describe('The admin page: Microsoft SMTP, Microsoft Graph and Google Workspace',
     await input('username').fill('noreply@contoso.example');
     await page.locator('#verify').click();
     await page.locator('#form-status').getByText('Verification failed').waitFor();
-    expect(await text(page.locator('#form-status'))).toBe(
-      'Verification failed at the mailbox step (ErrorAccessDenied): The app may not send as noreply@contoso.example. Field to check: Username.',
+    expect(await text(page.locator('#form-status > p'))).toBe(
+      'Verification failed while checking the mailbox: The app may not send as noreply@contoso.example. Field to check: Username.',
+    );
+    // The step and the code, for the IT team, behind Details.
+    await page.locator('#form-status details summary').click();
+    expect(await text(page.locator('#form-status details'))).toBe(
+      'Details Step mailbox Code ErrorAccessDenied',
     );
     expect(await text(errorFor('username'))).toBe('Check Username: the check failed on it.');
     expect(await input('username').getAttribute('aria-invalid')).toBe('true');
