@@ -26,7 +26,11 @@ describe('The sample app as npm start builds it', () => {
       process.execPath,
       [
         require.resolve('typescript/bin/tsc'),
-        ...['-p', 'sample-app/tsconfig.json', '--outDir', out, '--listEmittedFiles'],
+        '-p',
+        'sample-app/tsconfig.json',
+        '--outDir',
+        out,
+        '--listEmittedFiles',
       ],
       { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' },
     );
