@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** Neither custom settings nor a relay: there is nowhere to send mail. */
 export class ChannelMissingError extends SmtpSettingsError {
   readonly code = 'NO_SMTP_ROUTE';
-  readonly status = 503;
 
   constructor() {
     super(

@@ -15,7 +15,6 @@ export interface SmtpFailureDetails {
  * stay available, and the original error is the `cause`.
  */
 export class DeliveryFailedError extends SmtpSettingsError {
-  readonly status = 502;
   readonly code: string;
   readonly responseCode?: number;
   readonly response?: string;

@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** A split message whose batch failed: exactly who got it and who did not. */
 export class DeliveryIncompleteError extends SmtpSettingsError {
   readonly code = 'PARTIAL_DELIVERY';
-  readonly status = 502;
 
   constructor(
     readonly sentTo: string[],

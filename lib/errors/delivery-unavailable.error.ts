@@ -1,12 +1,11 @@
 import { SmtpSettingsError } from './smtp-settings.error';
 
 /**
- * Mail cannot go out because of how the product is configured, not because of the caller: a
- * product route maps it to 503. Nothing was sent and no connection was opened.
+ * Mail cannot go out because of how the product is configured, not because of the caller. Nothing
+ * was sent and no connection was opened.
  */
 export class DeliveryUnavailableError extends SmtpSettingsError {
   readonly code = 'DELIVERY_UNAVAILABLE';
-  readonly status = 503;
 
   constructor(
     /** Why the configured route cannot send, whoever asks. */

@@ -6,7 +6,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class DeliveryUncertainError extends SmtpSettingsError {
   readonly code = 'DELIVERY_UNCERTAIN';
-  readonly status = 502;
 
   constructor(
     where: string,

@@ -6,7 +6,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class ExternalContentRefusedError extends SmtpSettingsError {
   readonly code = 'EXTERNAL_CONTENT_REFUSED';
-  readonly status = 400;
 
   constructor(readonly field: string) {
     super(

@@ -10,7 +10,6 @@ export const CURSOR_PROBLEM: FieldProblem = {
 /** A send log cursor that no page gave (forged, cut short, from another version): nothing was read. */
 export class InvalidCursorError extends SmtpSettingsError {
   readonly code = 'INVALID_CURSOR';
-  readonly status = 400;
   readonly problems: FieldProblem[] = [CURSOR_PROBLEM];
 
   constructor() {

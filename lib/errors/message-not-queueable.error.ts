@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** A message the outbox cannot store as it is (a stream, a function): nothing was queued. */
 export class MessageNotQueueableError extends SmtpSettingsError {
   readonly code = 'MESSAGE_NOT_QUEUEABLE';
-  readonly status = 400;
 
   constructor(
     readonly field: string,

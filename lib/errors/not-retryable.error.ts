@@ -4,7 +4,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** Only a failed, uncertain or held message can be retried from the send log. */
 export class NotRetryableError extends SmtpSettingsError {
   readonly code = 'NOT_RETRYABLE';
-  readonly status = 409;
 
   constructor(
     readonly id: string,

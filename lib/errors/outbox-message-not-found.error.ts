@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** No message with that id in the tenant's send log (another tenant's ids are never revealed). */
 export class OutboxMessageNotFoundError extends SmtpSettingsError {
   readonly code = 'MESSAGE_NOT_FOUND';
-  readonly status = 404;
 
   constructor(readonly id: string) {
     super(`No message ${id} in the send log`);

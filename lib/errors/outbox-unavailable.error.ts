@@ -6,7 +6,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class OutboxUnavailableError extends SmtpSettingsError {
   readonly code = 'OUTBOX_UNAVAILABLE';
-  readonly status = 503;
 
   constructor(
     detail: string,

@@ -7,7 +7,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class OutboxUncertainError extends SmtpSettingsError {
   readonly code = 'OUTBOX_UNCERTAIN';
-  readonly status = 503;
 
   constructor(
     readonly id: string,

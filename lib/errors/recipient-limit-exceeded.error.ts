@@ -6,7 +6,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class RecipientLimitExceededError extends SmtpSettingsError {
   readonly code = 'RECIPIENT_LIMIT_EXCEEDED';
-  readonly status = 422;
 
   constructor(
     readonly count: number,

@@ -4,7 +4,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** A request body that is not settings (a test email's address) has bad fields: every one at once. */
 export class RequestValidationError extends SmtpSettingsError {
   readonly code = 'INVALID_REQUEST';
-  readonly status = 400;
 
   constructor(readonly problems: FieldProblem[]) {
     super(problems.map((p) => p.message).join('; '));

@@ -6,7 +6,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
  */
 export class SecretUnsealError extends SmtpSettingsError {
   readonly code = 'SECRET_UNSEAL_FAILED';
-  readonly status = 503;
 
   constructor(
     readonly field: string,

@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** A message without a sender on a route that has no default one. Raised before anything is sent. */
 export class SenderRequiredError extends SmtpSettingsError {
   readonly code = 'SENDER_REQUIRED';
-  readonly status = 400;
   readonly field = 'from';
 
   constructor() {

@@ -6,7 +6,6 @@ export type { FieldProblem };
 /** Every problem with a settings body at once, so that the admin fixes them in one pass. */
 export class SettingsValidationError extends SmtpSettingsError {
   readonly code = 'INVALID_SETTINGS';
-  readonly status = 400;
 
   constructor(readonly problems: FieldProblem[]) {
     super(problems.map((p) => p.message).join('; '));

@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** Someone else saved first: the caller's `If-Match` version is stale, and nothing was written. */
 export class SettingsVersionConflictError extends SmtpSettingsError {
   readonly code = 'VERSION_CONFLICT';
-  readonly status = 412;
 
   constructor(
     readonly expectedVersion: number,

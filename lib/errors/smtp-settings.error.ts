@@ -15,6 +15,9 @@ export type SmtpSettingsErrorCode =
   | 'UPGRADE_REQUIRED'
   | 'INVALID_TENANT'
   | 'TENANT_REQUIRED'
+  // The admin routes' own
+  | 'RATE_LIMITED'
+  | 'VERIFY_FAILED'
   // Sending
   | 'DELIVERY_UNAVAILABLE'
   | 'DELIVERY_UNCERTAIN'
@@ -34,8 +37,9 @@ export type SmtpSettingsErrorCode =
   | 'INVALID_CURSOR';
 
 /**
- * Base class of every domain error the module throws. `code` is stable and machine-readable;
- * `status` is what `SmtpSettingsExceptionFilter` answers over HTTP. Messages never contain secrets.
+ * Base class of every domain error the module throws. `code` is stable and machine-readable, and
+ * the error knows nothing of HTTP: `SmtpSettingsExceptionFilter` answers it with the status its
+ * table gives the code. Messages never contain secrets.
  *
  * Catch this class and branch on `code`; the subclasses that the package exports add fields
  * (`DeliveryFailedError.responseCode`, `RecipientLimitExceededError.limit`, …):
@@ -47,14 +51,13 @@ export type SmtpSettingsErrorCode =
 export abstract class SmtpSettingsError extends Error {
   /** One of `SmtpSettingsErrorCode`, or the code of what failed (see there). */
   abstract readonly code: SmtpSettingsErrorCode | (string & {});
-  abstract readonly status: number;
 
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 
-  /** Extra response fields, beyond `statusCode`, `code` and `message`. */
+  /** The error's own fields, as a response adds them beyond `statusCode`, `code` and `message`. */
   toResponse(): Record<string, unknown> {
     return {};
   }

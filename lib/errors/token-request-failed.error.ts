@@ -2,8 +2,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 
 /** Entra ID refused to issue a token. `code` is the AADSTS code when Entra ID gave one. */
 export class TokenRequestFailedError extends SmtpSettingsError {
-  readonly status = 502;
-
   constructor(
     readonly code: string,
     message: string,

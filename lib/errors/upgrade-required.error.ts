@@ -3,7 +3,6 @@ import { SmtpSettingsError } from './smtp-settings.error';
 /** A feature behind an Upgrade Center upgrade that is not installed. */
 export class UpgradeRequiredError extends SmtpSettingsError {
   readonly code = 'UPGRADE_REQUIRED';
-  readonly status = 403;
 
   constructor(
     readonly upgradeId: string,

@@ -15,10 +15,10 @@ import type {
   SmtpSettingsModuleOptions,
   SmtpSettingsRequest,
 } from '../options/smtp-settings-options.interface';
+import { RateLimitedError } from '../errors/rate-limited.error';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { actorOf } from './actor';
-import { RateLimitedException } from './rate-limited.exception';
 import { tenantOfRequest } from './request-tenant';
 
 /**
@@ -105,7 +105,7 @@ export class AdminActionsThrottlerGuard extends ThrottlerGuard implements OnAppl
     const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
     const { res } = this.getRequestResponse(context);
     this.setResponseHeader(res, 'Retry-After', seconds);
-    throw new RateLimitedException(seconds);
+    throw new RateLimitedError(seconds);
   }
 
   onApplicationShutdown(): void {

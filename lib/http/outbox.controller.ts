@@ -37,7 +37,7 @@ import {
   FORBIDDEN_RESPONSE,
   UNAUTHORIZED_RESPONSE,
 } from './openapi/smtp-settings.openapi';
-import { OutboxRoutesNotConfiguredError } from './outbox-routes.error';
+import { OutboxRoutesNotConfiguredError } from '../errors/outbox-routes-not-configured.error';
 import { entryView, pageView, parseSendLogQuery } from './outbox-query';
 import { RequestTenant } from './request-tenant';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';

@@ -56,7 +56,7 @@ import { BearerUpgradeGuard } from './bearer-upgrade.guard';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { SmtpSettingsCapabilities } from './capabilities.interface';
-import { deliveryView, type SmtpSettingsAdminState } from './delivery-view';
+import { deliveryView } from './delivery-view';
 import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard, AdminActionWhen } from './admin-actions-throttler.guard';
 import { asksToVerify, parseVerifyQuery, verifyBeforeSave } from './verify-before-save';
@@ -68,6 +68,7 @@ import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults
 import { MAIL_PROVIDERS, SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+import type { SmtpSettingsAdminState } from '../interfaces/smtp-settings-admin-state.interface';
 
 /** The part of a response object that Express and Fastify share. */
 interface HeaderSink {

@@ -1,9 +1,9 @@
 import { RequestValidationError } from '../errors/request-validation.error';
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
+import { VerifyFailedError } from '../errors/verify-failed.error';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import type { MailerService } from '../mailer/mailer.service';
 import type { TenantSettings } from '../settings/tenant-settings';
-import { VerifyFailedException } from './verify-failed.exception';
 
 /** `PUT ?verify=`: `true` checks before saving; `false` or none saves as before; nothing else. */
 export function parseVerifyQuery(value: unknown): boolean {
@@ -21,7 +21,7 @@ export function asksToVerify(req: { query?: unknown }): boolean {
 /**
  * What `PUT ?verify=true` does before it saves: the body is validated as PUT validates it (the same
  * 400s), a stale If-Match is refused (412) without reaching out, and then the body is checked as
- * `POST verify` checks an unsaved body. A failed check throws `VerifyFailedException` (422), and
+ * `POST verify` checks an unsaved body. A failed check throws `VerifyFailedError` (422), and
  * nothing is saved.
  */
 export async function verifyBeforeSave(
@@ -39,5 +39,5 @@ export async function verifyBeforeSave(
   }
   // Untrusted until validated: verify() validates it again, on the verify route's own path.
   const result = await parts.mailer.verify(body as SmtpSettingsInput, { tenant });
-  if (!result.ok) throw new VerifyFailedException(result);
+  if (!result.ok) throw new VerifyFailedError(result);
 }

@@ -61,7 +61,6 @@ describe('Content a message names for nodemailer to read at send time (direct se
     await expect(sent).rejects.toBeInstanceOf(ExternalContentRefusedError);
     await expect(sent).rejects.toMatchObject({
       code: 'EXTERNAL_CONTENT_REFUSED',
-      status: 400,
       field,
     });
     expect(relay.messages.length).toBe(before);

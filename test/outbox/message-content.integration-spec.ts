@@ -9,8 +9,8 @@ import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const MAX_BYTES = 4096;
 
-/** The refusal a caller gets: 400 MESSAGE_NOT_QUEUEABLE naming the field, nothing stored. */
-const refusedAt = (field: string) => ({ code: 'MESSAGE_NOT_QUEUEABLE', status: 400, field });
+/** The refusal a caller gets: MESSAGE_NOT_QUEUEABLE (400) naming the field, nothing stored. */
+const refusedAt = (field: string) => ({ code: 'MESSAGE_NOT_QUEUEABLE', field });
 
 describe.each(OUTBOX_BACKENDS)('What the outbox refuses to store, on %s', (backend) => {
   const place = outboxPlace(backend, 'content');

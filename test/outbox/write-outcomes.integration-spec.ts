@@ -148,7 +148,6 @@ describe('What enqueue answers when its store fails mid-write', () => {
           expect(first).toBeInstanceOf(OutboxUncertainError);
           expect(first).toMatchObject({
             code: 'OUTBOX_UNCERTAIN',
-            status: 503,
             id: expect.any(String),
           });
           expect((first as Error).message).toContain('may have been queued');
@@ -230,7 +229,7 @@ describe('What enqueue answers when its store fails mid-write', () => {
         redis.resume();
       }
       expect(uncertain).toBeInstanceOf(OutboxUncertainError);
-      expect(uncertain).toMatchObject({ code: 'OUTBOX_UNCERTAIN', status: 503 });
+      expect(uncertain).toMatchObject({ code: 'OUTBOX_UNCERTAIN' });
       expect((uncertain as Error).message).toContain('no answer within 1500 ms');
       await retriedUntilDelivered(
         ctx,

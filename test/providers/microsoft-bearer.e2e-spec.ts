@@ -306,7 +306,6 @@ describe('Bearer authentication for Microsoft 365', () => {
       ctx.app.get(MailerService).send({ to: 'a@example.com', text: 'x' }),
     ).rejects.toMatchObject({
       code: 'DELIVERY_UNAVAILABLE',
-      status: 503,
       reason: 'upgrade-removed',
       message: expect.stringContaining('Security Enhancement - oAuth Enablement for SMTP services'),
     });

@@ -181,7 +181,7 @@ describe('Tenants in the domain: settings, history, upgrades and secrets per ten
           (thrown: unknown) => thrown,
         );
         expect(error).toBeInstanceOf(InvalidTenantError);
-        expect(error).toMatchObject({ code: 'INVALID_TENANT', status: 400, message });
+        expect(error).toMatchObject({ code: 'INVALID_TENANT', message });
       }
       expect(store.calls).toEqual([]);
     });

@@ -6,7 +6,7 @@ import { DeliveryUncertainError } from '../../errors/delivery-uncertain.error';
 import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceeded.error';
 import { SenderRequiredError } from '../../errors/sender-required.error';
 import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
-import { GraphSendError } from '../../transport/graph/graph-send-error';
+import { GraphSendError } from '../../errors/graph-send.error';
 import { classifyFailure } from './delivery-outcome';
 
 const smtp = (responseCode: number | undefined, code = 'EPROTOCOL', stage = 'message') =>

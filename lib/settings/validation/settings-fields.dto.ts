@@ -141,7 +141,8 @@ export function MailboxField(description: string, message: string): PropertyDeco
 export const ClientIdField = (): PropertyDecorator =>
   fieldRules(
     ApiProperty({
-      description: 'The Application (client) ID registered in Microsoft Entra ID (formerly Azure Active Directory).',
+      description:
+        'The Application (client) ID registered in Microsoft Entra ID (formerly Azure Active Directory).',
       format: 'uuid',
       example: '00000000-0000-0000-0000-000000000000',
     }),

@@ -7,7 +7,7 @@ import type { TokenSource } from '../../microsoft/microsoft-token.provider';
 import { formatSender } from '../sender';
 import type { AdminChannel } from '../verify/admin-channel';
 import type { GraphChannels } from './graph-channels';
-import { GraphSendError } from './graph-send-error';
+import { GraphSendError } from '../../errors/graph-send.error';
 
 type Check = Omit<VerifyResult, 'durationMs' | 'route'>;
 

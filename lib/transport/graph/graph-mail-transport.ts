@@ -6,7 +6,7 @@ import { HttpsRequestError } from '../../internal/https-request';
 import type { GraphAnswer, GraphClient } from '../../microsoft/graph/graph-client';
 import { explainGraphAnswer, type GraphFailure } from '../../microsoft/graph/graph-errors';
 import { GraphAttemptBound } from './graph-attempt';
-import { GraphSendError } from './graph-send-error';
+import { GraphSendError } from '../../errors/graph-send.error';
 import type { RequestGate } from './request-gate';
 
 /** Microsoft Graph's hosts: worldwide, US Government L4 and L5 (DoD), 21Vianet. */

@@ -1,5 +1,5 @@
-import { DeliveryFailedError } from '../../errors/delivery-failed.error';
-import type { VerifyStage } from '../../interfaces/verify-result.interface';
+import { DeliveryFailedError } from './delivery-failed.error';
+import type { VerifyStage } from '../interfaces/verify-result.interface';
 
 /** What a Graph send failure carries besides its message. */
 export interface GraphSendFailure {
