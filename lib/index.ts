@@ -34,8 +34,12 @@ export { assertTenantId } from './settings/tenant-id';
 export type {
   BasicSmtpSettings,
   BearerSmtpSettings,
+  ClientCertificate,
+  ClientCertificateView,
   CommonSmtpSettings,
   GoogleSmtpSettings,
+  MicrosoftAppSettings,
+  MicrosoftCredentialView,
   MicrosoftGraphSettings,
   SenderSettings,
   SmtpSettingsState,
@@ -55,7 +59,11 @@ export type {
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
 } from './interfaces/smtp-settings-store.interface';
-export type { SealedSecret, SealedSmtpSettings } from './interfaces/smtp-settings.types';
+export type {
+  SealedMicrosoftCredential,
+  SealedSecret,
+  SealedSmtpSettings,
+} from './interfaces/smtp-settings.types';
 export {
   InMemorySmtpSettingsStore,
   type InMemorySmtpSettingsStoreOptions,

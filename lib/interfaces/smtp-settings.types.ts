@@ -31,25 +31,53 @@ export interface BasicSmtpSettings extends CommonSmtpSettings {
   password: string;
 }
 
+/**
+ * An Entra ID app's certificate credential, as uploaded to its app registration (Certificates &
+ * secrets, Certificates): the app signs a client assertion with the key instead of sending a secret.
+ */
+export interface ClientCertificate {
+  /** The certificate in PEM (`-----BEGIN CERTIFICATE-----`). Not secret. */
+  certificate: string;
+  /** Its RSA private key (2048 bits or more) in PEM, PKCS#8 or PKCS#1: a secret, never returned. */
+  privateKey: string;
+}
+
+/** What responses show of a certificate credential: which certificate, and until when. */
+export interface ClientCertificateView {
+  /** The certificate's subject, such as `CN=contoso-mailer`. */
+  subject: string;
+  /** The SHA-256 thumbprint in hex, as the Azure portal lists the app's certificates. */
+  thumbprintSha256: string;
+  /** When the certificate expires (ISO 8601): Entra ID refuses it from then on. */
+  notAfter: string;
+}
+
+/**
+ * The Entra ID app of Microsoft settings, and how it proves who it is: exactly one of
+ * `clientSecret` and `clientCertificate`.
+ */
+export interface MicrosoftAppSettings {
+  clientId: string;
+  tenantId: string;
+  /** The app's client secret; absent when it signs in with `clientCertificate`. */
+  clientSecret?: string;
+  /** The app's certificate and its private key; absent when it signs in with `clientSecret`. */
+  clientCertificate?: ClientCertificate;
+}
+
 /** Microsoft 365 SMTP AUTH with XOAUTH2 (client credentials from Entra ID). */
-export interface BearerSmtpSettings extends CommonSmtpSettings {
+export interface BearerSmtpSettings extends CommonSmtpSettings, MicrosoftAppSettings {
   type: 'bearer';
   provider: 'microsoft';
-  clientId: string;
-  clientSecret: string;
-  tenantId: string;
 }
 
 /**
  * Microsoft 365 through Microsoft Graph `sendMail` (client credentials from Entra ID): HTTPS
  * always, so no server, port or TLS. `senderEmail` is the mailbox (`username`).
  */
-export interface MicrosoftGraphSettings extends SenderSettings {
+export interface MicrosoftGraphSettings extends SenderSettings, MicrosoftAppSettings {
   type: 'bearer';
   provider: 'microsoft-graph';
-  clientId: string;
-  clientSecret: string;
-  tenantId: string;
 }
 
 /**
@@ -77,8 +105,12 @@ export type SmtpServerSettings = BasicSmtpSettings | BearerSmtpSettings | Google
 /** Settings with their secrets in plaintext: they exist only in memory, never in a store or a response. */
 export type SmtpSettings = BasicSmtpSettings | BearerSettings;
 
-/** The field that holds the secret of each kind of settings. */
-export type SecretField = 'password' | 'clientSecret' | 'privateKey';
+/**
+ * Where the secret of each kind of settings is: a field, or for a certificate credential the key
+ * inside `clientCertificate`.
+ */
+export type SecretField =
+  'password' | 'clientSecret' | 'privateKey' | 'clientCertificate.privateKey';
 
 /**
  * A secret sealed with AES-256-GCM: `enc:v2:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts),
@@ -87,12 +119,25 @@ export type SecretField = 'password' | 'clientSecret' | 'privateKey';
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
+/** The credential of Microsoft settings as a store keeps it: the secret or the key sealed. */
+export type SealedMicrosoftCredential =
+  | { clientSecret: SealedSecret }
+  | { clientCertificate: { certificate: string; privateKey: SealedSecret } };
+
 /** Settings as a store keeps them: each kind's secret field holds a `SealedSecret`, never plaintext. */
 export type SealedSmtpSettings =
   | (Omit<BasicSmtpSettings, 'password'> & { password: SealedSecret })
-  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecret: SealedSecret })
-  | (Omit<MicrosoftGraphSettings, 'clientSecret'> & { clientSecret: SealedSecret })
+  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> & SealedMicrosoftCredential)
+  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> & SealedMicrosoftCredential)
   | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKey: SealedSecret });
+
+/**
+ * The credential of Microsoft settings as a response shows it: whether a client secret is set, or
+ * which certificate is, and whether its stored key is usable.
+ */
+export type MicrosoftCredentialView =
+  | { clientSecretSet: boolean }
+  | { clientCertificate: ClientCertificateView; clientCertificateSet: boolean };
 
 /**
  * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means
@@ -100,8 +145,8 @@ export type SealedSmtpSettings =
  */
 export type SmtpSettingsView =
   | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: boolean })
-  | (Omit<BearerSmtpSettings, 'clientSecret'> & { clientSecretSet: boolean })
-  | (Omit<MicrosoftGraphSettings, 'clientSecret'> & { clientSecretSet: boolean })
+  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> & MicrosoftCredentialView)
+  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> & MicrosoftCredentialView)
   | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKeySet: boolean });
 
 export interface SmtpSettingsState {

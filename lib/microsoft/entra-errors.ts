@@ -12,6 +12,21 @@ const KNOWN: Record<string, { field: string; message: string }> = {
     message:
       'clientSecret has expired: create a new client secret in the Azure portal and enter it here',
   },
+  AADSTS700027: {
+    field: 'clientCertificate',
+    message:
+      'clientCertificate is not registered on the app (no certificate with this thumbprint): upload this certificate (cert.pem) to the app registration in the Azure portal (Certificates & secrets, Certificates), or enter the one that is there',
+  },
+  AADSTS700024: {
+    field: 'clientCertificate',
+    message:
+      "clientCertificate: Entra ID found the client assertion outside its valid time range: this server's clock is off; set it right (NTP) and try again",
+  },
+  AADSTS7000274: {
+    field: 'clientCertificate.privateKey',
+    message:
+      'clientCertificate.privateKey: Entra ID could not verify the client assertion with the registered certificate: enter the private key of that certificate, an RSA key of at least 2048 bits',
+  },
   AADSTS700016: {
     field: 'clientId',
     message:
@@ -41,7 +56,7 @@ export function toMicrosoftTokenError(error: unknown): TokenRequestFailedError {
   if (code) {
     return new TokenRequestFailedError(
       code,
-      `Microsoft Entra ID refused to issue a token (${code}); check clientId, clientSecret and tenantId`,
+      `Microsoft Entra ID refused to issue a token (${code}); check clientId, clientSecret or clientCertificate, and tenantId`,
     );
   }
   const reason = typeof errorCode === 'string' ? errorCode : 'no answer';

@@ -4,6 +4,7 @@ import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import type { MicrosoftBearerSettings } from '../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import { readCertificate } from '../crypto/x509-certificate';
 import { authorityMetadata } from './authority-metadata';
 import { toMicrosoftTokenError } from './entra-errors';
 import { HttpsNetworkClient } from './https-network-client';
@@ -26,7 +27,8 @@ export type TokenSource = (renew: boolean, rejected?: string) => Promise<AccessT
 
 /** What a token request needs: the MSAL client and the scope. */
 interface Client {
-  app: ConfidentialClientApplication;
+  /** The MSAL client of the next request: one for a client secret, a new one for a certificate. */
+  app: () => ConfidentialClientApplication;
   /** SMTP's scope, or Graph's for provider `microsoft-graph`. */
   scope: string;
 }
@@ -98,8 +100,16 @@ export class MicrosoftTokenProvider {
     return this.clients.entry(this.clientFor(settings));
   }
 
+  /**
+   * MSAL signs a certificate's client assertion once and sends it again for 10 minutes; a client
+   * per request signs each one anew, with a fresh `jti`, which Entra ID may require. Requests are
+   * few either way: one per token lifetime, and one per refused token.
+   */
   private clientFor(settings: MicrosoftBearerSettings): Client {
-    return { app: this.createClient(settings), scope: this.scopeFor(settings) };
+    const scope = this.scopeFor(settings);
+    if (settings.clientCertificate) return { app: () => this.createClient(settings), scope };
+    const app = this.createClient(settings);
+    return { app: () => app, scope };
   }
 
   /** Graph tokens are for the Graph host (`<graphHost>/.default`); SMTP's for Exchange Online. */
@@ -116,10 +126,14 @@ export class MicrosoftTokenProvider {
    * Always from the endpoint: this provider's own cache decides when a token is due. The request
    * skips MSAL's cache, so what it brings is never the token that was refused.
    */
-  private async request(app: ConfidentialClientApplication, scope: string): Promise<AccessToken> {
+  private async request(
+    app: () => ConfidentialClientApplication,
+    scope: string,
+  ): Promise<AccessToken> {
+    const client = app();
     let result;
     try {
-      result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
+      result = await client.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
     } catch (error) {
       throw toMicrosoftTokenError(error);
     }
@@ -144,7 +158,7 @@ export class MicrosoftTokenProvider {
     return new msal.ConfidentialClientApplication({
       auth: {
         clientId: settings.clientId,
-        clientSecret: settings.clientSecret,
+        ...credentialOf(settings),
         authority: `${host}/${settings.tenantId}`,
         knownAuthorities: [new URL(host).host],
         authorityMetadata: authorityMetadata(host, settings.tenantId),
@@ -156,6 +170,23 @@ export class MicrosoftTokenProvider {
       },
     });
   }
+}
+
+/**
+ * The app's credential as MSAL takes it: the client secret, or the certificate (its SHA-256
+ * thumbprint, its key, and the certificate itself as `x5c`, so that Entra ID can accept a renewed
+ * certificate of the same subject and issuer).
+ */
+function credentialOf(settings: MicrosoftBearerSettings) {
+  const certificate = settings.clientCertificate;
+  if (!certificate) return { clientSecret: settings.clientSecret };
+  return {
+    clientCertificate: {
+      thumbprintSha256: readCertificate(certificate.certificate).thumbprintSha256,
+      privateKey: certificate.privateKey,
+      x5c: certificate.certificate,
+    },
+  };
 }
 
 /** `@azure/msal-node` is needed only for Bearer settings, so it is an optional peer dependency. */

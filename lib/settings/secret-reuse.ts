@@ -1,14 +1,17 @@
 import type { FieldProblem } from '../interfaces/field-problem.interface';
 import { changedDestination } from './secret-destination';
 import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
-import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
-import { secretFieldOf, secretOf } from './secret-field';
+import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
+import { credentialFieldOf, secretOf, withSecret, type CredentialField } from './secret-field';
 
 /**
  * The problem with an omitted secret, listed with the body's other problems. An omitted secret
  * reuses the stored one only when it would go where it was approved to go: the same type, provider,
  * server, account, TLS and application (or service account). Otherwise the admin must enter it again, so that a stored secret
  * is never sent to a server, or over a connection, that the admin did not approve it for.
+ *
+ * Microsoft settings sign in with one credential, `clientSecret` or `clientCertificate`: both is a
+ * problem; neither keeps the stored one of either kind, under the same rule.
  *
  * `others` are the body's other problems. A destination field with a problem of its own is still
  * compared: a different value, right or wrong, sends the secret somewhere else.
@@ -18,14 +21,74 @@ export function secretProblems(
   stored: SealedSmtpSettings | null,
   others: readonly FieldProblem[],
 ): FieldProblem[] {
-  const field = secretFieldOf(dto);
-  if (secretOf(dto) !== undefined || others.some((p) => p.field === field)) return [];
-  if (stored === null || secretFieldOf(stored) !== field) {
-    return [{ field, message: `${field} is required` }];
+  const microsoft = isMicrosoft(dto);
+  if (microsoft && both(dto)) {
+    return [
+      {
+        field: 'clientCertificate',
+        message:
+          'send clientSecret or clientCertificate, not both: the app signs in with one of them',
+      },
+    ];
   }
+  const field = credentialFieldOf(dto);
+  if (secretOf(dto) !== undefined || others.some((p) => isAbout(p, field))) return [];
+  if (microsoft && (dto as { clientCertificate?: unknown }).clientCertificate != null) return [];
+  const kept = stored && (microsoft ? isMicrosoft(stored) : credentialFieldOf(stored) === field);
+  if (!stored || !kept) {
+    return [
+      {
+        field,
+        message: microsoft
+          ? 'clientSecret or clientCertificate is required'
+          : `${field} is required`,
+      },
+    ];
+  }
+  const keptField = credentialFieldOf(stored);
   const changed = changedDestination(stored, dto);
   if (changed.length === 0) return [];
-  return [{ field, message: `${field} must be re-entered because ${listOf(changed)} changed` }];
+  return [
+    {
+      field: keptField,
+      message: `${keptField} must be re-entered because ${listOf(changed)} changed`,
+    },
+  ];
+}
+
+/**
+ * The settings to validate and save: the body's, with its own secret, or with the stored one opened
+ * (`secret`) where `secretProblems` allowed reusing it. A kept certificate keeps its certificate.
+ */
+export function settingsWithSecret(
+  dto: SmtpSettingsDto,
+  stored: SealedSmtpSettings | null,
+  secret?: string,
+): SmtpSettings {
+  const body = withoutUndefined({ ...dto }) as unknown as SmtpSettings;
+  if (secret === undefined) return body;
+  const { clientCertificate } = (stored ?? {}) as { clientCertificate?: object };
+  return withSecret<SmtpSettings>(
+    (clientCertificate ? { ...body, clientCertificate } : body) as SmtpSettings,
+    secret,
+  );
+}
+
+function isMicrosoft(settings: { type: string; provider?: string }): boolean {
+  return settings.type === 'bearer' && settings.provider !== 'google';
+}
+
+function both(dto: SmtpSettingsDto): boolean {
+  const { clientSecret, clientCertificate } = dto as {
+    clientSecret?: unknown;
+    clientCertificate?: unknown;
+  };
+  return clientSecret != null && clientCertificate != null;
+}
+
+/** A problem with the credential field itself, or with a part of it (`clientCertificate.privateKey`). */
+function isAbout(problem: FieldProblem, field: CredentialField): boolean {
+  return problem.field === field || problem.field.startsWith(`${field}.`);
 }
 
 /** "a", "a and b", "a, b and c". */
@@ -33,4 +96,8 @@ function listOf(items: string[]): string {
   return items.length < 2
     ? items.join('')
     : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

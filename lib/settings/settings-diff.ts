@@ -1,6 +1,7 @@
 import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 
-const SECRETS = new Set(['password', 'clientSecret', 'privateKey']);
+/** The credential fields: a certificate counts as one, since its key is in it. */
+const SECRETS = new Set(['password', 'clientSecret', 'privateKey', 'clientCertificate']);
 
 /**
  * The names of the fields that differ, never their values. Secrets are not opened to compare them:

@@ -2,8 +2,9 @@ import type { SecretSealer } from '../crypto/secret-sealer';
 import { SecretUnsealError } from '../errors/secret-unseal.error';
 import type { SmtpSettingsRecord } from '../interfaces/smtp-settings-store.interface';
 import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
+import { certificateDigest } from '../crypto/x509-certificate';
 import { destinationOf } from './secret-destination';
-import { secretFieldOf, secretOf } from './secret-field';
+import { hasClientCertificate, secretFieldOf, secretOf, withSecret } from './secret-field';
 
 /**
  * Seals and opens the secrets of a tenant's settings, bound to the tenant (the store's scope), the
@@ -22,10 +23,7 @@ export class TenantSecrets {
     let result = this.opened.get(record);
     if (!result) {
       try {
-        result = {
-          ...settings,
-          [secretFieldOf(settings)]: this.open(tenant, settings),
-        } as SmtpSettings;
+        result = withSecret<SmtpSettings>(settings, this.open(tenant, settings));
       } catch (error) {
         if (!(error instanceof SecretUnsealError)) throw error;
         result = error;
@@ -36,9 +34,8 @@ export class TenantSecrets {
   }
 
   seal(tenant: string, settings: SmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings);
     const sealed = this.sealer.seal(secretOf(settings)!, bindingOf(tenant, settings));
-    return { ...settings, [field]: sealed } as SealedSmtpSettings;
+    return withSecret<SealedSmtpSettings>(settings, sealed);
   }
 
   /** Throws `SecretUnsealError`. */
@@ -48,16 +45,21 @@ export class TenantSecrets {
 
   /** Opens a 0.1.0 secret and seals it again as v2, bound to the tenant; throws `SecretUnsealError`. */
   reseal(tenant: string, settings: SealedSmtpSettings): SealedSmtpSettings {
-    const field = secretFieldOf(settings);
-    const plaintext = this.sealer.openLegacy(secretOf(settings) ?? '', field);
-    return this.seal(tenant, { ...settings, [field]: plaintext } as SmtpSettings);
+    const plaintext = this.sealer.openLegacy(secretOf(settings) ?? '', secretFieldOf(settings));
+    return this.seal(tenant, withSecret<SmtpSettings>(settings, plaintext));
   }
 }
 
+/**
+ * A certificate's key is bound to the certificate too: a key moved under another certificate (or a
+ * certificate altered in the store) does not open.
+ */
 function bindingOf(tenant: string, settings: SmtpSettings | SealedSmtpSettings) {
-  return {
-    scope: tenant,
-    field: secretFieldOf(settings),
-    destination: destinationOf(settings),
-  };
+  const destination = destinationOf(settings);
+  if (hasClientCertificate(settings)) {
+    const { certificate } = (settings as { clientCertificate: { certificate?: unknown } })
+      .clientCertificate;
+    destination.certificate = certificateDigest(String(certificate));
+  }
+  return { scope: tenant, field: secretFieldOf(settings), destination };
 }

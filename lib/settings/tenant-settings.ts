@@ -25,7 +25,8 @@ import {
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { migrateLegacySecret } from './legacy-secret-migration';
-import { secretFieldOf, secretOf } from './secret-field';
+import { credentialFieldOf, secretOf } from './secret-field';
+import { settingsWithSecret } from './secret-reuse';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import type {
@@ -228,13 +229,8 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
   ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
     const dto = validateSmtpSettings(input, stored);
     await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication', 'request', tenant);
-    const field = secretFieldOf(dto);
-    const given = secretOf(dto);
-    if (given !== undefined) {
-      return {
-        settings: withoutUndefined({ ...dto, [field]: given }) as SmtpSettings,
-        secretEntered: true,
-      };
+    if (secretOf(dto) !== undefined) {
+      return { settings: settingsWithSecret(dto, stored), secretEntered: true };
     }
     // validateSmtpSettings allowed the reuse, so `stored` has this type and destination.
     let secret: string;
@@ -242,12 +238,10 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
       secret = this.secrets.open(tenant, stored!);
     } catch (error) {
       if (!(error instanceof SecretUnsealError)) throw error;
+      const field = credentialFieldOf(stored!);
       throw new SettingsValidationError([{ field, message: adminMessageOf(error) }]);
     }
-    return {
-      settings: withoutUndefined({ ...dto, [field]: secret }) as SmtpSettings,
-      secretEntered: false,
-    };
+    return { settings: settingsWithSecret(dto, stored, secret), secretEntered: false };
   }
 
   /** A tenant's first use: its record, with a secret that 0.1.0 sealed resealed. */
@@ -289,8 +283,4 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
 /** What the admin reads: the cause, and what to do. */
 function adminMessageOf(error: SecretUnsealError): string {
   return `the stored ${error.field} cannot be opened (${error.reason}): enter it again in the SMTP settings`;
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -339,7 +339,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
           'a missing clientSecret on first save',
           { clientSecret: undefined },
           'clientSecret',
-          'clientSecret is required',
+          'clientSecret or clientCertificate is required',
         ],
         ['a missing provider', { provider: undefined }, 'provider', 'provider is required'],
       ])('rejects %s, naming the field', async (_name, change, field, message) => {
@@ -401,7 +401,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
       const { clientSecret: _secret, ...withoutSecret } = BEARER;
       const res = await put(withoutSecret).expect(400);
       expect(res.body.errors).toEqual([
-        { field: 'clientSecret', message: 'clientSecret is required' },
+        { field: 'clientSecret', message: 'clientSecret or clientCertificate is required' },
       ]);
     });
   });

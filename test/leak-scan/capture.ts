@@ -13,7 +13,7 @@ import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.prov
 import { GoogleTokenProvider } from '../../lib/google/google-token.provider';
 import { PostgresSendLog } from '../../lib/outbox/postgres/postgres-send-log';
 import { RedisSendLog } from '../../lib/outbox/redis/redis-send-log';
-import { findLeaks, type Artifact } from './leak-scanner';
+import { findLeaks, pemLinesOf, type Artifact } from './leak-scanner';
 
 /*
  * Loaded before every test file (jest `setupFilesAfterEach`). It records what the suite produces,
@@ -51,8 +51,9 @@ if (dir) {
     (seal) =>
       function (this: SecretSealer, ...args: Parameters<SecretSealer['seal']>) {
         secrets.add(args[0]);
-        // A PEM key (Google's privateKey): each line of it is a secret on its own.
-        for (const line of args[0].split('\n')) if (line.length >= 40) secrets.add(line);
+        // A PEM key (Google's privateKey, a certificate credential's key): each line of it is a
+        // secret on its own, the short last line of base64 too; only the armour lines are not.
+        for (const line of pemLinesOf(args[0])) secrets.add(line);
         for (const key of (this as unknown as { keys: Map<string, Buffer> }).keys.values())
           secrets.add(key.toString('base64'));
         return seal.apply(this, args);

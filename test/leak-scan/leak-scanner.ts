@@ -46,3 +46,16 @@ export function findLeaks(secrets: Iterable<string>, artifacts: Iterable<Artifac
   }
   return leaks;
 }
+
+/**
+ * Every line of base64 of a PEM (a private key), the short last one too: without the `-----BEGIN`
+ * and `-----END` lines and headers such as `Proc-Type:`, which keys share. Nothing for a secret that
+ * is not a PEM. (The scan skips lines shorter than `MIN_SECRET_LENGTH`.)
+ */
+export function pemLinesOf(secret: string): string[] {
+  if (!secret.includes('-----BEGIN ')) return [];
+  return secret
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('-----') && !line.includes(':'));
+}

@@ -191,7 +191,7 @@ describe('Stored secrets', () => {
       const res = await put(ctx, { type: 'bearer' }).expect(400);
       expect(res.body.errors).toContainEqual({
         field: 'clientSecret',
-        message: 'clientSecret is required',
+        message: 'clientSecret or clientCertificate is required',
       });
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(
         expect.arrayContaining(['hostname', 'username', 'clientId', 'tenantId', 'provider']),

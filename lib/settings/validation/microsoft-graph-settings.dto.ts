@@ -9,6 +9,7 @@ import {
   SenderFieldsDto,
   TenantIdField,
 } from './settings-fields.dto';
+import { ClientCertificateDto, ClientCertificateField } from './client-certificate.dto';
 
 /**
  * Microsoft 365 through Microsoft Graph `sendMail` (`provider: "microsoft-graph"`): HTTPS always,
@@ -40,6 +41,9 @@ export class MicrosoftGraphSettingsDto extends SenderFieldsDto {
 
   @ClientSecretField('username, clientId and tenantId')
   clientSecret?: string;
+
+  @ClientCertificateField('username, clientId and tenantId')
+  clientCertificate?: ClientCertificateDto;
 
   @TenantIdField()
   tenantId!: string;

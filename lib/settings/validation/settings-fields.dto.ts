@@ -155,7 +155,7 @@ export const ClientIdField = (): PropertyDecorator =>
 export const ClientSecretField = (keptWhile: string): PropertyDecorator =>
   fieldRules(
     ApiPropertyOptional({
-      description: `The client secret from the Azure portal. Required on first save; omit it to keep the stored one (only while ${keptWhile} are unchanged). Never returned.`,
+      description: `The client secret from the Azure portal, or clientCertificate instead (exactly one of the two on first save). Omit both to keep the stored credential (only while ${keptWhile} are unchanged). Never returned.`,
       format: 'password',
       writeOnly: true,
       maxLength: 1024,

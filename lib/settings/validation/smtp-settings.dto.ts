@@ -10,6 +10,7 @@ import {
 } from './settings-fields.dto';
 import { GoogleSmtpSettingsDto } from './google-settings.dto';
 import { MicrosoftGraphSettingsDto } from './microsoft-graph-settings.dto';
+import { ClientCertificateDto, ClientCertificateField } from './client-certificate.dto';
 
 export { GoogleSmtpSettingsDto } from './google-settings.dto';
 export { MicrosoftGraphSettingsDto } from './microsoft-graph-settings.dto';
@@ -70,6 +71,9 @@ export class BearerSmtpSettingsDto extends SmtpServerFieldsDto {
 
   @ClientSecretField('hostname, port, TLS, username, clientId and tenantId')
   clientSecret?: string;
+
+  @ClientCertificateField('hostname, port, TLS, username, clientId and tenantId')
+  clientCertificate?: ClientCertificateDto;
 
   @TenantIdField()
   tenantId!: string;

@@ -2,6 +2,7 @@ import { isFQDN, isIP, ValidateBy, type ValidationOptions } from 'class-validato
 import type { FieldProblem } from '../../interfaces/field-problem.interface';
 import type { SmtpTlsMode } from '../../interfaces/smtp-settings.types';
 import { effectiveTlsMode } from '../tls-mode';
+import { certificateWarnings } from './client-certificate.rules';
 
 interface TlsFields {
   port: number;
@@ -16,6 +17,7 @@ type RuleFields = Partial<TlsFields> & {
   hostname?: string;
   username?: string;
   senderEmail?: string;
+  clientCertificate?: unknown;
 };
 
 /**
@@ -74,8 +76,15 @@ export function crossFieldProblems(settings: RuleFields): FieldProblem[] {
   return problems;
 }
 
-/** Combinations that can work but usually are a mistake: saved, and pointed out. */
+/**
+ * Combinations that can work but usually are a mistake, and a certificate that expires soon: saved,
+ * and pointed out.
+ */
 export function settingsWarnings(settings: RuleFields): string[] {
+  return [...serverWarnings(settings), ...certificateWarnings(settings)];
+}
+
+function serverWarnings(settings: RuleFields): string[] {
   if (settings.port === undefined || settings.useTls === undefined) return [];
   const warnings: string[] = [];
   const mode = effectiveTlsMode({ port: settings.port, tlsMode: settings.tlsMode });

@@ -9,7 +9,12 @@ import {
 import { MULTILINE_FIELDS } from './google-settings.dto';
 import { secretProblems } from '../secret-reuse';
 import { crossFieldProblems } from './smtp-settings.rules';
-import type { MailProvider, SealedSmtpSettings } from '../../interfaces/smtp-settings.types';
+import type {
+  ClientCertificate,
+  MailProvider,
+  SealedSmtpSettings,
+} from '../../interfaces/smtp-settings.types';
+import { checkClientCertificate } from './client-certificate.rules';
 import { checkDto } from '../../internal/validate-dto';
 
 /** Bearer settings by provider; an unknown or missing provider is checked as Microsoft SMTP's. */
@@ -18,6 +23,11 @@ const BEARER_DTO_BY_PROVIDER: Record<MailProvider, new () => SmtpSettingsDto> = 
   'microsoft-graph': MicrosoftGraphSettingsDto,
   google: GoogleSmtpSettingsDto,
 };
+/** The kinds of settings that may sign in with `clientCertificate`. */
+const MICROSOFT_DTOS = new Set<new () => SmtpSettingsDto>([
+  BearerSmtpSettingsDto,
+  MicrosoftGraphSettingsDto,
+]);
 /**
  * What each cross-field rule reads, by the field it names: a rule that reads a field with a problem
  * of its own says nothing, and every other rule speaks with the fields' problems, all at once.
@@ -53,7 +63,14 @@ export function validateSmtpSettings(
   }
   const cls = dtoClassOf(type, body);
   const multiline = cls === GoogleSmtpSettingsDto ? MULTILINE_FIELDS : [];
-  const { dto, problems } = checkDto(cls, body, multiline);
+  // An object, checked on its own: checkDto takes every field for a primitive.
+  const { clientCertificate, rest } = splitCertificate(cls, body as Record<string, unknown>);
+  const { dto, problems } = checkDto(cls, rest, multiline);
+  if (clientCertificate != null) {
+    const checked = checkClientCertificate(clientCertificate);
+    (dto as { clientCertificate?: ClientCertificate }).clientCertificate = checked.certificate;
+    problems.push(...checked.problems);
+  }
   const broken = new Set(problems.map((p) => p.field));
   problems.push(
     ...crossFieldProblems(dto).filter((p) =>
@@ -63,6 +80,16 @@ export function validateSmtpSettings(
   if (stored !== undefined) problems.push(...secretProblems(dto, stored, problems));
   if (problems.length > 0) throw new SettingsValidationError(problems);
   return dto;
+}
+
+/** Microsoft settings' `clientCertificate`, apart from the body's other fields. */
+function splitCertificate(
+  cls: new () => SmtpSettingsDto,
+  body: Record<string, unknown>,
+): { clientCertificate?: unknown; rest: Record<string, unknown> } {
+  if (!MICROSOFT_DTOS.has(cls) || !Object.hasOwn(body, 'clientCertificate')) return { rest: body };
+  const { clientCertificate, ...rest } = body;
+  return { clientCertificate, rest };
 }
 
 function dtoClassOf(type: 'basic' | 'bearer', body: unknown): new () => SmtpSettingsDto {
