@@ -21,7 +21,13 @@ import type { SealedSmtpSettings } from '../../lib/interfaces/smtp-settings.type
 import { FileSmtpSettingsStore } from '../../lib/stores/file/file-smtp-settings.store';
 import { fileStoreKey } from '../../lib/stores/file/file-store-key';
 import { virtualLockClock } from '../fixtures/virtual-lock-clock';
-import { changeBy, describeStoreContract, sealedSettings } from './store-contract';
+import {
+  bearerSettings,
+  changeBy,
+  describeStoreContract,
+  sealedKey,
+  sealedSettings,
+} from './store-contract';
 
 const CRASH_WRITER = join(__dirname, '../fixtures/crash-writer.js');
 const KILL_HOOK = join(__dirname, '../fixtures/kill-after-fs-change.js');
@@ -318,6 +324,23 @@ describe('FileSmtpSettingsStore', () => {
       );
       await expect(readdir(dir)).resolves.toEqual(['smtp-settings']);
       expect(await readFile(store.fileOf('globex'))).toEqual(data);
+    });
+
+    it('refuses to generate a key when the only sealed secret is a certificate key', async () => {
+      const store = open();
+      const { clientSecret: _secret, ...bearer } = bearerSettings() as Record<string, unknown>;
+      const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      await store.put(
+        'acme',
+        { ...bearer, clientCertificate: { certificate, privateKey: sealedKey() } } as never,
+        changeBy('alice'),
+      );
+
+      const attempt = keyOf(open());
+      await expect(attempt).rejects.toThrow(
+        `the key file ${keyPath()} is missing, but ${tenants} holds secrets sealed with it (first found in ${store.fileOf('acme')})`,
+      );
+      await expect(readdir(dir)).resolves.toEqual(['smtp-settings']);
     });
 
     it('generates a key when no tenant file holds a sealed secret (settings reset, history only)', async () => {

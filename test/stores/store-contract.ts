@@ -30,6 +30,11 @@ export function sealedSettings(overrides: Partial<{ hostname: string; port: numb
   } satisfies SealedSmtpSettings;
 }
 
+/** A certificate credential's private key, sealed as a client secret is. */
+export function sealedKey(): string {
+  return sealer.seal('-----BEGIN PRIVATE KEY-----', binding('clientCertificate'));
+}
+
 export function bearerSettings(): SealedSmtpSettings {
   return {
     type: 'bearer',

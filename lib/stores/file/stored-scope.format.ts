@@ -65,9 +65,16 @@ export function toRecord(stored: StoredScope): SmtpSettingsRecord {
   return { scope, version, updatedAt, updatedBy, settings };
 }
 
-/** Whether the scope holds a sealed secret, which only the key that sealed it can open. */
+/**
+ * Whether the scope holds a sealed secret, which only the key that sealed it can open: a field's
+ * own, or one a level down (a certificate credential's private key).
+ */
 export function holdsSealedSecrets(stored: StoredScope): boolean {
-  return stored.settings !== null && Object.values(stored.settings).some(isSealedSecret);
+  if (stored.settings === null) return false;
+  return Object.values(stored.settings).some(
+    (value) =>
+      isSealedSecret(value) || (isObject(value) && Object.values(value).some(isSealedSecret)),
+  );
 }
 
 function isStoredScope(scope: string, value: unknown): value is StoredScope {
