@@ -111,7 +111,7 @@ export class SmtpSettingsController {
   @ApiOperation({
     summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
     description:
-      'Omit password or clientSecret to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates. ' +
+      'Omit password, clientSecret, clientCertificate or privateKey to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates. ' +
       'With verify=true, the settings are checked as POST verify checks them and saved only if the check passes.',
   })
   @ApiQuery(VERIFY_QUERY)

@@ -60,7 +60,7 @@ export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
       type: 'object',
       nullable: true,
       description:
-        'The saved settings without their secret: passwordSet, clientSecretSet or privateKeySet says that one is stored',
+        'The saved settings without their secret: passwordSet, clientSecretSet, clientCertificateSet or privateKeySet says that one is stored; a certificate credential shows clientCertificate { subject, thumbprintSha256, notAfter }, never its key',
       additionalProperties: true,
     },
     warnings: { type: 'array', items: { type: 'string' } },
