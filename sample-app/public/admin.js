@@ -56,6 +56,10 @@
   const field = (name) => document.getElementById(name);
   /** Plain words and the "Details" toggle, from admin-words.js. */
   const words = () => window.AdminWords;
+  /** Microsoft's credential, a client secret or a certificate, from admin-certificate.js. */
+  const certificate = () => window.AdminCertificate;
+  /** Fields of the settings view that describe a secret and are never sent back. */
+  const VIEW_ONLY = ['clientCertificate'];
 
   const page = {
     token: null,
@@ -235,13 +239,17 @@
     renderSecretPlaceholders();
   }
 
-  /** Whether `el` belongs to another type or provider than the form shows. */
+  /** Whether `el` belongs to another type, provider or credential than the form shows. */
   function notForForm(el) {
     const types = el.dataset.types ? el.dataset.types.split(' ') : null;
     const providers = el.dataset.providers ? el.dataset.providers.split(' ') : null;
+    const credential = el.dataset.credential || null;
     return (
       (types !== null && !types.includes(currentType())) ||
-      (currentType() === 'bearer' && providers !== null && !providers.includes(currentProvider()))
+      (currentType() === 'bearer' &&
+        providers !== null &&
+        !providers.includes(currentProvider())) ||
+      (credential !== null && credential !== certificate().kind())
     );
   }
 
@@ -267,11 +275,13 @@
       input.placeholder = stored ? 'stored' : '';
       input.closest('.field').querySelector('.secret-hint').hidden = !stored;
     }
+    certificate().render(saved);
   }
 
   function fillForm(settings) {
     clearMessages();
     for (const name of FIELDS) field(name).value = '';
+    certificate().fill(settings);
     const defaults = page.capabilities ? page.capabilities.defaults : null;
     if (settings) {
       for (const name of FIELDS) {
@@ -401,8 +411,10 @@
       put('tenantId', text('tenantId'));
     }
     // Empty means "keep the stored secret": the field is left out of the body. A key pasted from
-    // the JSON file keeps its line breaks; only the whitespace around it goes.
+    // the JSON file keeps its line breaks; only the whitespace around it goes. Microsoft's
+    // certificate, when chosen, goes instead of the client secret.
     const secret = SECRET_OF[provider || type];
+    if (secret === 'clientSecret' && certificate().putInto(body)) return body;
     put(secret, secret === 'privateKey' ? field(secret).value.trim() : field(secret).value);
     return body;
   }
@@ -418,6 +430,7 @@
     for (const [name, value] of Object.entries(saved)) {
       if (name === 'type' || FIELDS.includes(name) || name === 'useTls') continue;
       if (name.endsWith('Set')) continue; // passwordSet, clientSecretSet…: flags, not fields
+      if (VIEW_ONLY.includes(name)) continue; // what the stored certificate is, not its PEM
       kept[name] = value;
     }
     return kept;
@@ -430,13 +443,17 @@
    * ("port 587 requires useTls to be on" reads "Port 587 requires Send using TLS to be on").
    */
   function inAdminWords(message) {
-    const text = String(message).replace(
-      /\b[a-z]+[A-Z][A-Za-z]*\b/g,
-      (name) => LABELS[name] || name,
+    const text = String(message).replace(/\b[a-z]+[A-Z][A-Za-z]*(?:\.[a-z][A-Za-z]*)?\b/g, (name) =>
+      labelOf(name),
     );
     const first = /^[a-z]+/.exec(text);
     if (first && LABELS[first[0]]) return LABELS[first[0]] + text.slice(first[0].length);
     return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  /** "clientCertificate.privateKey" reads "Certificate private key"; an unknown part stays. */
+  function labelOf(name) {
+    return LABELS[name] || name.replace(/[A-Za-z]+/g, (part) => LABELS[part] || part);
   }
 
   function clearMessages() {
@@ -476,8 +493,9 @@
       box.replaceChildren(...general.map((m) => paragraph(m)));
       box.hidden = false;
     }
+    // A group (the certificate and its key) is marked as a whole: its first box takes the focus.
     const first = $('[aria-invalid="true"]');
-    if (first) first.focus();
+    if (first) ($('textarea, input, select', first) || first).focus();
   }
 
   function showWarnings(warnings) {
@@ -510,7 +528,21 @@
 
   async function save(event) {
     event.preventDefault();
+    if (lacksCredential()) return;
     await busy(field('save'), () => put(formBody(), true));
+  }
+
+  /**
+   * Microsoft's credential that the chosen kind needs and the form lacks (the API would keep the
+   * stored one of the other kind): said at its field, and nothing is sent.
+   */
+  function lacksCredential() {
+    const provider = currentType() === 'bearer' ? currentProvider() : null;
+    const problem = certificate().missing(provider, showsSaved(), field('clientSecret').value);
+    if (!problem) return false;
+    clearMessages();
+    showErrors({ errors: [problem] });
+    return true;
   }
 
   /**
@@ -557,6 +589,7 @@
   }
 
   async function verify() {
+    if (lacksCredential()) return;
     await busy(field('verify'), async () => {
       clearMessages();
       const res = await api('POST', API + '/verify', formBody());
@@ -581,7 +614,7 @@
    */
   function failedCheck(r) {
     const { step, sentence } = words();
-    return `Verification failed ${step(r.stage)}: ${sentence(r.message)}${fieldToFix(r.field)}`;
+    return `Verification failed ${step(r.stage)}: ${sentence(inAdminWords(r.message))}${fieldToFix(r.field)}`;
   }
 
   async function revert() {
@@ -621,14 +654,17 @@
       }
       const r = res.data;
       // The status line at the top turns red for a failed one (the API keeps no record of it).
-      announce('admin:test-email', { result: { ...r, fieldLabel: LABELS[r.field] } });
+      const said = r.ok ? {} : { message: inAdminWords(r.message) };
+      announce('admin:test-email', {
+        result: { ...r, ...said, fieldLabel: labelOf(r.field || '') },
+      });
       if (!r.ok) {
         const { step, sentence } = words();
         showStatus(
           '#test-status',
           'error',
           paragraph(
-            `Not sent: it failed ${step(r.stage)}: ${sentence(r.message)}${fieldToFix(r.field)}`,
+            `Not sent: it failed ${step(r.stage)}: ${sentence(inAdminWords(r.message))}${fieldToFix(r.field)}`,
           ),
           words().failureDetails(r),
         );
@@ -686,11 +722,11 @@
     if (!name) return '';
     const slot = $(`[data-error-for="${CSS.escape(name)}"]`);
     if (slot && !slot.closest('[hidden]')) {
-      slot.textContent = `Check ${LABELS[name] || name}: the check failed on it.`;
+      slot.textContent = `Check ${labelOf(name)}: the check failed on it.`;
       const input = field(name);
       if (input) input.setAttribute('aria-invalid', 'true');
     }
-    return ` Field to check: ${LABELS[name] || name}.`;
+    return ` Field to check: ${labelOf(name)}.`;
   }
 
   // ---- Small DOM helpers ----
@@ -733,6 +769,10 @@
     field('useTls').addEventListener('change', renderTlsMode);
     field('username').addEventListener('input', onUsernameInput);
     field('provider').addEventListener('change', onProviderChange);
+    Object.assign(LABELS, certificate().LABELS);
+    for (const radio of $$('input[name="credential"]')) {
+      radio.addEventListener('change', () => setType(currentType()));
+    }
     $('#settings-form').addEventListener('submit', save);
     field('verify').addEventListener('click', verify);
     field('revert').addEventListener('click', revert);
