@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { parseAdminTokens, type AdminTokenEntry } from './admin-tokens.config';
@@ -34,6 +35,11 @@ export interface SampleConfig {
   microsoftGraphHost?: string;
   /** GOOGLE_TOKEN_URL: Google's token endpoint for Google Workspace settings (tests, proxies). */
   googleTokenUrl?: string;
+  /**
+   * TLS_CA_FILE: a PEM file of CA certificates trusted beside the system's, for SMTP servers and
+   * identity endpoints behind a private CA. Its content, read at start-up.
+   */
+  tlsCa?: string;
   /**
    * REDIS_URL, or OUTBOX=postgres with DATABASE_URL (and OUTBOX_PREFIX): notifications are enqueued
    * in the durable outbox. Unset: they are sent directly.
@@ -104,6 +110,8 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     );
   }
 
+  const tlsCa = readCaFile(value('TLS_CA_FILE'), problems);
+
   const config: SampleConfig = {
     port: port('PORT', 3000),
     adminTokens: parseAdminTokens(value('ADMIN_TOKEN'), value('ADMIN_TOKENS'), problems),
@@ -119,6 +127,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     microsoftAuthorityHost: authorityHost,
     microsoftGraphHost: graphHost,
     googleTokenUrl,
+    tlsCa,
     outbox: parseOutbox(value, databaseUrl, problems),
   };
   if (problems.length > 0) {
@@ -149,4 +158,22 @@ function urlTurnsVerificationOff(url: string): boolean {
     return false;
   }
   return params.getAll('tls.rejectUnauthorized').some((value) => value !== 'true');
+}
+
+/** The PEM CAs of TLS_CA_FILE; a file that cannot be read or holds no certificate is a problem. */
+function readCaFile(path: string | undefined, problems: string[]): string | undefined {
+  if (path === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    problems.push(`TLS_CA_FILE ${path} cannot be read (${code})`);
+    return undefined;
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    problems.push(`TLS_CA_FILE ${path} holds no PEM certificate (-----BEGIN CERTIFICATE----- …)`);
+    return undefined;
+  }
+  return pem;
 }

@@ -63,6 +63,7 @@ export async function smtpSettingsOptions(
         }
       : {}),
     ...(config.googleTokenUrl ? { google: { tokenUrl: config.googleTokenUrl } } : {}),
+    ...(config.tlsCa ? { tls: { ca: config.tlsCa } } : {}),
     ...outboxOptions(config),
   };
 }
