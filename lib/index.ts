@@ -51,6 +51,11 @@ export type {
   SmtpSettingsChangeOptions,
 } from './interfaces/smtp-settings-change.interface';
 export type { FieldProblem } from './interfaces/field-problem.interface';
+export type {
+  SmtpBackupAdminState,
+  SmtpBackupState,
+  SmtpConnectionName,
+} from './interfaces/smtp-connection.interface';
 
 // Stores: the interface an implementer writes against, and the three that ship
 export { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
@@ -92,7 +97,7 @@ export type {
   VerifyResult,
   VerifyStage,
 } from './interfaces/verify-result.interface';
-export type { MailEvent, MailerStatus } from './interfaces/mail-events.interface';
+export type { FailoverState, MailEvent, MailerStatus } from './interfaces/mail-events.interface';
 
 // The outbox: durable sending through BullMQ, the send log, alerts
 export { OutboxService } from './outbox/outbox.service';

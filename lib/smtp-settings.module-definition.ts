@@ -4,6 +4,7 @@ import type {
   SmtpSettingsModuleOptions,
 } from './options/smtp-settings-options.interface';
 import { createSmtpSettingsController } from './http/smtp-settings.controller';
+import { createBackupController } from './http/backup.controller';
 import { createOutboxController } from './http/outbox.controller';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from './options/smtp-settings.constants';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from './options/smtp-settings.defaults';
@@ -31,6 +32,7 @@ export const { ConfigurableModuleClass: ConfigurableSmtpSettingsModule } =
             ? []
             : [
                 createSmtpSettingsController(extras.path ?? DEFAULT_PATH),
+                createBackupController(extras.path ?? DEFAULT_PATH),
                 createOutboxController(extras.path ?? DEFAULT_PATH),
               ],
       }),

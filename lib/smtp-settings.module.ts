@@ -7,6 +7,8 @@ import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { TenantSettings } from './settings/tenant-settings';
+import { BackupSettings } from './settings/backup-settings';
+import { FAILOVER_CLOCK } from './transport/failover-circuits';
 import { ConfigurableSmtpSettingsModule } from './smtp-settings.module-definition';
 import {
   outboxProvider,
@@ -43,12 +45,15 @@ import type { SmtpSettingsModuleAsyncOptions } from './options/smtp-settings-asy
     sealerProvider,
     // Every tenant's settings, secrets included: for the transport and the verifier, never exported.
     TenantSettings,
+    BackupSettings,
     SmtpSettingsService,
     // The controller's guards are not listed: Nest creates them from its @UseGuards, and only when
     // the routes are served (`routes: false` leaves the controller out).
     MicrosoftTokenProvider,
     GoogleTokenProvider,
     SmtpChannelFactory,
+    // The failover circuits' clock; tests override it.
+    { provide: FAILOVER_CLOCK, useValue: () => Date.now() },
     LiveSmtpTransport,
     SmtpVerifier,
     // null without the outbox option.

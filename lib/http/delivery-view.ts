@@ -1,5 +1,7 @@
 import { SMTP_OAUTH_UPGRADE } from '../upgrades/upgrades.constants';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+import type { FailoverState } from '../interfaces/mail-events.interface';
+import type { SmtpConnectionName } from '../interfaces/smtp-connection.interface';
 import type {
   DeliveryView,
   DeliveryViewReason,
@@ -19,6 +21,8 @@ export interface DeliveryFacts {
   status: {
     lastError: { code: string; message: string; at: string } | null;
     lastSuccessAt?: string | null;
+    connection?: SmtpConnectionName;
+    failover?: FailoverState | null;
   };
 }
 
@@ -31,6 +35,8 @@ export function deliveryView(facts: DeliveryFacts): DeliveryView {
     message: blocked?.message ?? null,
     lastFailure: facts.status.lastError,
     lastSuccessAt: facts.status.lastSuccessAt ?? null,
+    connection: facts.status.connection ?? 'main',
+    failover: facts.status.failover ?? null,
   };
 }
 

@@ -6,7 +6,7 @@ import type {
   SmtpSettingsRequest,
 } from '../options/smtp-settings-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { assertTenantId } from '../settings/tenant-id';
+import { assertServedTenantId } from '../settings/backup-scope';
 
 /** Where `SmtpSettingsAccessGuard` leaves the tenant of a request, once the app's guards passed. */
 const REQUEST_TENANT = Symbol('SMTP_SETTINGS:REQUEST_TENANT');
@@ -28,7 +28,7 @@ export async function resolveRequestTenant(
   if (id === undefined || id === null || id === '') throw new TenantRequiredError();
   let tenant: string;
   try {
-    tenant = assertTenantId(id, 'the id that the tenant option returned');
+    tenant = assertServedTenantId(id, 'the id that the tenant option returned');
   } catch (error) {
     if (!(error instanceof InvalidTenantError)) throw error;
     throw new TenantRequiredError(error.message);

@@ -3,6 +3,7 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChannelMissingError } from '../errors/channel-missing.error';
+import { BackupMissingError } from '../errors/backup-missing.error';
 import { DeliveryFailedError } from '../errors/delivery-failed.error';
 import { DeliveryIncompleteError } from '../errors/delivery-incomplete.error';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
@@ -110,6 +111,7 @@ const CASES: ReadonlyArray<
     'PARTIAL_DELIVERY',
   ],
   [() => new ChannelMissingError(), 503, 'NO_SMTP_ROUTE'],
+  [() => new BackupMissingError(), 503, 'NO_SMTP_ROUTE'],
   [() => new RecipientLimitExceededError(60, 50), 422, 'RECIPIENT_LIMIT_EXCEEDED'],
   [() => new SenderRequiredError(), 400, 'SENDER_REQUIRED'],
   [() => new HeaderInjectionError('subject'), 400, 'HEADER_INJECTION'],

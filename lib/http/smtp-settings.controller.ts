@@ -31,7 +31,6 @@ import {
   FIELD_ERRORS_SCHEMA,
   FORBIDDEN_OR_UPGRADE_RESPONSE,
   FORBIDDEN_RESPONSE,
-  HISTORY_SCHEMA,
   RATE_LIMITED_RESPONSE,
   SMTP_SETTINGS_BODY_MODELS,
   SMTP_SETTINGS_BODY_SCHEMA,
@@ -41,6 +40,8 @@ import {
   VERIFY_RESULT_SCHEMA,
 } from './openapi/smtp-settings.openapi';
 import { VERIFY_FAILED_RESPONSE, VERIFY_QUERY } from './openapi/save-with-verify.openapi';
+import { CONNECTION_QUERY, HISTORY_SCHEMA } from './openapi/backup.openapi';
+import { parseConnectionQuery } from './connection-query';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import { validateDto } from '../internal/validate-dto';
@@ -169,6 +170,7 @@ export class SmtpSettingsController {
     summary:
       'Check a connection without sending: the saved settings, or the unsaved ones in the body',
   })
+  @ApiQuery(CONNECTION_QUERY)
   @ApiBody({ required: false, schema: SMTP_SETTINGS_BODY_SCHEMA })
   @ApiResponse({
     status: 200,
@@ -178,22 +180,33 @@ export class SmtpSettingsController {
   @ApiResponse({ status: 400, description: 'Invalid fields', schema: FIELD_ERRORS_SCHEMA })
   @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
   @ApiResponse(RATE_LIMITED_RESPONSE)
-  verify(@Body() body: unknown, @RequestTenant() tenant: string): Promise<VerifyResult> {
+  verify(
+    @Body() body: unknown,
+    @Query('connection') connection: unknown,
+    @RequestTenant() tenant: string,
+  ): Promise<VerifyResult> {
+    const options = { tenant, connection: parseConnectionQuery(connection) };
     // Untrusted until validated: verify() checks it as PUT would before using a field.
-    return this.mailer.verify((body ?? undefined) as SmtpSettingsInput | undefined, { tenant });
+    return this.mailer.verify((body ?? undefined) as SmtpSettingsInput | undefined, options);
   }
 
   @Post('test-email')
   @HttpCode(200)
   @UseGuards(AdminActionsThrottlerGuard)
   @ApiOperation({ summary: 'Send a short test email through the current route' })
+  @ApiQuery(CONNECTION_QUERY)
   @ApiBody({ type: TestEmailDto })
   @ApiResponse({ status: 200, schema: TEST_EMAIL_RESULT_SCHEMA })
   @ApiResponse({ status: 400, description: 'Invalid address', schema: FIELD_ERRORS_SCHEMA })
   @ApiResponse(RATE_LIMITED_RESPONSE)
-  testEmail(@Body() body: unknown, @RequestTenant() tenant: string): Promise<TestEmailResult> {
+  testEmail(
+    @Body() body: unknown,
+    @Query('connection') connection: unknown,
+    @RequestTenant() tenant: string,
+  ): Promise<TestEmailResult> {
+    const which = parseConnectionQuery(connection);
     const { to } = validateDto(TestEmailDto, body, (p) => new RequestValidationError(p));
-    return this.mailer.sendTestEmail(to, { tenant });
+    return this.mailer.sendTestEmail(to, { tenant, connection: which });
   }
 
   @Get('capabilities')
@@ -232,14 +245,15 @@ export class SmtpSettingsController {
     tenant: string,
   ): Promise<SmtpSettingsAdminState> {
     const bearer = state.settings?.type === 'bearer';
-    const [bearerAllowed, secretProblem, status] = await Promise.all([
+    const [bearerAllowed, secretProblem, status, backup] = await Promise.all([
       !bearer || this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id, tenant),
       this.settings.secretProblem(tenant),
       this.mailer.status(tenant),
+      this.settings.getBackup(tenant),
     ]);
     const hasRelay = this.options.relay !== undefined;
     const delivery = deliveryView({ state, hasRelay, bearerAllowed, secretProblem, status });
-    return { tenant, ...state, delivery };
+    return { tenant, ...state, backup: backup.settings ? backup : null, delivery };
   }
 }
 

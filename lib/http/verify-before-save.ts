@@ -3,7 +3,13 @@ import { SettingsVersionConflictError } from '../errors/settings-version-conflic
 import { VerifyFailedError } from '../errors/verify-failed.error';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
 import type { MailerService } from '../mailer/mailer.service';
-import type { TenantSettings } from '../settings/tenant-settings';
+import type { SmtpConnectionName } from '../interfaces/smtp-connection.interface';
+
+/** The main settings (`TenantSettings`) or the backup connection (`BackupSettings`). */
+interface VersionedSettings {
+  validate(input: unknown, tenant: string): Promise<unknown>;
+  get(tenant: string): Promise<{ version: number }>;
+}
 
 /** `PUT ?verify=`: `true` checks before saving; `false` or none saves as before; nothing else. */
 export function parseVerifyQuery(value: unknown): boolean {
@@ -25,10 +31,11 @@ export function asksToVerify(req: { query?: unknown }): boolean {
  * nothing is saved.
  */
 export async function verifyBeforeSave(
-  parts: { settings: TenantSettings; mailer: MailerService },
+  parts: { settings: VersionedSettings; mailer: MailerService },
   body: unknown,
   tenant: string,
   expectedVersion: number | undefined,
+  connection: SmtpConnectionName = 'main',
 ): Promise<void> {
   await parts.settings.validate(body, tenant);
   if (expectedVersion !== undefined) {
@@ -38,6 +45,6 @@ export async function verifyBeforeSave(
     if (version > expectedVersion) throw new SettingsVersionConflictError(expectedVersion, version);
   }
   // Untrusted until validated: verify() validates it again, on the verify route's own path.
-  const result = await parts.mailer.verify(body as SmtpSettingsInput, { tenant });
+  const result = await parts.mailer.verify(body as SmtpSettingsInput, { tenant, connection });
   if (!result.ok) throw new VerifyFailedError(result);
 }

@@ -1,3 +1,5 @@
+import type { SmtpConnectionName } from './smtp-connection.interface';
+
 /** What the live transport reports about each message, for applications that log or alert. */
 export type MailEvent =
   | {
@@ -8,6 +10,8 @@ export type MailEvent =
       /** The channel the message took. */
       route: 'relay' | 'custom';
       settingsVersion: number;
+      /** Which of the tenant's connections sent it: `backup` after a failover. */
+      connection?: SmtpConnectionName;
       accepted: string[];
       rejected: string[];
       attempts: number;
@@ -37,4 +41,18 @@ export interface MailerStatus {
   lastError: { code: string; message: string; at: string } | null;
   /** When a message last went out, as an ISO date. */
   lastSuccessAt: string | null;
+  /**
+   * The connection new messages take: `backup` while the main connection is failed over (its
+   * circuit open); `main` otherwise.
+   */
+  connection?: SmtpConnectionName;
+  /** Why the backup is in use, since when, and when main is tried again; `null` on main. */
+  failover?: FailoverState | null;
+}
+
+/** A tenant's failover: why the main connection was left, since when, when it is tried again. */
+export interface FailoverState {
+  reason: string;
+  since: string;
+  retryMainAt: string;
 }

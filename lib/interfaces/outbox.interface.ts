@@ -112,7 +112,12 @@ export interface OutboxWaitingState {
   nextAttemptAt: string;
 }
 
-/** What `alerts$` and the `onAlert` option report. Each names the tenant and carries no secret. */
+/**
+ * What `alerts$` and the `onAlert` option report. Each names the tenant and carries no secret.
+ * `failover` and `failback` come from direct sends (`MailerService.alerts$` and `onAlert`): the
+ * main connection could not take a message and the backup connection took it (`reason` says why),
+ * and later the main connection took a message again.
+ */
 export type OutboxAlert =
   | { type: 'held'; tenant: string; reason: string; at: string }
   | {
@@ -125,7 +130,9 @@ export type OutboxAlert =
       at: string;
     }
   | { type: 'backlog'; tenant: string; oldestWaitingAgeMs: number; at: string }
-  | { type: 'recovered'; tenant: string; at: string };
+  | { type: 'recovered'; tenant: string; at: string }
+  | { type: 'failover'; tenant: string; reason: string; at: string }
+  | { type: 'failback'; tenant: string; at: string };
 
 /** A page of the send log, newest first. */
 export interface SendLogPage {

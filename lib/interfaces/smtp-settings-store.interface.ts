@@ -1,3 +1,4 @@
+import type { SmtpConnectionName } from './smtp-connection.interface';
 import type { SealedSmtpSettings } from './smtp-settings.types';
 
 /**
@@ -21,6 +22,12 @@ export interface SmtpSettingsHistoryEntry {
   by: string | null;
   action: 'update' | 'reset';
   changed: string[];
+  /**
+   * Which connection changed: `backup` for the backup connection's entries; the main settings'
+   * entries leave it out (or say `main`). Stores never write it: the module adds it when it merges
+   * the two histories.
+   */
+  connection?: SmtpConnectionName;
 }
 
 /** What a history entry records: a save, or a reset to the relay. */

@@ -8,12 +8,13 @@ import type { TestEmailResult } from '../interfaces/test-email-result.interface'
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
+import type { SmtpConnectionName } from '../interfaces/smtp-connection.interface';
 import type { TenantMailer } from '../interfaces/tenant-mailer.interface';
 import { assertTenantId } from '../settings/tenant-id';
 import { assertNoHeaderInjection } from '../transport/header-guard';
 import { OutboxService } from '../outbox/outbox.service';
 import { OutboxNotConfiguredError } from '../errors/outbox-not-configured.error';
-import type { EnqueueOptions, EnqueueResult } from '../interfaces/outbox.interface';
+import type { EnqueueOptions, EnqueueResult, OutboxAlert } from '../interfaces/outbox.interface';
 
 export type { TestEmailResult } from '../interfaces/test-email-result.interface';
 export type { SendResult } from '../interfaces/send-result.interface';
@@ -62,21 +63,29 @@ export class MailerService implements OnApplicationShutdown {
   /**
    * Connects, says EHLO, negotiates TLS and authenticates, without sending anything. Checks the
    * tenant's saved settings (or the relay), or `settings`, an unsaved body validated as `PUT`
-   * would: invalid settings throw `SettingsValidationError`.
+   * would: invalid settings throw `SettingsValidationError`. `connection: 'backup'` checks the
+   * tenant's backup connection instead (an unsaved body is validated against the saved backup).
    */
-  async verify(settings?: SmtpSettingsInput, options?: { tenant?: string }): Promise<VerifyResult> {
-    return this.verifier.verify(settings, this.tenantOf(options));
+  async verify(
+    settings?: SmtpSettingsInput,
+    options?: { tenant?: string; connection?: SmtpConnectionName },
+  ): Promise<VerifyResult> {
+    return this.verifier.verify(settings, this.tenantOf(options), options?.connection);
   }
 
   /**
    * A short message from the tenant's configured sender through its current channel, to prove
    * delivery. It goes over a connection of its own with the admin timeouts, never the pool, and is
    * not retried: every failure is a result that says where it happened and what to change.
+   * `connection: 'backup'` sends it through the tenant's backup connection instead.
    */
-  async sendTestEmail(to: string, options?: { tenant?: string }): Promise<TestEmailResult> {
+  async sendTestEmail(
+    to: string,
+    options?: { tenant?: string; connection?: SmtpConnectionName },
+  ): Promise<TestEmailResult> {
     const tenant = this.tenantOf(options);
     assertNoHeaderInjection({ to });
-    return this.verifier.sendTestEmail(to, tenant);
+    return this.verifier.sendTestEmail(to, tenant, options?.connection);
   }
 
   /** The tenant's channel, last failure and last success; never throws for a valid tenant. */
@@ -100,6 +109,15 @@ export class MailerService implements OnApplicationShutdown {
   /** Every message sent or failed, of every tenant, also those sent through @nestjs-modules/mailer. */
   get events$(): Observable<MailEvent> {
     return this.transport.events$;
+  }
+
+  /**
+   * `failover` and `failback` of direct sends, each with its tenant: the main connection could not
+   * take a message and the backup connection took it, and later main took one again. The
+   * `onAlert` option hears them too.
+   */
+  get alerts$(): Observable<OutboxAlert> {
+    return this.transport.alerts$;
   }
 
   onApplicationShutdown(): void {

@@ -6,6 +6,8 @@ import type {
 } from '../interfaces/smtp-settings-change.interface';
 import type { SmtpSettingsHistoryEntry } from '../interfaces/smtp-settings-store.interface';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
+import type { SmtpBackupState } from '../interfaces/smtp-connection.interface';
+import { BackupSettings } from './backup-settings';
 import { TenantSettings } from './tenant-settings';
 
 /**
@@ -18,6 +20,7 @@ import { TenantSettings } from './tenant-settings';
 export class SmtpSettingsService {
   // Injected as a property, so that no signature of this class names the internal part.
   @Inject(TenantSettings) private readonly settings!: TenantSettings;
+  @Inject(BackupSettings) private readonly backups!: BackupSettings;
 
   /** The tenant of every call that names none: the `defaultTenant` option, validated. */
   get defaultTenant(): string {
@@ -58,8 +61,36 @@ export class SmtpSettingsService {
     return this.settings.reset(options);
   }
 
-  /** A tenant's changes, newest first: who changed which fields, never their values. */
-  history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
-    return this.settings.history(tenant);
+  /**
+   * A tenant's changes, newest first: who changed which fields, never their values. The backup
+   * connection's entries say `connection: 'backup'` (each connection counts its own versions);
+   * at most `historyLimit` entries in all.
+   */
+  async history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
+    const [main, backup] = await Promise.all([
+      this.settings.history(tenant),
+      this.backups.history(tenant),
+    ]);
+    if (backup.length === 0) return main;
+    const merged = [...main, ...backup].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return merged.slice(0, this.settings.historyLimit);
+  }
+
+  /** A tenant's backup connection as an admin may see it: no secret, masked or not. */
+  getBackup(tenant?: string): Promise<SmtpBackupState> {
+    return this.backups.get(tenant);
+  }
+
+  /**
+   * Validates and saves a tenant's backup connection: the same rules, re-entry rule and upgrade as
+   * `update`, with its own version (`expectedVersion` is the backup's).
+   */
+  updateBackup(input: unknown, options: SmtpSettingsChangeOptions = {}): Promise<SmtpBackupState> {
+    return this.backups.update(input, options);
+  }
+
+  /** Removes a tenant's backup connection: direct sends then have no failover. */
+  resetBackup(options: SmtpSettingsChangeOptions = {}): Promise<SmtpBackupState> {
+    return this.backups.reset(options);
   }
 }

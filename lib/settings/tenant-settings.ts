@@ -9,7 +9,6 @@ import { Subject, type Observable } from 'rxjs';
 import type { SecretSealer } from '../crypto/secret-sealer';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { SecretUnsealError } from '../errors/secret-unseal.error';
-import { SettingsValidationError } from '../errors/settings-validation.error';
 import { messageOf } from '../internal/message-of';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import {
@@ -23,10 +22,7 @@ import {
   type SmtpSettingsRecord,
 } from '../interfaces/smtp-settings-store.interface';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
-import { requireUpgradeFor } from '../upgrades/require-upgrade';
 import { migrateLegacySecret } from './legacy-secret-migration';
-import { credentialFieldOf, secretOf } from './secret-field';
-import { settingsWithSecret } from './secret-reuse';
 import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import type {
@@ -39,8 +35,8 @@ import type {
   SmtpSettings,
   SmtpSettingsState,
 } from '../interfaces/smtp-settings.types';
-import { validateSmtpSettings } from './validation/validate-smtp-settings';
-import { assertTenantId } from './tenant-id';
+import { assertServedTenantId } from './backup-scope';
+import { unsealMessageOf, validateAgainstStored } from './stored-secret';
 import { TenantRecords } from './tenant-records';
 import { TenantSecrets } from './tenant-secrets';
 
@@ -80,7 +76,7 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
     @Inject(SMTP_SETTINGS_SEALER) sealer: SecretSealer,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {
-    this.defaultTenant = assertTenantId(
+    this.defaultTenant = assertServedTenantId(
       options.defaultTenant ?? SMTP_SETTINGS_OPTION_DEFAULTS.defaultTenant,
       'The defaultTenant option',
     );
@@ -131,7 +127,7 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
     const record = await this.records.get(id);
     const result = record && this.secrets.openRecord(id, record);
     if (result instanceof SecretUnsealError) {
-      throw new DeliveryUnavailableError('secret-unavailable', adminMessageOf(result));
+      throw new DeliveryUnavailableError('secret-unavailable', unsealMessageOf(result));
     }
     return { version: record?.version ?? 0, settings: result };
   }
@@ -190,18 +186,23 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
     return this.get(id);
   }
 
+  /** How many history entries each connection keeps. */
+  get historyLimit(): number {
+    return this.options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit;
+  }
+
   /** A tenant's changes, newest first: who changed which fields, never their values. */
   async history(tenant?: string): Promise<SmtpSettingsHistoryEntry[]> {
     const id = this.tenantOf(tenant);
-    return this.store.history(
-      id,
-      this.options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit,
-    );
+    return this.store.history(id, this.historyLimit);
   }
 
-  /** Checked before anything reaches a store, a log line or a sealed secret's binding. */
-  private tenantOf(tenant: string | undefined): string {
-    return tenant === undefined ? this.defaultTenant : assertTenantId(tenant, 'The tenant');
+  /**
+   * Checked before anything reaches a store, a log line or a sealed secret's binding: a tenant id,
+   * and never a backup connection's scope; `defaultTenant` when left out.
+   */
+  tenantOf(tenant: string | undefined): string {
+    return tenant === undefined ? this.defaultTenant : assertServedTenantId(tenant, 'The tenant');
   }
 
   private changeOf(options: SmtpSettingsChangeOptions, changed: string[]) {
@@ -215,33 +216,12 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
 
   private problemOf(tenant: string, record: SmtpSettingsRecord | null): string | null {
     const result = record && this.secrets.openRecord(tenant, record);
-    return result instanceof SecretUnsealError ? adminMessageOf(result) : null;
+    return result instanceof SecretUnsealError ? unsealMessageOf(result) : null;
   }
 
-  /**
-   * Every problem of the body at once, a missing secret included; then the stored secret is opened,
-   * only when the body omits it and may reuse it.
-   */
-  private async validateAgainst(
-    tenant: string,
-    input: unknown,
-    stored: SealedSmtpSettings | null,
-  ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
-    const dto = validateSmtpSettings(input, stored);
-    await requireUpgradeFor(this.upgrades, dto.type, 'Bearer authentication', 'request', tenant);
-    if (secretOf(dto) !== undefined) {
-      return { settings: settingsWithSecret(dto, stored), secretEntered: true };
-    }
-    // validateSmtpSettings allowed the reuse, so `stored` has this type and destination.
-    let secret: string;
-    try {
-      secret = this.secrets.open(tenant, stored!);
-    } catch (error) {
-      if (!(error instanceof SecretUnsealError)) throw error;
-      const field = credentialFieldOf(stored!);
-      throw new SettingsValidationError([{ field, message: adminMessageOf(error) }]);
-    }
-    return { settings: settingsWithSecret(dto, stored, secret), secretEntered: false };
+  private validateAgainst(tenant: string, input: unknown, stored: SealedSmtpSettings | null) {
+    const parts = { secrets: this.secrets, upgrades: this.upgrades };
+    return validateAgainstStored(parts, { tenant, scope: tenant }, input, stored);
   }
 
   /** A tenant's first use: its record, with a secret that 0.1.0 sealed resealed. */
@@ -278,9 +258,4 @@ export class TenantSettings implements OnModuleInit, OnApplicationShutdown {
       origin,
     });
   }
-}
-
-/** What the admin reads: the cause, and what to do. */
-function adminMessageOf(error: SecretUnsealError): string {
-  return `the stored ${error.field} cannot be opened (${error.reason}): enter it again in the SMTP settings`;
 }

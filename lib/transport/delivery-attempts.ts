@@ -14,6 +14,12 @@ export interface DeliveryRun {
   readonly signal: AbortSignal;
   /** Attempts made for the whole message, batches included. */
   attempts: number;
+  /**
+   * A failure that ends the attempts at once, however transient: the main connection's failures
+   * that a backup connection takes over (`failsOver`), so that the message goes there without
+   * waiting for retries.
+   */
+  stopRetrying?: (error: unknown) => boolean;
 }
 
 /** How a channel retries one envelope. */
@@ -54,7 +60,7 @@ export async function sendWithRetry(
         continue;
       }
       const failure = explained(error, plan.target);
-      if (n >= attempts || !isTransient(error)) throw failure;
+      if (n >= attempts || !isTransient(error) || run.stopRetrying?.(failure)) throw failure;
       // A server that named its wait gets it, or none when it is longer than any retry waits.
       const asked = retryAfterOf(error);
       if (asked !== undefined && asked > (plan.retry?.maxDelayMs ?? DEFAULTS.retry.maxDelayMs))

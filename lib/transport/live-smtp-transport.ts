@@ -2,12 +2,15 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import type { MailMessage, Transport } from 'nodemailer';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { TenantSettings } from '../settings/tenant-settings';
+import { BackupSettings } from '../settings/backup-settings';
+import type { OutboxAlert } from '../interfaces/outbox.interface';
 import { assertTenantId } from '../settings/tenant-id';
 import { DeliveryUnavailableError } from '../errors/delivery-unavailable.error';
 import { ExternalContentRefusedError } from '../errors/external-content-refused.error';
@@ -20,11 +23,17 @@ import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
 import { PACKAGE_VERSION } from '../internal/package-version';
 import { requireUpgradeFor } from '../upgrades/require-upgrade';
+import { messageOf } from '../internal/message-of';
+import { BackupMissingError } from '../errors/backup-missing.error';
+import type { SmtpConnectionName } from '../interfaces/smtp-connection.interface';
+import type { SmtpSettings } from '../interfaces/smtp-settings.types';
 import { ChannelRegistry, type TenantRoute } from './channel-registry';
 import { findExternalContent } from './external-content';
 import type { DeliveryRun } from './delivery-attempts';
 import { SmtpChannelFactory } from './smtp-channel.factory';
 import { TenantDeliveryLog } from './tenant-delivery-log';
+import { FAILOVER_CLOCK, FailoverCircuits } from './failover-circuits';
+import { FailoverDelivery } from './failover-delivery';
 
 /**
  * A nodemailer transport plugin that always sends through what each tenant's admin configured.
@@ -45,37 +54,74 @@ export class LiveSmtpTransport
   /** Aborted at shutdown: retry delays and rate-limit waits end, and no channel is built again. */
   private readonly shutdown = new AbortController();
   private readonly registry: ChannelRegistry;
+  /** The tenants' backup connections: never the relay. */
+  private readonly backupRegistry: ChannelRegistry;
+  private readonly circuits: FailoverCircuits;
+  private readonly failover: FailoverDelivery;
+  private readonly alerts = new Subject<OutboxAlert>();
   private readonly outcomes = new TenantDeliveryLog();
   private readonly allowExternalContent: boolean;
-  private subscription?: Subscription;
+  private readonly subscriptions: Subscription[] = [];
   // Injected as properties, so that no signature of this class names the module's internal parts:
   // the settings with their secrets, and the channels built from them.
   @Inject(TenantSettings) private readonly settings!: TenantSettings;
   @Inject(SmtpChannelFactory) private readonly channels!: SmtpChannelFactory;
+  @Inject(BackupSettings) private readonly backups!: BackupSettings;
 
   /** Every message sent or failed, whichever API sent it, each with its tenant. */
   readonly events$: Observable<MailEvent> = this.events.asObservable();
+  /** `failover` and `failback` of direct sends, each with its tenant (also to `onAlert`). */
+  readonly alerts$: Observable<OutboxAlert> = this.alerts.asObservable();
 
   constructor(
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
-    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) options: SmtpSettingsModuleOptions,
+    @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
+    // The failover circuits' clock: Date.now, or a test's.
+    @Optional() @Inject(FAILOVER_CLOCK) clock?: () => number,
   ) {
     this.allowExternalContent = options.allowFileAndUrlContent === true;
+    const limits = {
+      maxOpen: options.maxOpenRoutes ?? DEFAULTS.maxOpenRoutes,
+      idleTimeoutMs: options.routeIdleTimeoutMs ?? DEFAULTS.routeIdleTimeoutMs,
+    };
+    const custom = (tenant: string, version: number, saved: SmtpSettings) =>
+      this.channels.custom(tenant, version, saved);
     this.registry = new ChannelRegistry(
       {
         settingsOf: (tenant) => this.settings.getWithSecrets(tenant),
-        custom: (tenant, version, saved) => this.channels.custom(tenant, version, saved),
+        custom,
         relay: () => {
           if (!this.channels.hasRelay) throw new ChannelMissingError();
           return this.channels.relay();
         },
       },
-      {
-        maxOpen: options.maxOpenRoutes ?? DEFAULTS.maxOpenRoutes,
-        idleTimeoutMs: options.routeIdleTimeoutMs ?? DEFAULTS.routeIdleTimeoutMs,
-      },
+      limits,
       this.shutdown.signal,
     );
+    // The relay is never a failover target: a tenant without a backup has none.
+    const noBackup = () => {
+      throw new BackupMissingError();
+    };
+    this.backupRegistry = new ChannelRegistry(
+      { settingsOf: (tenant) => this.backups.getWithSecrets(tenant), custom, relay: noBackup },
+      limits,
+      this.shutdown.signal,
+    );
+    this.circuits = new FailoverCircuits(clock ?? Date.now);
+    this.failover = new FailoverDelivery({
+      main: this.registry,
+      backup: this.backupRegistry,
+      circuits: this.circuits,
+      // A backup that cannot be read is no reason to fail a message main can send.
+      hasBackup: (tenant) =>
+        this.backups.get(tenant).then(
+          (backup) => backup.settings !== null,
+          () => false,
+        ),
+      assertAllowed: (route, tenant) => this.assertAllowed(route, tenant),
+      alert: (alert) => this.alert(alert),
+      logger: this.logger,
+    });
   }
 
   /** The tenant of a message that names none. */
@@ -85,9 +131,14 @@ export class LiveSmtpTransport
 
   onModuleInit(): void {
     // Only mark the tenant's channel stale: its next message builds from the newest settings, so
-    // a burst of changes builds one transporter, not one per change.
-    this.subscription = this.settings.changes$.subscribe(({ tenant }) =>
-      this.registry.retire(tenant),
+    // a burst of changes builds one transporter, not one per change. New main settings close the
+    // tenant's circuit: the next message tries them at once.
+    this.subscriptions.push(
+      this.settings.changes$.subscribe(({ tenant }) => {
+        this.registry.retire(tenant);
+        this.circuits.close(tenant);
+      }),
+      this.backups.changes$.subscribe(({ tenant }) => this.backupRegistry.retire(tenant)),
     );
   }
 
@@ -98,9 +149,11 @@ export class LiveSmtpTransport
         'The application is shutting down: mail can no longer be sent',
       ),
     );
-    this.subscription?.unsubscribe();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.registry.retireAll();
+    this.backupRegistry.retireAll();
     this.events.complete();
+    this.alerts.complete();
   }
 
   send(
@@ -118,7 +171,20 @@ export class LiveSmtpTransport
     assertTenantId(tenant);
     const { source, version } = await this.settings.get(tenant);
     const route = source === 'custom' ? 'custom' : this.channels.hasRelay ? 'relay' : 'none';
-    return { route, settingsVersion: version, ...this.outcomes.of(tenant) };
+    const open = this.circuits.stateOf(tenant);
+    const failover = open && {
+      reason: open.reason,
+      since: new Date(open.since).toISOString(),
+      retryMainAt: new Date(open.retryMainAt).toISOString(),
+    };
+    const connection = open ? 'backup' : 'main';
+    return {
+      route,
+      settingsVersion: version,
+      ...this.outcomes.of(tenant),
+      connection,
+      failover: failover ?? null,
+    };
   }
 
   private async deliver(mail: MailMessage): Promise<SendResult> {
@@ -131,14 +197,14 @@ export class LiveSmtpTransport
     this.guardExternalContent(mail);
     const run: DeliveryRun = { signal: this.shutdown.signal, attempts: 0 };
     let used: TenantRoute | undefined;
+    let connection = 'main' as SmtpConnectionName;
     try {
-      const info = await this.registry.hold(tenant, async (route) => {
+      const info = await this.failover.send(tenant, mail, run, (route, which) => {
         used = route;
-        await this.assertAllowed(route, tenant);
-        return route.channel.deliver(mail, run);
+        connection = which;
       });
       // The relay's channel is shared: the version is the tenant's own.
-      const result = { ...info, settingsVersion: used!.version };
+      const result = { ...info, settingsVersion: used!.version, connection };
       const { messageId, accepted, rejected, settingsVersion } = result;
       this.outcomes.succeeded(tenant);
       this.events.next({
@@ -147,6 +213,7 @@ export class LiveSmtpTransport
         messageId,
         route: used!.channel.kind,
         settingsVersion,
+        connection,
         accepted,
         rejected,
         attempts: run.attempts,
@@ -158,7 +225,7 @@ export class LiveSmtpTransport
       const kind = used?.channel.kind;
       // Once per message; the attempts before the last one are at debug level.
       this.logger.warn(
-        `Mail not sent for tenant ${tenant} (${code}, ${run.attempts} attempt(s), ${kind ?? 'no'} channel): ${message}`,
+        `Mail not sent for tenant ${tenant} (${code}, ${run.attempts} attempt(s), ${kind ?? 'no'} channel${connection === 'backup' ? ' of the backup connection' : ''}): ${message}`,
       );
       this.events.next({
         type: 'failed',
@@ -170,6 +237,16 @@ export class LiveSmtpTransport
         attempts: run.attempts,
       });
       throw error;
+    }
+  }
+
+  /** To `alerts$` and `onAlert`; a throwing handler is logged, never the sender's problem. */
+  private alert(alert: OutboxAlert): void {
+    this.alerts.next(alert);
+    try {
+      this.options.onAlert?.(alert);
+    } catch (error) {
+      this.logger.error(`onAlert threw for a ${alert.type} alert: ${messageOf(error)}`);
     }
   }
 

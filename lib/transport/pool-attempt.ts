@@ -47,6 +47,9 @@ export async function sendOnPool(
       transporter.transporter.send(mail, (error, info) => (error ? reject(error) : resolve(info!)));
     });
   } catch (error) {
+    if (progress.written && typeof error === 'object' && error !== null) {
+      REACHED_DATA.add(error);
+    }
     // A transport that judged its own interruption (Graph reads the whole stream before its
     // request is sent, so the stream's progress says nothing there) is taken at its word.
     if (error instanceof DeliveryFailedError || error instanceof DeliveryUncertainError) {
@@ -66,4 +69,16 @@ export async function sendOnPool(
     }
     message.createReadStream = original;
   }
+}
+
+const REACHED_DATA = new WeakSet<object>();
+
+/**
+ * Whether a failed attempt had written the whole message, the end of DATA included: such a
+ * message is never sent again through another connection, since the server may have taken it.
+ * Looks at the error and at its cause, as the retry loop wraps nodemailer's errors.
+ */
+export function reachedData(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return [error, cause].some((e) => typeof e === 'object' && e !== null && REACHED_DATA.has(e));
 }

@@ -23,12 +23,16 @@ export function describeAlert(alert: OutboxAlert): string {
       );
     case 'recovered':
       return `Mail of tenant ${alert.tenant} goes out again`;
+    case 'failover':
+      return `Mail of tenant ${alert.tenant} goes through its backup connection: ${alert.reason}`;
+    case 'failback':
+      return `Mail of tenant ${alert.tenant} goes through its main connection again`;
   }
 }
 
-/** The `onAlert` option of the sample app: one log line per alert (warn, or log for recovered). */
+/** The `onAlert` option of the sample app: one log line per alert (warn, or log for recovered and failback). */
 export function logAlert(alert: OutboxAlert): void {
   const line = describeAlert(alert);
-  if (alert.type === 'recovered') logger.log(line);
+  if (alert.type === 'recovered' || alert.type === 'failback') logger.log(line);
   else logger.warn(line);
 }

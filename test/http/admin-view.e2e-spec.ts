@@ -24,6 +24,8 @@ const CAN_SEND = {
   message: null,
   lastFailure: null,
   lastSuccessAt: null,
+  connection: 'main',
+  failover: null,
 };
 
 /** `GET /smtp-settings` says whether mail can go out, not only what is saved. */
@@ -177,7 +179,15 @@ describe('The delivery state an admin sees', () => {
       const schema = ok.content['application/json']!.schema;
       expect(schema.required).toContain('delivery');
       expect(Object.keys(schema.properties.delivery!.properties).sort()).toEqual(
-        ['canSend', 'lastFailure', 'lastSuccessAt', 'message', 'reason'].sort(),
+        [
+          'canSend',
+          'lastFailure',
+          'lastSuccessAt',
+          'message',
+          'reason',
+          'connection',
+          'failover',
+        ].sort(),
       );
       expect(schema.properties.delivery!.properties.reason!.enum).toEqual(
         expect.arrayContaining(['upgrade-removed', 'secret-unavailable', 'no-route']),

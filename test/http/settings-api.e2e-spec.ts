@@ -40,6 +40,7 @@ describe.each(HTTP_ADAPTERS)('SMTP settings REST API on %s', (adapter) => {
         settings: null,
         warnings: [],
         // No relay in this app: nothing can go out until settings are saved.
+        backup: null,
         delivery: expect.objectContaining({ canSend: false, reason: 'no-route' }),
       });
       expect(res.headers.etag).toBe('"0"');

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from '../fixtures/settings-app';
 import { BASIC, BEARER } from '../fixtures/settings-bodies';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
+import { backupScopeOf } from '../../lib/settings/backup-scope';
 
 /*
  * The REST adapter per tenant: the `tenant` option runs after the app's guards, every route works on
@@ -201,6 +202,9 @@ describe('The REST API without the tenant option', () => {
     expect(sent.body).toMatchObject({ ok: true, route: 'custom' });
     await request(http).get('/smtp-settings/history').set(auth).expect(200);
     await request(http).delete('/smtp-settings').set(auth).expect(204);
-    expect(new Set(calls.map((call) => call.split(':')[1]))).toEqual(new Set(['main']));
+    // The tenant's own record, and its backup connection's (GET and history show it too).
+    expect(new Set(calls.map((call) => call.split(':')[1]))).toEqual(
+      new Set(['main', backupScopeOf('main')]),
+    );
   });
 });

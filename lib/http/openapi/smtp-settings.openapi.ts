@@ -5,6 +5,7 @@ import {
   MicrosoftGraphSettingsDto,
 } from '../../settings/validation/smtp-settings.dto';
 import { schemaRef, type OpenApiOptions } from '../../internal/api-property';
+import { BACKUP_VIEW_SCHEMA, DELIVERY_CONNECTION_PROPERTIES } from './backup.openapi';
 
 /*
  * The OpenAPI shapes of the settings routes. Bodies come from the DTOs; responses are interfaces,
@@ -39,6 +40,7 @@ export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
     'updatedBy',
     'settings',
     'warnings',
+    'backup',
     'delivery',
   ],
   properties: {
@@ -64,11 +66,14 @@ export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
       additionalProperties: true,
     },
     warnings: { type: 'array', items: { type: 'string' } },
+    backup: BACKUP_VIEW_SCHEMA,
     delivery: {
       type: 'object',
       description:
         'Whether mail can go out through the current route now, why not, and how the last messages went',
-      required: ['canSend', 'reason', 'message', 'lastFailure', 'lastSuccessAt'],
+      required: ['canSend', 'reason', 'message', 'lastFailure', 'lastSuccessAt'].concat(
+        Object.keys(DELIVERY_CONNECTION_PROPERTIES),
+      ),
       properties: {
         canSend: { type: 'boolean' },
         reason: {
@@ -90,6 +95,7 @@ export const SMTP_SETTINGS_STATE_SCHEMA: OpenApiOptions = {
           },
         },
         lastSuccessAt: { ...nullableString, format: 'date-time' },
+        ...DELIVERY_CONNECTION_PROPERTIES,
       },
     },
   },
@@ -274,19 +280,5 @@ export const CAPABILITIES_SCHEMA: OpenApiOptions = {
     },
     relay: { type: 'object', properties: { maxRecipients: { type: 'integer', example: 50 } } },
     defaults: { type: 'object', additionalProperties: true },
-  },
-};
-
-export const HISTORY_SCHEMA: OpenApiOptions = {
-  type: 'array',
-  items: {
-    type: 'object',
-    properties: {
-      version: { type: 'integer' },
-      at: { type: 'string', format: 'date-time' },
-      by: nullableString,
-      action: { type: 'string', enum: ['update', 'reset'] },
-      changed: { type: 'array', items: { type: 'string' }, description: 'Field names, no values' },
-    },
   },
 };

@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
+import { BackupSettings } from '../../settings/backup-settings';
+import { BackupMissingError } from '../../errors/backup-missing.error';
+import type { SmtpConnectionName } from '../../interfaces/smtp-connection.interface';
 import { TenantSettings } from '../../settings/tenant-settings';
 import type { SmtpSettings } from '../../interfaces/smtp-settings.types';
 import { SMTP_SETTINGS_MODULE_OPTIONS } from '../../options/smtp-settings.constants';
@@ -28,6 +31,7 @@ import type { VerifyResult } from '../../interfaces/verify-result.interface';
 export class SmtpVerifier {
   constructor(
     private readonly settings: TenantSettings,
+    private readonly backups: BackupSettings,
     private readonly channels: SmtpChannelFactory,
     private readonly tokens: MicrosoftTokenProvider,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
@@ -38,14 +42,19 @@ export class SmtpVerifier {
    * The tenant's saved settings, or `input`: unsaved settings validated first against the tenant's
    * (invalid ones throw, as PUT would). `tenant` is a valid tenant id.
    */
-  async verify(input: unknown, tenant: string): Promise<VerifyResult> {
+  async verify(
+    input: unknown,
+    tenant: string,
+    connection: SmtpConnectionName = 'main',
+  ): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
-      const settings = await this.settings.validate(input, tenant);
+      const source = connection === 'backup' ? this.backups : this.settings;
+      const settings = await source.validate(input, tenant);
       return this.check(this.customChannel(0, settings, tenant));
     }
     let channel: AdminChannel;
     try {
-      channel = await this.currentChannel('Bearer authentication', tenant);
+      channel = await this.currentChannel('Bearer authentication', tenant, connection);
     } catch (error) {
       // Saved before the upgrade was removed: as sending does, refuse rather than reach out.
       if (error instanceof UpgradeRequiredError || !(error instanceof SmtpSettingsError)) {
@@ -61,10 +70,15 @@ export class SmtpVerifier {
    * One short message from the tenant's configured sender through its current channel, on a
    * connection of its own: the pool may still hold a session from before a server-side fix.
    */
-  async sendTestEmail(to: string, tenant: string): Promise<TestEmailResult> {
+  async sendTestEmail(
+    to: string,
+    tenant: string,
+    connection: SmtpConnectionName = 'main',
+  ): Promise<TestEmailResult> {
     let channel: AdminChannel;
     try {
-      channel = await this.currentChannel('Sending with Bearer authentication', tenant);
+      const feature = 'Sending with Bearer authentication';
+      channel = await this.currentChannel(feature, tenant, connection);
     } catch (error) {
       if (error instanceof SmtpSettingsError) return { ok: false, ...blockedExplanation(error) };
       throw error;
@@ -108,13 +122,22 @@ export class SmtpVerifier {
     }
   }
 
-  /** The tenant's saved settings, or the relay; throws a domain error when nothing may be sent. */
-  private async currentChannel(feature: string, tenant: string): Promise<AdminChannel> {
-    const { version, settings } = await this.settings.getWithSecrets(tenant);
+  /**
+   * The tenant's saved settings, or the relay; its saved backup (never the relay) for `backup`.
+   * Throws a domain error when nothing may be sent.
+   */
+  private async currentChannel(
+    feature: string,
+    tenant: string,
+    connection: SmtpConnectionName,
+  ): Promise<AdminChannel> {
+    const source = connection === 'backup' ? this.backups : this.settings;
+    const { version, settings } = await source.getWithSecrets(tenant);
     if (settings) {
       await requireUpgradeFor(this.upgrades, settings.type, feature, 'request', tenant);
       return this.customChannel(version, settings, tenant);
     }
+    if (connection === 'backup') throw new BackupMissingError();
     if (!this.channels.hasRelay) throw new ChannelMissingError();
     return relayAdminChannel(this.channels, version, this.options.relay?.from, this.timeoutMs);
   }
