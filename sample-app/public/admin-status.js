@@ -1,9 +1,10 @@
 // The one status line at the top of the admin page (#route-banner). Green (or the relay's blue)
-// only while mail can go out; red, with the reason and what to do, while it cannot (the API's
-// `delivery`), while the outbox holds mail, since the product's last message failed, or since a
-// test email failed. Codes and technical facts sit behind "Details". It stays current without a
-// reload: it asks GET /smtp-settings every few seconds while the page is visible, and follows what
-// the other scripts announce (admin:state, admin:test-email, admin:outbox-summary).
+// only while mail can go out; amber while it goes through the backup connection after a failover;
+// red, with the reason and what to do, while it cannot (the API's `delivery`), while the outbox
+// holds mail, since the product's last message failed, or since a test email failed. Codes and
+// technical facts sit behind "Details". It stays current without a reload: it asks GET
+// /smtp-settings every few seconds while the page is visible, and follows what the other scripts
+// announce (admin:state, admin:test-email, admin:outbox-summary).
 (function () {
   'use strict';
 
@@ -119,7 +120,47 @@
         parts: [said, w.details([['Code', failure.code || code]])],
       };
     }
-    return routeStatus(state);
+    return failoverStatus(state) || routeStatus(state);
+  }
+
+  /**
+   * After a failover (`delivery.connection` is `backup`): mail goes out, through the backup, since
+   * the main connection failed; amber, with why and when main is tried again.
+   */
+  function failoverStatus(state) {
+    const delivery = state.delivery || {};
+    if (delivery.connection !== 'backup') return null;
+    const w = words();
+    const failover = delivery.failover || {};
+    const backup = state.backup && state.backup.settings;
+    const match = /^(.*?)\s*\(([A-Za-z0-9_.:-]+)\):\s*(.*)$/s.exec(failover.reason || '');
+    const why = match ? match[3] : failover.reason || '';
+    const retry = Date.parse(failover.retryMainAt);
+    const said = line(
+      strong(
+        `Mail goes through the backup connection${backup ? ` ${w.routeName(backup, true)}` : ''}` +
+          ', because the main connection failed.',
+      ),
+      why ? ` The main connection could not take a message: ${w.sentence(why)}` : '',
+      Number.isNaN(retry)
+        ? ''
+        : ` The main connection is tried again at ${new Date(retry).toLocaleTimeString()}` +
+            ' (with the next message from then on); once it takes one, mail goes through it again.',
+    );
+    said.id = 'failover';
+    const since = Date.parse(failover.since);
+    return {
+      tone: 'attention',
+      reason: 'failover',
+      parts: [
+        said,
+        w.details([
+          ['Code', match ? match[2] : null],
+          ['Since', Number.isNaN(since) ? null : new Date(since).toLocaleString()],
+          ['Main tried again at', failover.retryMainAt],
+        ]),
+      ],
+    };
   }
 
   function heldStatus(held) {
