@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
-import type { Observable, Subscription } from 'rxjs';
+import { merge, type Observable, type Subscription } from 'rxjs';
 import { OutboxUnavailableError } from '../errors/outbox-unavailable.error';
 import type {
   EnqueueOptions,
@@ -69,7 +69,7 @@ export class OutboxService
   private subscription?: Subscription;
   private readonly timers: NodeJS.Timeout[] = [];
 
-  /** Every alert of every tenant: held, failed, backlog, recovered. No secret in any. */
+  /** Every alert of every tenant: held, failed, backlog, recovered, failover, failback. No secret in any. */
   readonly alerts$: Observable<OutboxAlert>;
 
   constructor(
@@ -82,7 +82,8 @@ export class OutboxService
     this.alertState = new OutboxAlerts(options.onAlert, this.logger);
     // A probe not back a recheck after its time was lost: the tenant's next message probes.
     this.gates = new TenantGates(this.config.holdRecheckMs, this.config.attemptTimeoutMs + 5_000);
-    this.alerts$ = this.alertState.alerts$;
+    // The live transport's failover and failback happen to the outbox's messages too.
+    this.alerts$ = merge(this.alertState.alerts$, transport.alerts$);
   }
 
   /** Opens the queue, the send log and the limiter; a store that cannot be reached stops the start. */
