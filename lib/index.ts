@@ -39,7 +39,6 @@ export type {
   CommonSmtpSettings,
   GoogleSmtpSettings,
   MicrosoftAppSettings,
-  MicrosoftCredentialView,
   MicrosoftGraphSettings,
   SenderSettings,
   SmtpSettingsState,
@@ -51,11 +50,7 @@ export type {
   SmtpSettingsChangeOptions,
 } from './interfaces/smtp-settings-change.interface';
 export type { FieldProblem } from './interfaces/field-problem.interface';
-export type {
-  SmtpBackupAdminState,
-  SmtpBackupState,
-  SmtpConnectionName,
-} from './interfaces/smtp-connection.interface';
+export type { SmtpBackupState } from './interfaces/smtp-connection.interface';
 
 // Stores: the interface an implementer writes against, and the three that ship
 export { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
@@ -64,11 +59,7 @@ export type {
   SmtpSettingsHistoryEntry,
   SmtpSettingsRecord,
 } from './interfaces/smtp-settings-store.interface';
-export type {
-  SealedMicrosoftCredential,
-  SealedSecret,
-  SealedSmtpSettings,
-} from './interfaces/smtp-settings.types';
+export type { SealedSecret, SealedSmtpSettings } from './interfaces/smtp-settings.types';
 export {
   InMemorySmtpSettingsStore,
   type InMemorySmtpSettingsStoreOptions,

@@ -1,5 +1,3 @@
-import type { SmtpConnectionName } from './smtp-connection.interface';
-
 /** What the live transport reports about each message, for applications that log or alert. */
 export type MailEvent =
   | {
@@ -11,7 +9,7 @@ export type MailEvent =
       route: 'relay' | 'custom';
       settingsVersion: number;
       /** Which of the tenant's connections sent it: `backup` after a failover. */
-      connection?: SmtpConnectionName;
+      connection?: 'main' | 'backup';
       accepted: string[];
       rejected: string[];
       attempts: number;
@@ -45,7 +43,7 @@ export interface MailerStatus {
    * The connection new messages take: `backup` while the main connection is failed over (its
    * circuit open); `main` otherwise.
    */
-  connection?: SmtpConnectionName;
+  connection?: 'main' | 'backup';
   /** Why the backup is in use, since when, and when main is tried again; `null` on main. */
   failover?: FailoverState | null;
 }

@@ -1,5 +1,3 @@
-import type { SmtpConnectionName } from './smtp-connection.interface';
-
 /** The result of a send: nodemailer's, plus the channel it took and under which settings version. */
 export interface SendResult {
   messageId: string;
@@ -18,7 +16,7 @@ export interface SendResult {
    * Which of the tenant's connections sent it: `backup` after a failover (the main connection
    * could not take it). Set by every direct send.
    */
-  connection?: SmtpConnectionName;
+  connection?: 'main' | 'backup';
   /** Only for a message the relay's `split` policy sent in several envelopes. */
   batches?: Array<{
     recipients: string[];

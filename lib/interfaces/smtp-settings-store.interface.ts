@@ -1,4 +1,3 @@
-import type { SmtpConnectionName } from './smtp-connection.interface';
 import type { SealedSmtpSettings } from './smtp-settings.types';
 
 /**
@@ -27,7 +26,7 @@ export interface SmtpSettingsHistoryEntry {
    * entries leave it out (or say `main`). Stores never write it: the module adds it when it merges
    * the two histories.
    */
-  connection?: SmtpConnectionName;
+  connection?: 'main' | 'backup';
 }
 
 /** What a history entry records: a save, or a reset to the relay. */

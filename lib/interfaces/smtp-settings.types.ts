@@ -119,34 +119,41 @@ export type SecretField =
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;
 
-/** The credential of Microsoft settings as a store keeps it: the secret or the key sealed. */
-export type SealedMicrosoftCredential =
-  | { clientSecret: SealedSecret }
-  | { clientCertificate: { certificate: string; privateKey: SealedSecret } };
-
-/** Settings as a store keeps them: each kind's secret field holds a `SealedSecret`, never plaintext. */
+/**
+ * Settings as a store keeps them: each kind's secret field holds a `SealedSecret`, never plaintext;
+ * Microsoft settings hold their client secret or their certificate's key sealed.
+ */
 export type SealedSmtpSettings =
   | (Omit<BasicSmtpSettings, 'password'> & { password: SealedSecret })
-  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> & SealedMicrosoftCredential)
-  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> & SealedMicrosoftCredential)
+  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> &
+      (
+        | { clientSecret: SealedSecret }
+        | { clientCertificate: { certificate: string; privateKey: SealedSecret } }
+      ))
+  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> &
+      (
+        | { clientSecret: SealedSecret }
+        | { clientCertificate: { certificate: string; privateKey: SealedSecret } }
+      ))
   | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKey: SealedSecret });
 
 /**
- * The credential of Microsoft settings as a response shows it: whether a client secret is set, or
- * which certificate is, and whether its stored key is usable.
- */
-export type MicrosoftCredentialView =
-  | { clientSecretSet: boolean }
-  | { clientCertificate: ClientCertificateView; clientCertificateSet: boolean };
-
-/**
  * Settings as an API response shows them: secrets replaced by whether one is usable. `false` means
- * that the stored one cannot be opened (see `warnings`) and must be entered again.
+ * that the stored one cannot be opened (see `warnings`) and must be entered again. Microsoft
+ * settings say whether a client secret is set, or which certificate is and whether its key is.
  */
 export type SmtpSettingsView =
   | (Omit<BasicSmtpSettings, 'password'> & { passwordSet: boolean })
-  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> & MicrosoftCredentialView)
-  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> & MicrosoftCredentialView)
+  | (Omit<BearerSmtpSettings, 'clientSecret' | 'clientCertificate'> &
+      (
+        | { clientSecretSet: boolean }
+        | { clientCertificate: ClientCertificateView; clientCertificateSet: boolean }
+      ))
+  | (Omit<MicrosoftGraphSettings, 'clientSecret' | 'clientCertificate'> &
+      (
+        | { clientSecretSet: boolean }
+        | { clientCertificate: ClientCertificateView; clientCertificateSet: boolean }
+      ))
   | (Omit<GoogleSmtpSettings, 'privateKey'> & { privateKeySet: boolean });
 
 export interface SmtpSettingsState {
