@@ -463,10 +463,13 @@ async function exercise(dir, node, variant) {
       updatedBy: null,
       settings: null,
       warnings: [],
+      backup: null,
       delivery: {
         canSend: true,
         reason: null,
         message: null,
+        connection: 'main',
+        failover: null,
         lastFailure: null,
         lastSuccessAt: null,
       },
