@@ -3,7 +3,7 @@
  * own (so that one's heap and sockets cannot disturb the next), then prints their summary lines
  * together. Exits non-zero if any benchmark did: a must-be-zero figure was not zero, or it failed.
  * Names: send-throughput, settings-reads, swap-under-load, bearer-tokens, scaling, tenants, outbox,
- * fairness (or a prefix).
+ * fairness, failover (or a prefix).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'tenants',
   'outbox',
   'fairness',
+  'failover',
 ] as const;
 
 async function main(): Promise<number> {

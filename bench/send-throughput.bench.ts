@@ -1,6 +1,8 @@
 /**
  * 1. Send throughput: MailerService.send over the live transport, raw nodemailer with the same
- * pooled options, and @nestjs-modules/mailer with a static transport, all to one discarding sink.
+ * pooled options, and @nestjs-modules/mailer with a static transport, all to one discarding sink;
+ * and `live-otel`, the live transport of a second app that reports to an OpenTelemetry SDK
+ * (spans exported to memory as they end, metrics aggregated in memory).
  */
 import { MailerModule, MailerService as ModuleMailer } from '@nestjs-modules/mailer';
 import { createTransport } from 'nodemailer';
@@ -20,12 +22,14 @@ import {
 } from './lib/setup';
 import { median } from './lib/stats';
 import { fixed2, printTable, verdict } from './lib/table';
+import { registerOtelSdk } from './lib/otel-sdk';
 
 const MESSAGES = 5_000;
 const CONCURRENCY = 50;
 const WARMUP = 1;
 const ROUNDS = 7;
 const TARGET = 0.95;
+const OTEL_TARGET = 0.9;
 
 export async function sendThroughput(): Promise<void> {
   const sinks = await SinkProcess.start();
@@ -35,8 +39,18 @@ export async function sendThroughput(): Promise<void> {
     { imports: [MailerModule.forRoot({ transport: pooledOptions(sink, THROUGHPUT_POOL) })] },
   );
   const raw = createTransport(pooledOptions(sink, THROUGHPUT_POOL));
+  let otel: ReturnType<typeof registerOtelSdk> | undefined;
+  let traced: Awaited<ReturnType<typeof createBenchApp>>['app'] | undefined;
   try {
+    // The first app looks for an SDK on its first use, here, and finds none: it stays without
+    // telemetry for the whole run. The second one starts after the SDK is registered.
     await app.get(SmtpSettingsService).update(basicSettings(sink), { actor: 'bench' });
+    otel = registerOtelSdk();
+    traced = (await createBenchApp({ pool: THROUGHPUT_POOL })).app;
+    await traced.get(SmtpSettingsService).update(basicSettings(sink), { actor: 'bench' });
+    const liveOtel = traced.get(MailerService);
+    const spans = otel.spans;
+    const exported: number[] = [];
     const live = app.get(MailerService);
     const mailerModule = app.get(ModuleMailer);
     const load = (send: (i: number) => Promise<unknown>) => () =>
@@ -47,6 +61,17 @@ export async function sendThroughput(): Promise<void> {
         { name: 'live', run: load((i) => live.send(benchMessage(i))) },
         { name: 'raw', run: load((i) => raw.sendMail(benchMessage(i, SENDER))) },
         { name: 'mailer-module', run: load((i) => mailerModule.sendMail(benchMessage(i, SENDER))) },
+        {
+          name: 'live-otel',
+          // A round's exported spans are dropped once it ends, as an exporter would send them on.
+          run: async () => {
+            const result = await load((i) => liveOtel.send(benchMessage(i)))();
+            await otel!.flush();
+            exported.push(spans.getFinishedSpans().length);
+            spans.reset();
+            return result;
+          },
+        },
       ],
       { warmup: WARMUP, rounds: ROUNDS, label: 'send-throughput' },
     );
@@ -97,13 +122,24 @@ export async function sendThroughput(): Promise<void> {
       '"vs raw": median of the per-round ratios (round i of a variant against round i of raw). ' +
         '"CPU µs/msg": CPU time of this process per message; the sinks run in a child process.',
     );
+    console.log(
+      `live-otel: spans exported per round ${exported.join(' ')} (one smtp.send a message, none dropped)`,
+    );
     const ratioOf = (name: string) => rows.find((r) => r.name === name)!.ratio;
+    // Telemetry's own cost: the same transport with and without it, round by round.
+    const otelVsLive = median(
+      pairedRatios(results.get('live-otel')!, results.get('live')!, (r) => r.msgsPerSec),
+    );
     summary(
       `send live/raw=${fixed2(ratioOf('live'))} mailer-module/raw=${fixed2(ratioOf('mailer-module'))} ` +
-        `(target live/raw>=${TARGET} ${verdict(ratioOf('live') >= TARGET)})`,
+        `(target live/raw>=${TARGET} ${verdict(ratioOf('live') >= TARGET)}); with telemetry ` +
+        `live-otel/raw=${fixed2(ratioOf('live-otel'))} (target >=${OTEL_TARGET} ${verdict(ratioOf('live-otel') >= OTEL_TARGET)}) ` +
+        `live-otel/live=${fixed2(otelVsLive)}`,
     );
   } finally {
     raw.close();
+    await traced?.close();
+    await otel?.close();
     await app.close();
     await sinks.close();
   }

@@ -1,7 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MailerService } from './mailer/mailer.service';
-import { MicrosoftTokenProvider } from './microsoft/microsoft-token.provider';
-import { GoogleTokenProvider } from './google/google-token.provider';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
 import { SmtpChannelFactory } from './transport/smtp-channel.factory';
 import { SmtpVerifier } from './transport/verify/smtp-verifier';
@@ -17,6 +15,8 @@ import {
   upgradeCenterProvider,
 } from './smtp-settings.providers';
 import { OutboxService } from './outbox/outbox.service';
+import { MAIL_PROVIDERS } from './providers/mail-providers';
+import { SMTP_SETTINGS_MAIL_PROVIDERS } from './options/smtp-settings.constants';
 import { SmtpSettingsStartupChecks } from './smtp-settings.startup-checks';
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
@@ -40,6 +40,8 @@ import type { SmtpSettingsModuleAsyncOptions } from './options/smtp-settings-asy
   providers: [
     // First, so that a refused option stops the module before a store or a pool is opened.
     SmtpSettingsStartupChecks,
+    // The registry of mail providers: the rooms below receive it here, never import it.
+    { provide: SMTP_SETTINGS_MAIL_PROVIDERS, useValue: MAIL_PROVIDERS },
     storeProvider,
     upgradeCenterProvider,
     sealerProvider,
@@ -49,8 +51,6 @@ import type { SmtpSettingsModuleAsyncOptions } from './options/smtp-settings-asy
     SmtpSettingsService,
     // The controller's guards are not listed: Nest creates them from its @UseGuards, and only when
     // the routes are served (`routes: false` leaves the controller out).
-    MicrosoftTokenProvider,
-    GoogleTokenProvider,
     SmtpChannelFactory,
     // The failover circuits' clock; tests override it.
     { provide: FAILOVER_CLOCK, useValue: () => Date.now() },

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseEncryptionKey, SecretSealer } from './crypto/secret-sealer';
 import type { SmtpSettingsModuleOptions } from './options/smtp-settings-options.interface';
 import {
+  SMTP_SETTINGS_MAIL_PROVIDERS,
   SMTP_SETTINGS_MODULE_OPTIONS,
   SMTP_SETTINGS_SEALER,
 } from './options/smtp-settings.constants';
@@ -15,8 +16,10 @@ import { InMemorySmtpSettingsStore } from './stores/in-memory-smtp-settings.stor
 import { SmtpSettingsStore } from './interfaces/smtp-settings-store.interface';
 import { OptionsUpgradeCenter } from './upgrades/options-upgrade-center';
 import { OutboxService } from './outbox/outbox.service';
+import { routeRateLimit } from './outbox/rate-limit/route-rate-limit';
 import { SmtpSettingsService } from './settings/smtp-settings.service';
 import { LiveSmtpTransport } from './transport/live-smtp-transport';
+import type { MailProviderDescriptor } from './transport/mail-provider-descriptor.interface';
 import { UpgradeCenter } from './interfaces/upgrade-center.interface';
 
 export const storeProvider: Provider = {
@@ -69,12 +72,23 @@ export const sealerProvider: Provider = {
  */
 export const outboxProvider: Provider = {
   provide: OutboxService,
-  inject: [SMTP_SETTINGS_MODULE_OPTIONS, LiveSmtpTransport, SmtpSettingsService],
+  inject: [
+    SMTP_SETTINGS_MODULE_OPTIONS,
+    LiveSmtpTransport,
+    SmtpSettingsService,
+    SMTP_SETTINGS_MAIL_PROVIDERS,
+  ],
   useFactory: (
     options: SmtpSettingsModuleOptions,
     transport: LiveSmtpTransport,
     settings: SmtpSettingsService,
-  ) => (options.outbox ? new OutboxService(options, transport, settings) : null),
+    providers: readonly MailProviderDescriptor[],
+  ) =>
+    options.outbox
+      ? new OutboxService(options, transport, settings, (tenant, state) =>
+          routeRateLimit(tenant, state, options, providers),
+        )
+      : null,
 };
 
 /** Without `encryptionKey`: a key that the store's own data lives with, for the stores that have one. */

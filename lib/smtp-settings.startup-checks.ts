@@ -4,6 +4,7 @@ import { SMTP_SETTINGS_MODULE_OPTIONS } from './options/smtp-settings.constants'
 import { checkUpgradeIds, unknownUpgradeMessage } from './upgrades/upgrade-ids';
 import { KNOWN_UPGRADES } from './upgrades/upgrades.constants';
 import { assertRelayVerifiesCertificates } from './options/relay-certificate-check';
+import { resolveTelemetryOptions } from './telemetry/telemetry-options';
 
 /**
  * Checks the module options when the module starts. The relay check runs in the constructor, so
@@ -17,6 +18,7 @@ export class SmtpSettingsStartupChecks implements OnModuleInit {
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
   ) {
     assertRelayVerifiesCertificates(options.relay);
+    resolveTelemetryOptions(options);
   }
 
   /** A list of upgrade ids is known now: say what is installed, and catch a typo in an id. */

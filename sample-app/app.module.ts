@@ -7,14 +7,24 @@ import { NotificationsController } from './notifications/notifications.controlle
 import { SAMPLE_CONFIG, sampleConfig, type SampleConfig, type SampleEnv } from './sample.config';
 import { SampleCoreModule } from './sample-core.module';
 import { smtpSettingsOptions } from './settings-options';
+import { startupEnv, startupOutbox } from './startup-env';
+import type { StartedTelemetry } from './telemetry/started-telemetry';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { SampleUpgradeCenter } from './upgrade-center.service';
 import { UpgradesController } from './upgrades.controller';
 import { PagesController } from './web/pages.controller';
 
 @Module({})
 export class AppModule {
-  /** `env` overrides the process environment (tests use it); see README for the variables. */
-  static forRoot(env: SampleEnv = {}, startedInboxes: StartedInboxes = new Set()): DynamicModule {
+  /**
+   * `env` overrides the process environment (tests use it); see README for the variables.
+   * `telemetry` is the SDK that bootstrap started before Nest, when OTEL asks for it.
+   */
+  static forRoot(
+    env: SampleEnv = {},
+    startedInboxes: StartedInboxes = new Set(),
+    telemetry: StartedTelemetry | null = null,
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -28,6 +38,8 @@ export class AppModule {
           useFactory: (config: SampleConfig, upgrades: UpgradeCenter, inbox: DevInbox) =>
             smtpSettingsOptions(config, upgrades, inbox),
         }),
+        ...(telemetry ? [TelemetryModule.forRoot(telemetry)] : []),
+        ...queuesBoard(env),
       ],
       controllers: [
         PagesController,
@@ -37,4 +49,16 @@ export class AppModule {
       ],
     };
   }
+}
+
+/**
+ * Bull Board with the outbox on, and only then loaded (a require, so that the quick start reads
+ * none of its modules).
+ */
+function queuesBoard(env: SampleEnv): DynamicModule[] {
+  if (!startupOutbox(startupEnv(env))) return [];
+  // oxlint-disable-next-line typescript/no-require-imports
+  const { QueuesBoardModule } =
+    require('./queues-board/queues-board.module') as typeof import('./queues-board/queues-board.module');
+  return [QueuesBoardModule.forRoot()];
 }

@@ -11,9 +11,14 @@ import { DevInbox, type DevInboxAddress } from './dev-inbox/dev-inbox';
 import { DOCS_PATH, setupOpenApi } from './openapi';
 import { FileSmtpSettingsStore, KNOWN_UPGRADES, SmtpSettingsStore } from '../lib';
 import { SAMPLE_CONFIG, type SampleConfig, type SampleEnv } from './sample.config';
+import type { SampleTelemetryConfig } from './telemetry/telemetry.config';
 import { SampleConfigError } from './sample-config.error';
 import { fileStorePaths } from './settings-options';
+import { startupEnv } from './startup-env';
 import { StartupLogger } from './startup-logger';
+import { readTelemetryConfig } from './telemetry/read-telemetry';
+import { startTelemetryIfOn } from './telemetry/started-telemetry';
+import { QUEUES_BOARD_PATH } from './queues-board/board-credentials';
 import { SampleUpgradeCenter, upgradesFile } from './upgrade-center.service';
 import { PUBLIC_DIR } from './web/pages';
 
@@ -49,10 +54,12 @@ const HOST = '127.0.0.1';
 /** Starts the sample app; tests call it too, so they exercise the real wiring. */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<StartedSampleApp> {
   const startedInboxes = new Set<DevInbox>();
+  // Before Nest: the library asks the OpenTelemetry API for its meter as its providers are built.
+  const telemetry = startTelemetryIfOn(readTelemetryConfig(startupEnv(options.env)));
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot(options.env, startedInboxes),
+      AppModule.forRoot(options.env, startedInboxes, telemetry),
       // Throw instead of exiting, so that main.ts prints one clear message and tests see the error.
       {
         abortOnError: false,
@@ -62,6 +69,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Started
   } catch (error) {
     // No shutdown hook runs for an app that was never created: close what already listens.
     await Promise.all([...startedInboxes].map((inbox) => inbox.close()));
+    await telemetry?.shutdown();
     throw error;
   }
   try {
@@ -128,6 +136,12 @@ async function announce(
     logger.log(`Settings store: PostgreSQL at ${redactUrl(config.databaseUrl!)} (DATABASE_URL)`);
   }
   logger.log(outboxLine(config));
+  if (config.outbox) {
+    logger.log(
+      `Queue dashboard (Bull Board): ${base}${QUEUES_BOARD_PATH} (admin token; read-only but for the default tenant's)`,
+    );
+  }
+  if (config.telemetry) logger.log(telemetryLine(config.telemetry, base));
   const tokens = app.get(AdminToken);
   announceUpgrades(logger, app.get(SampleUpgradeCenter), tokens.tenants, config);
   if (tokens.generated) {
@@ -191,6 +205,22 @@ function outboxLine(config: SampleConfig): string {
       ? `Redis at ${redactUrl(outbox.url)} (REDIS_URL), key prefix ${outbox.prefix}`
       : `PostgreSQL at ${redactUrl(outbox.url)} (DATABASE_URL), schema ${outbox.prefix}`;
   return `Outbox: ${where}; POST /notifications enqueues, and the admin page shows the send log`;
+}
+
+/** Where spans and metrics go, without the OTLP endpoint's credentials. */
+function telemetryLine(telemetry: SampleTelemetryConfig, base: string): string {
+  const traces =
+    telemetry.traces === 'otlp'
+      ? `traces to OTLP at ${redactUrl(telemetry.otlpTracesUrl!)}`
+      : telemetry.traces === 'console'
+        ? 'traces to the console'
+        : 'no traces';
+  const metrics =
+    telemetry.metrics === 'prometheus'
+      ? `metrics at ${base}/metrics (the default tenant's admin token)`
+      : 'no metrics';
+  const tenant = telemetry.tenantAttribute ? ', with the tenant as an attribute' : '';
+  return `OpenTelemetry (${telemetry.serviceName}): ${traces}, ${metrics}${tenant}`;
 }
 
 /** A busy HTTP port, said as the dev inbox says it: which variable to change. */

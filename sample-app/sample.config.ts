@@ -4,6 +4,7 @@ import { getConfigToken, registerAs } from '@nestjs/config';
 import { parseAdminTokens, type AdminTokenEntry } from './admin-tokens.config';
 import { parseOutbox, type SampleOutboxConfig } from './outbox/outbox.config';
 import { SampleConfigError } from './sample-config.error';
+import { parseTelemetry, type SampleTelemetryConfig } from './telemetry/telemetry.config';
 
 /** Environment values as strings; `undefined` (or an empty string) means unset. */
 export type SampleEnv = Record<string, string | undefined>;
@@ -45,6 +46,11 @@ export interface SampleConfig {
    * in the durable outbox. Unset: they are sent directly.
    */
   outbox?: SampleOutboxConfig;
+  /**
+   * OTEL=1 or any OTEL_* variable: the OpenTelemetry SDK runs (bootstrap starts it before Nest),
+   * with `GET /metrics` and traces to the console or OTLP. Unset: nothing of it is loaded.
+   */
+  telemetry?: SampleTelemetryConfig;
 }
 
 export const SAMPLE_CONFIG = 'sample';
@@ -129,6 +135,7 @@ export function parseSampleEnv(env: SampleEnv): SampleConfig {
     googleTokenUrl,
     tlsCa,
     outbox: parseOutbox(value, databaseUrl, problems),
+    telemetry: parseTelemetry(env, problems),
   };
   if (problems.length > 0) {
     throw new SampleConfigError(`The sample app cannot start:\n- ${problems.join('\n- ')}`);

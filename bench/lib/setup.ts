@@ -94,9 +94,9 @@ export function benchMessage(i: number, from?: string): BenchMessage {
 export class CountingStore extends InMemorySmtpSettingsStore {
   gets = 0;
 
-  override get(scope: string): Promise<SmtpSettingsRecord | null> {
+  override get(tenant: string): Promise<SmtpSettingsRecord | null> {
     this.gets++;
-    return super.get(scope);
+    return super.get(tenant);
   }
 }
 

@@ -41,9 +41,9 @@ export class BenchTenantGuard implements CanActivate {
 export class CountingPostgresStore extends PostgresSmtpSettingsStore {
   gets = 0;
 
-  override get(scope: string): Promise<SmtpSettingsRecord | null> {
+  override get(tenant: string): Promise<SmtpSettingsRecord | null> {
     this.gets++;
-    return super.get(scope);
+    return super.get(tenant);
   }
 }
 

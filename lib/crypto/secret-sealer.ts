@@ -3,17 +3,18 @@ import { SecretUnsealError } from '../errors/secret-unseal.error';
 import type { SealedSecret } from '../interfaces/smtp-settings.types';
 
 const ALGORITHM = 'aes-256-gcm';
-/** Bound to scope, field and destination (0.2.0 on). */
+/** Bound to tenant, field and destination (0.2.0 on). */
 const PREFIX = 'enc:v2:';
 /** Bound to the field name only (0.1.0): opened once, to be resealed as v2 at start-up. */
 const LEGACY_PREFIX = 'enc:v1:';
 
 /**
- * What a sealed secret is bound to: it opens only for the same scope, field and destination, so
- * that someone who can write the store but has no key cannot redirect it to another server.
+ * What a sealed secret is bound to: it opens only for the same tenant (the store's key: a served
+ * tenant, or its backup connection's), field and destination, so that someone who can write the
+ * store but has no key cannot redirect it to another server.
  */
 export interface SecretBinding {
-  scope: string;
+  tenant: string;
   field: string;
   /** The fields that decide where the secret is sent, normalised (see `destinationOf`). */
   destination: Readonly<Record<string, string | number | boolean>>;
@@ -43,16 +44,19 @@ export function isSealedSecret(value: unknown): boolean {
   return typeof value === 'string' && /^enc:v\d+:/.test(value);
 }
 
-/** Canonical and unambiguous: JSON of the parts, destination keys sorted. */
-function additionalData({ scope, field, destination }: SecretBinding): Buffer {
+/**
+ * Canonical and unambiguous: JSON of the parts, destination keys sorted. A positional array, so
+ * that the names in code never reach it: every secret already sealed depends on these exact bytes.
+ */
+function additionalData({ tenant, field, destination }: SecretBinding): Buffer {
   const entries = Object.entries(destination).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Buffer.from(JSON.stringify(['nest-smtp-settings', 2, scope, field, entries]));
+  return Buffer.from(JSON.stringify(['nest-smtp-settings', 2, tenant, field, entries]));
 }
 
 /**
  * Seals secrets with AES-256-GCM before they reach any store. Each secret gets a random IV, and its
- * binding (scope, field, destination) is the additional data: a ciphertext moved to another field,
- * scope or server no longer opens. Older keys stay usable for opening, so rotating needs no migration.
+ * binding (tenant, field, destination) is the additional data: a ciphertext moved to another field,
+ * tenant or server no longer opens. Older keys stay usable for opening, so rotating needs no migration.
  */
 export class SecretSealer {
   private readonly keys = new Map<string, Buffer>();

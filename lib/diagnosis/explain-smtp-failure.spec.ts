@@ -2,6 +2,10 @@ import { explainRefusedRecipients, explainSmtpFailure } from './explain-smtp-fai
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { NO_AUTH_BEFORE_TLS } from './smtp-reply-explanations';
+import { MAIL_PROVIDERS } from '../providers/mail-providers';
+
+/** Every provider's replies, as the transport gives them to a target of Basic settings. */
+const replies = MAIL_PROVIDERS.flatMap((provider) => provider.replies ?? []);
 
 const SUBMISSION: ExplainTarget = {
   type: 'basic',
@@ -9,6 +13,7 @@ const SUBMISSION: ExplainTarget = {
   port: 587,
   useTls: true,
   senderEmail: 'noreply@example.com',
+  replies,
 };
 const PLAIN: ExplainTarget = { ...SUBMISSION, port: 25, useTls: false };
 
@@ -165,7 +170,9 @@ describe('explainSmtpFailure', () => {
     ["Google's", 'smtp.gmail.com', /could not look up smtp\.gmail\.com.*network or DNS/],
   ])('a DNS failure for %s host: %s', (_name, hostname, words) => {
     const error = { code: 'EDNS', message: `getaddrinfo ENOTFOUND ${hostname}` };
-    const explained = explainSmtpFailure(error, { ...SUBMISSION, hostname });
+    // The transport marks a provider's own host (its descriptor's `knownHosts`).
+    const providerHost = hostname !== 'mail.example.com';
+    const explained = explainSmtpFailure(error, { ...SUBMISSION, hostname, providerHost });
     expect(explained.stage).toBe('dns');
     expect(explained.message).toMatch(words);
     // A well-known provider's hostname is right: the advice never says to change it.

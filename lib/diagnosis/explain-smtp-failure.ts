@@ -1,9 +1,4 @@
 import { effectiveTlsMode } from '../settings/tls-mode';
-import {
-  GOOGLE_SMTP_HOST,
-  isHost,
-  MICROSOFT_SMTP_HOSTS,
-} from '../settings/validation/smtp-settings.rules';
 import type { ExplainTarget } from './explain-target.interface';
 import { parseSmtpReply } from './smtp-reply';
 import { explainReply, noAuthOffered } from './smtp-reply-explanations';
@@ -38,9 +33,6 @@ const CERT_ERRORS =
 const NOT_TLS =
   /wrong version number|packet length too long|unknown protocol|ssl3_get_record|tls_validate_record_header/i;
 
-/** The SMTP hostnames of the providers themselves: right by definition, so never the advice. */
-const PROVIDER_SMTP_HOSTS = [...MICROSOFT_SMTP_HOSTS, GOOGLE_SMTP_HOST];
-
 /** Turns a nodemailer failure into the stage it happened at and what the admin should change. */
 export function explainSmtpFailure(error: unknown, target: ExplainTarget): Explanation {
   const failure = (error ?? {}) as SmtpFailure;
@@ -52,7 +44,7 @@ export function explainSmtpFailure(error: unknown, target: ExplainTarget): Expla
 
   if (failure.code === 'EDNS' || /ENOTFOUND|EAI_AGAIN/.test(text)) {
     // A provider's well-known hostname is right: the product's host cannot resolve names.
-    const message = isHost(target.hostname, PROVIDER_SMTP_HOSTS)
+    const message = target.providerHost
       ? `this server could not look up ${target.hostname}, the provider's own hostname: check the network or DNS of the product's host (its outbound access and resolver), not the settings`
       : `${target.hostname} could not be found in DNS: check the hostname`;
     return { stage: 'dns', code, message };

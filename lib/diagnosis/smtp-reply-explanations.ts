@@ -1,8 +1,6 @@
 import type { VerifyStage } from '../interfaces/verify-result.interface';
 import { RECIPIENT_REPLIES, SENDER_REPLIES } from './replies/envelope-replies';
 import { MESSAGE_REPLIES, SERVER_REPLIES } from './replies/message-and-server-replies';
-import { MICROSOFT_REPLIES } from './replies/microsoft-replies';
-import { GOOGLE_REPLIES } from './replies/google-replies';
 import type { ReplyContext, ReplyExplanation } from './replies/reply-explanation.interface';
 import { SIGN_IN_REPLIES } from './replies/sign-in-replies';
 import { TLS_REPLIES } from './replies/tls-replies';
@@ -11,13 +9,11 @@ export type { ReplyContext, ReplyExplanation } from './replies/reply-explanation
 export { NO_AUTH_BEFORE_TLS, noAuthOffered } from './replies/sign-in-replies';
 
 /**
- * First match wins: specific entries come before the ones they refine, stage by stage. Microsoft's
- * and Google's own replies come first: they name the setting to change at the provider.
+ * First match wins: specific entries come before the ones they refine, stage by stage. The
+ * providers' own replies (each descriptor's `replies`, which the target carries) come before these:
+ * they name the setting to change at the provider.
  */
 export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
-  // Google's first: they apply to Google settings only, and Gmail shares some words with Exchange.
-  ...GOOGLE_REPLIES,
-  ...MICROSOFT_REPLIES,
   ...TLS_REPLIES,
   ...SIGN_IN_REPLIES,
   ...SENDER_REPLIES,
@@ -30,7 +26,8 @@ export const SMTP_REPLY_EXPLANATIONS: readonly ReplyExplanation[] = [
 export function explainReply(
   context: ReplyContext,
 ): { stage: VerifyStage; message: string } | undefined {
-  const entry = SMTP_REPLY_EXPLANATIONS.find((candidate) => matches(candidate, context));
+  const entries = [...(context.target.replies ?? []), ...SMTP_REPLY_EXPLANATIONS];
+  const entry = entries.find((candidate) => matches(candidate, context));
   if (!entry) return undefined;
   return { stage: entry.stage ?? context.stage, message: entry.explain(context) };
 }

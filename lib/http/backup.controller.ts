@@ -14,7 +14,7 @@ import {
   UseGuards,
   type Type,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '../internal/api-property';
+import { ApiOperation, ApiResponse, ApiTags } from '../internal/api-property';
 import type { SmtpBackupAdminState } from '../interfaces/smtp-connection.interface';
 import { MailerService } from '../mailer/mailer.service';
 import type {
@@ -27,27 +27,19 @@ import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard, AdminActionWhen } from './admin-actions-throttler.guard';
 import { BearerUpgradeGuard } from './bearer-upgrade.guard';
-import { etagOf, parseIfMatch } from './if-match';
+import { parseIfMatch } from './if-match';
+import { withEtag, type HeaderSink } from './etag-response';
+import { ApiSaveSettings } from './api-save-settings.decorator';
 import { BACKUP_STATE_SCHEMA } from './openapi/backup.openapi';
-import { VERIFY_FAILED_RESPONSE, VERIFY_QUERY } from './openapi/save-with-verify.openapi';
 import {
   DOMAIN_ERROR_SCHEMA,
-  FIELD_ERRORS_SCHEMA,
-  FORBIDDEN_OR_UPGRADE_RESPONSE,
   FORBIDDEN_RESPONSE,
-  RATE_LIMITED_RESPONSE,
-  SMTP_SETTINGS_BODY_SCHEMA,
   UNAUTHORIZED_RESPONSE,
 } from './openapi/smtp-settings.openapi';
 import { RequestTenant } from './request-tenant';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { SmtpSettingsExceptionFilter } from './smtp-settings-exception.filter';
-import { asksToVerify, parseVerifyQuery, verifyBeforeSave } from './verify-before-save';
-
-/** The part of a response object that Express and Fastify share. */
-interface HeaderSink {
-  header(name: string, value: string): unknown;
-}
+import { asksToVerify, checkedSave } from './verify-before-save';
 
 /**
  * The backup connection's routes, `<path>/backup`: the main settings' body shapes, rules, upgrade
@@ -82,24 +74,15 @@ export class SmtpBackupController {
   @Put('backup')
   @UseGuards(BearerUpgradeGuard, AdminActionsThrottlerGuard)
   @AdminActionWhen(asksToVerify)
-  @ApiOperation({
-    summary: 'Save the backup connection: the same body and rules as the main settings',
-    description:
-      'Direct sends fail over to it when the main server cannot take a message. Omit the secret to keep the stored ' +
-      'one (same re-entry rule). If-Match takes the ETag of GET backup. With verify=true, saved only if the check passes.',
-  })
-  @ApiQuery(VERIFY_QUERY)
-  @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
-  @ApiResponse({ status: 200, schema: BACKUP_STATE_SCHEMA })
-  @ApiResponse({
-    status: 400,
-    description: 'Invalid fields, or a verify other than true or false',
-    schema: FIELD_ERRORS_SCHEMA,
-  })
-  @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
-  @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
-  @ApiResponse(VERIFY_FAILED_RESPONSE)
-  @ApiResponse({ ...RATE_LIMITED_RESPONSE, description: 'With verify=true: as for verify' })
+  @ApiSaveSettings(
+    {
+      summary: 'Save the backup connection: the same body and rules as the main settings',
+      description:
+        'Direct sends fail over to it when the main server cannot take a message. Omit the secret to keep the stored ' +
+        'one (same re-entry rule). If-Match takes the ETag of GET backup. With verify=true, saved only if the check passes.',
+    },
+    BACKUP_STATE_SCHEMA,
+  )
   async put(
     @Body() body: unknown,
     @Query('verify') verify: unknown,
@@ -108,14 +91,14 @@ export class SmtpBackupController {
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Promise<SmtpBackupAdminState> {
-    const check = parseVerifyQuery(verify);
-    const expectedVersion = parseIfMatch(ifMatch);
-    if (check) {
-      const parts = { settings: this.backups, mailer: this.mailer };
-      await verifyBeforeSave(parts, body, tenant, expectedVersion, 'backup');
-    }
+    const parts = { settings: this.backups, mailer: this.mailer };
     const actor = actorOf(this.options, req);
-    const state = await this.settings.updateBackup(body, { actor, expectedVersion, tenant });
+    const state = await checkedSave(
+      parts,
+      { body, verify, ifMatch, tenant },
+      'backup',
+      (expectedVersion) => this.settings.updateBackup(body, { actor, expectedVersion, tenant }),
+    );
     return withEtag(res, { tenant, ...state });
   }
 
@@ -134,12 +117,6 @@ export class SmtpBackupController {
     const expectedVersion = parseIfMatch(ifMatch);
     withEtag(res, await this.settings.resetBackup({ actor, expectedVersion, tenant }));
   }
-}
-
-function withEtag<T extends { version: number }>(res: HeaderSink, state: T): T {
-  res.header('ETag', etagOf(state.version));
-  res.header('Cache-Control', 'no-store');
-  return state;
 }
 
 /** The backup routes at `<path>/backup`, as `createSmtpSettingsController` places the main ones. */

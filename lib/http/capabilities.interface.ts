@@ -1,11 +1,12 @@
-import type { SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
-import type { MailProvider, SmtpAuthType } from '../interfaces/smtp-settings.types';
+import type { SmtpSettingsProposals } from '../settings/smtp-settings.proposals';
+import type { SmtpAuthType } from '../interfaces/smtp-settings.types';
 
 /** What the admin page needs to know before it renders the form. */
 export interface SmtpSettingsCapabilities {
   authTypes: SmtpAuthType[];
-  providers: MailProvider[];
+  /** The providers' ids (`MailProvider`), in the order the page offers them. */
+  providers: string[];
   upgrade: { id: string; name: string; installed: boolean };
   relay: { maxRecipients: number };
-  defaults: typeof SMTP_SETTINGS_PROPOSALS;
+  defaults: SmtpSettingsProposals;
 }

@@ -87,6 +87,7 @@ export function entryView(entry: SendLogEntry): SendLogEntry {
     },
     route: entry.route,
     settingsVersion: entry.settingsVersion,
+    connection: entry.connection ?? null,
     messageId: entry.messageId,
     response: entry.response,
     heldReason: entry.heldReason,

@@ -6,7 +6,7 @@ import type {
   SmtpSettingsRequest,
 } from '../options/smtp-settings-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { assertServedTenantId } from '../settings/backup-scope';
+import { assertServedTenantId } from '../settings/backup-tenant';
 
 /** Where `SmtpSettingsAccessGuard` leaves the tenant of a request, once the app's guards passed. */
 const REQUEST_TENANT = Symbol('SMTP_SETTINGS:REQUEST_TENANT');

@@ -39,7 +39,6 @@ import {
   UNAUTHORIZED_RESPONSE,
   VERIFY_RESULT_SCHEMA,
 } from './openapi/smtp-settings.openapi';
-import { VERIFY_FAILED_RESPONSE, VERIFY_QUERY } from './openapi/save-with-verify.openapi';
 import { CONNECTION_QUERY, HISTORY_SCHEMA } from './openapi/backup.openapi';
 import { parseConnectionQuery } from './connection-query';
 import type { VerifyResult } from '../interfaces/verify-result.interface';
@@ -51,7 +50,10 @@ import type {
   SmtpSettingsModuleOptions,
   SmtpSettingsRequest,
 } from '../options/smtp-settings-options.interface';
-import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import {
+  SMTP_SETTINGS_MAIL_PROVIDERS,
+  SMTP_SETTINGS_MODULE_OPTIONS,
+} from '../options/smtp-settings.constants';
 import type { SmtpSettingsHistoryEntry } from '../interfaces/smtp-settings-store.interface';
 import { BearerUpgradeGuard } from './bearer-upgrade.guard';
 import { UpgradeCenter } from '../interfaces/upgrade-center.interface';
@@ -60,21 +62,19 @@ import type { SmtpSettingsCapabilities } from './capabilities.interface';
 import { deliveryView } from './delivery-view';
 import { actorOf } from './actor';
 import { AdminActionsThrottlerGuard, AdminActionWhen } from './admin-actions-throttler.guard';
-import { asksToVerify, parseVerifyQuery, verifyBeforeSave } from './verify-before-save';
+import { asksToVerify, checkedSave } from './verify-before-save';
 import { TenantSettings } from '../settings/tenant-settings';
-import { etagOf, parseIfMatch } from './if-match';
+import { parseIfMatch } from './if-match';
+import { withEtag, type HeaderSink } from './etag-response';
+import { ApiSaveSettings } from './api-save-settings.decorator';
 import { SmtpSettingsAccessGuard } from './smtp-settings-access.guard';
 import { RequestTenant } from './request-tenant';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
-import { MAIL_PROVIDERS, SMTP_SETTINGS_PROPOSALS } from '../settings/smtp-settings.proposals';
+import { proposalsOf } from '../settings/smtp-settings.proposals';
+import type { ProviderSettingsList } from '../settings/provider-settings.interface';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 import type { SmtpSettingsAdminState } from '../interfaces/smtp-settings-admin-state.interface';
-
-/** The part of a response object that Express and Fastify share. */
-interface HeaderSink {
-  header(name: string, value: string): unknown;
-}
 
 /**
  * The admin REST API. The app's guards run first on every route, then the `tenant` option names
@@ -94,6 +94,7 @@ export class SmtpSettingsController {
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     private readonly tenantSettings: TenantSettings,
+    @Inject(SMTP_SETTINGS_MAIL_PROVIDERS) private readonly providers: ProviderSettingsList,
   ) {}
 
   @Get()
@@ -109,24 +110,15 @@ export class SmtpSettingsController {
   @Put()
   @UseGuards(BearerUpgradeGuard, AdminActionsThrottlerGuard)
   @AdminActionWhen(asksToVerify)
-  @ApiOperation({
-    summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
-    description:
-      'Omit password, clientSecret, clientCertificate or privateKey to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates. ' +
-      'With verify=true, the settings are checked as POST verify checks them and saved only if the check passes.',
-  })
-  @ApiQuery(VERIFY_QUERY)
-  @ApiBody({ schema: SMTP_SETTINGS_BODY_SCHEMA })
-  @ApiResponse({ status: 200, schema: SMTP_SETTINGS_STATE_SCHEMA })
-  @ApiResponse({
-    status: 400,
-    description: 'Invalid fields, or a verify other than true or false',
-    schema: FIELD_ERRORS_SCHEMA,
-  })
-  @ApiResponse(FORBIDDEN_OR_UPGRADE_RESPONSE)
-  @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
-  @ApiResponse(VERIFY_FAILED_RESPONSE)
-  @ApiResponse({ ...RATE_LIMITED_RESPONSE, description: 'With verify=true: as for verify' })
+  @ApiSaveSettings(
+    {
+      summary: 'Save settings (Basic, or Bearer once the smtp-oauth upgrade is installed)',
+      description:
+        'Omit password, clientSecret, clientCertificate or privateKey to keep the stored one. Send If-Match with the ETag of GET to refuse lost updates. ' +
+        'With verify=true, the settings are checked as POST verify checks them and saved only if the check passes.',
+    },
+    SMTP_SETTINGS_STATE_SCHEMA,
+  )
   async put(
     @Body() body: unknown,
     @Query('verify') verify: unknown,
@@ -135,17 +127,14 @@ export class SmtpSettingsController {
     @Req() req: SmtpSettingsRequest,
     @Res({ passthrough: true }) res: HeaderSink,
   ): Promise<SmtpSettingsAdminState> {
-    const check = parseVerifyQuery(verify);
-    const expectedVersion = parseIfMatch(ifMatch);
-    if (check) {
-      const parts = { settings: this.tenantSettings, mailer: this.mailer };
-      await verifyBeforeSave(parts, body, tenant, expectedVersion);
-    }
-    const state = await this.settings.update(body, {
-      actor: this.actorOf(req),
-      expectedVersion,
-      tenant,
-    });
+    const parts = { settings: this.tenantSettings, mailer: this.mailer };
+    const actor = this.actorOf(req);
+    const state = await checkedSave(
+      parts,
+      { body, verify, ifMatch, tenant },
+      'main',
+      (expectedVersion) => this.settings.update(body, { actor, expectedVersion, tenant }),
+    );
     return withEtag(res, await this.withDelivery(state, tenant));
   }
 
@@ -153,6 +142,7 @@ export class SmtpSettingsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revert to the default relay' })
   @ApiResponse({ status: 204, description: 'Mail goes through the relay again' })
+  @ApiResponse({ status: 412, description: 'If-Match is stale', schema: DOMAIN_ERROR_SCHEMA })
   async reset(
     @Headers('if-match') ifMatch: string | undefined,
     @RequestTenant() tenant: string,
@@ -218,13 +208,13 @@ export class SmtpSettingsController {
     const installed = await this.upgrades.isInstalled(SMTP_OAUTH_UPGRADE.id, tenant);
     return {
       authTypes: installed ? ['basic', 'bearer'] : ['basic'],
-      providers: [...MAIL_PROVIDERS],
+      providers: this.providers.map((provider) => provider.id),
       upgrade: { ...SMTP_OAUTH_UPGRADE, installed },
       relay: {
         maxRecipients:
           this.options.relay?.maxRecipients ?? SMTP_SETTINGS_OPTION_DEFAULTS.relay.maxRecipients,
       },
-      defaults: SMTP_SETTINGS_PROPOSALS,
+      defaults: proposalsOf(this.providers),
     };
   }
 
@@ -255,14 +245,6 @@ export class SmtpSettingsController {
     const delivery = deliveryView({ state, hasRelay, bearerAllowed, secretProblem, status });
     return { tenant, ...state, backup: backup.settings ? backup : null, delivery };
   }
-}
-
-function withEtag<T extends { version: number }>(res: HeaderSink, state: T): T {
-  res.header('ETag', etagOf(state.version));
-  // The ETag is the settings version, for If-Match; `delivery` changes without a new version (an
-  // upgrade removed, a failed send), so no cache may answer for this route.
-  res.header('Cache-Control', 'no-store');
-  return state;
 }
 
 /** The controller at the configured route prefix; a subclass, so apps with other prefixes don't clash. */

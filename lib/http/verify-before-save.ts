@@ -1,3 +1,4 @@
+import { parseIfMatch } from './if-match';
 import { RequestValidationError } from '../errors/request-validation.error';
 import { SettingsVersionConflictError } from '../errors/settings-version-conflict.error';
 import { VerifyFailedError } from '../errors/verify-failed.error';
@@ -47,4 +48,30 @@ export async function verifyBeforeSave(
   // Untrusted until validated: verify() validates it again, on the verify route's own path.
   const result = await parts.mailer.verify(body as SmtpSettingsInput, { tenant, connection });
   if (!result.ok) throw new VerifyFailedError(result);
+}
+
+/** A save request as `PUT <path>` and `PUT <path>/backup` receive it. */
+export interface SaveRequest {
+  body: unknown;
+  verify: unknown;
+  ifMatch: unknown;
+  tenant: string;
+}
+
+/**
+ * What both saves do: read `?verify=` and If-Match (400 on anything else), check first when asked
+ * (`verifyBeforeSave`), then `save` with the version the client expects.
+ */
+export async function checkedSave<T>(
+  parts: { settings: VersionedSettings; mailer: MailerService },
+  request: SaveRequest,
+  connection: SmtpConnectionName,
+  save: (expectedVersion: number | undefined) => Promise<T>,
+): Promise<T> {
+  const check = parseVerifyQuery(request.verify);
+  const expectedVersion = parseIfMatch(request.ifMatch);
+  if (check) {
+    await verifyBeforeSave(parts, request.body, request.tenant, expectedVersion, connection);
+  }
+  return save(expectedVersion);
 }

@@ -58,6 +58,11 @@ export interface SendLogEntry {
   lastError: OutboxError | null;
   route: 'relay' | 'custom' | null;
   settingsVersion: number | null;
+  /**
+   * Which of the tenant's connections took the message: `backup` after a failover. `null` (or
+   * absent, in entries written before it existed) until it is sent, and for the relay.
+   */
+  connection?: 'main' | 'backup' | null;
   /** The `Message-ID` set at enqueue, which every attempt carries. */
   messageId: string;
   /** The server's reply when sent. */

@@ -1,11 +1,12 @@
 import type { SealedSmtpSettings } from './smtp-settings.types';
 
 /**
- * What a store keeps for one scope (a tenant id, validated before it reaches the store). Secrets in
- * `settings` are sealed, bound to the scope: a store never sees plaintext.
+ * What a store keeps for one tenant (a tenant id, validated before it reaches the store). Secrets in
+ * `settings` are sealed, bound to the tenant: a store never sees plaintext.
  */
 export interface SmtpSettingsRecord {
-  scope: string;
+  /** The tenant id the record was stored under. */
+  tenant: string;
   /** Grows by one with every change, resets included. Version 0 means "never configured". */
   version: number;
   updatedAt: string;
@@ -38,7 +39,7 @@ export interface SmtpSettingsChange {
   by: string | null;
   changed: string[];
   /**
-   * How many history entries the scope keeps after this change: the module's `historyLimit`, which
+   * How many history entries the tenant keeps after this change: the module's `historyLimit`, which
    * a store honours over its own default. A store drops older entries as it writes this one.
    */
   historyLimit?: number;
@@ -51,26 +52,26 @@ export interface SmtpSettingsChange {
  * match, they throw `SettingsVersionConflictError` and write nothing (history included).
  */
 export interface SmtpSettingsStore {
-  get(scope: string): Promise<SmtpSettingsRecord | null>;
+  get(tenant: string): Promise<SmtpSettingsRecord | null>;
   put(
-    scope: string,
+    tenant: string,
     settings: SealedSmtpSettings,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord>;
   delete(
-    scope: string,
+    tenant: string,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord>;
   /** Newest first. */
-  history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]>;
+  history(tenant: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]>;
   /**
-   * Reports changes that another process made, of every scope: one subscription for all tenants.
-   * The listener receives the scope and its new version; it may be called for versions the caller
+   * Reports changes that another process made, of every tenant: one subscription for all tenants.
+   * The listener receives the tenant and its new version; it may be called for versions the caller
    * already has (after a reconnect, say), so compare before acting. Returns an unsubscribe function.
    */
-  watch?(listener: (scope: string, version: number) => void): () => void;
+  watch?(listener: (tenant: string, version: number) => void): () => void;
   /** Releases what the store opened itself. Called once, on application shutdown. */
   close?(): Promise<void>;
 }

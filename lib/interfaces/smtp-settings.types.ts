@@ -114,7 +114,7 @@ export type SecretField =
 
 /**
  * A secret sealed with AES-256-GCM: `enc:v2:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts),
- * bound to its scope and destination. `enc:v1:` (0.1.0, bound to the field name only) is resealed
+ * bound to its tenant and destination. `enc:v1:` (0.1.0, bound to the field name only) is resealed
  * as v2 at start-up.
  */
 export type SealedSecret = `enc:v2:${string}` | `enc:v1:${string}`;

@@ -24,6 +24,36 @@ describe('TickBatcher', () => {
     expect(run.mock.calls).toEqual([[[1, 2]], [[3, 4]], [[5]]]);
   });
 
+  it('with one in flight, gathers what arrives while a batch runs into the next one', async () => {
+    let answer!: () => void;
+    const run = jest.fn((items: number[]) =>
+      items[0] === 1
+        ? new Promise<number[]>((resolve) => (answer = () => resolve(items)))
+        : Promise.resolve(items),
+    );
+    const batcher = new TickBatcher(run, 200, { oneInFlight: true });
+    const first = batcher.push(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [2, 3].map((n) => batcher.push(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(run.mock.calls).toEqual([[[1]]]);
+    answer();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3]);
+    expect(run.mock.calls).toEqual([[[1]], [[2, 3]]]);
+  });
+
+  it('with one in flight, goes on after a batch that fails', async () => {
+    const run = jest.fn((items: number[]) =>
+      items[0] === 1 ? Promise.reject(new Error('down')) : Promise.resolve(items),
+    );
+    const batcher = new TickBatcher(run, 200, { oneInFlight: true });
+    const first = batcher.push(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.push(2);
+    await expect(first).rejects.toThrow('down');
+    expect(await second).toBe(2);
+  });
+
   it('rejects every call of a batch whose run fails, whether it rejects or throws', async () => {
     const rejecting = new TickBatcher<number, number>(() => Promise.reject(new Error('down')));
     const throwing = new TickBatcher<number, number>(() => {

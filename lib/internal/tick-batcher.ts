@@ -8,27 +8,41 @@
 export class TickBatcher<I, O> {
   private pending: Array<{ item: I; resolve(value: O): void; reject(error: unknown): void }> = [];
   private scheduled = false;
+  private running = 0;
 
+  /**
+   * `oneInFlight`: a batch starts only once the one before has answered, and what arrived meanwhile
+   * goes in it (a group commit): under load the batches grow, and with them what each one's fixed
+   * cost (a script's call, its per-key commands) is shared by; a lone call still waits for nothing.
+   */
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 200,
+    private readonly options: { oneInFlight?: boolean } = {},
   ) {}
 
   push(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || (this.options.oneInFlight && this.running > 0)) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
     const all = this.pending;
-    this.pending = [];
-    for (let start = 0; start < all.length; start += this.maxBatch) {
-      const batch = all.slice(start, start + this.maxBatch);
+    // One in flight: one batch now, the rest after it.
+    const take = this.options.oneInFlight ? this.maxBatch : all.length;
+    this.pending = all.slice(take);
+    for (let start = 0; start < Math.min(take, all.length); start += this.maxBatch) {
+      const batch = all.slice(start, Math.min(start + this.maxBatch, take));
+      this.running++;
       // A run that throws at once fails its batch like one that rejects.
       Promise.resolve(batch.map((call) => call.item))
         .then((items) => this.run(items))
@@ -39,7 +53,11 @@ export class TickBatcher<I, O> {
           (error: unknown) => {
             for (const call of batch) call.reject(error);
           },
-        );
+        )
+        .finally(() => {
+          this.running--;
+          if (this.pending.length > 0) this.schedule();
+        });
     }
   }
 }

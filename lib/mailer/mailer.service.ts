@@ -8,7 +8,6 @@ import type { TestEmailResult } from '../interfaces/test-email-result.interface'
 import type { VerifyResult } from '../interfaces/verify-result.interface';
 import type { SendResult } from '../interfaces/send-result.interface';
 import type { SmtpSettingsInput } from '../interfaces/smtp-settings-input.interface';
-import type { SmtpConnectionName } from '../interfaces/smtp-connection.interface';
 import type { TenantMailer } from '../interfaces/tenant-mailer.interface';
 import { assertTenantId } from '../settings/tenant-id';
 import { assertNoHeaderInjection } from '../transport/header-guard';
@@ -68,7 +67,7 @@ export class MailerService implements OnApplicationShutdown {
    */
   async verify(
     settings?: SmtpSettingsInput,
-    options?: { tenant?: string; connection?: SmtpConnectionName },
+    options?: { tenant?: string; connection?: 'main' | 'backup' },
   ): Promise<VerifyResult> {
     return this.verifier.verify(settings, this.tenantOf(options), options?.connection);
   }
@@ -81,7 +80,7 @@ export class MailerService implements OnApplicationShutdown {
    */
   async sendTestEmail(
     to: string,
-    options?: { tenant?: string; connection?: SmtpConnectionName },
+    options?: { tenant?: string; connection?: 'main' | 'backup' },
   ): Promise<TestEmailResult> {
     const tenant = this.tenantOf(options);
     assertNoHeaderInjection({ to });

@@ -104,6 +104,13 @@ export interface OutboxOptions {
    * @default 60000
    */
   attemptTimeoutMs?: number;
+  /**
+   * BullMQ's own OpenTelemetry spans (adding a job, processing it), handed to the outbox's queue
+   * and worker as BullMQ's `telemetry` option: `new BullMQOtel('my-app')` from `bullmq-otel`. The
+   * module's own spans (`smtp.enqueue`, `smtp.attempt`) need no option: see the README.
+   * @default none: BullMQ makes no span
+   */
+  telemetry?: object;
 }
 
 /** Where the outbox keeps its queue: Redis (through ioredis) or PostgreSQL (through pg). */

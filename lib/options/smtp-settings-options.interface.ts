@@ -179,6 +179,14 @@ export interface SmtpSettingsModuleOptions {
    * message finally failed, a backlog, delivery recovered. Alerts carry no secret.
    */
   onAlert?: (alert: OutboxAlert) => void;
+  /**
+   * OpenTelemetry: the module reports spans and metrics to the tracer and meter providers the app
+   * registered (through `@opentelemetry/api`, an optional peer; the module never starts an SDK).
+   * `tenantAttribute: true` adds `smtp_settings.tenant` to every metric: a series per tenant, a
+   * cardinality the operator chooses (spans carry the tenant either way).
+   * @default { tenantAttribute: false }
+   */
+  telemetry?: { tenantAttribute?: boolean };
 }
 
 /** Static options, known when the module is imported (also with `forRootAsync`). */

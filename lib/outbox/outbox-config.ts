@@ -23,6 +23,8 @@ export interface ResolvedOutboxOptions {
   storeTimeoutMs: number;
   /** Enforced by the live transport on every attempt (it also reads the module's `attemptTimeoutMs`). */
   attemptTimeoutMs: number;
+  /** BullMQ's `telemetry` option (bullmq-otel), for its queue and worker. */
+  telemetry?: object;
 }
 
 /** Applies the defaults and refuses what cannot work, naming the option. */
@@ -67,7 +69,16 @@ export function resolveOutboxOptions(options: OutboxOptions): ResolvedOutboxOpti
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     storeTimeoutMs: options.storeTimeoutMs ?? DEFAULTS.storeTimeoutMs,
     attemptTimeoutMs: options.attemptTimeoutMs ?? SMTP_SETTINGS_OPTION_DEFAULTS.attemptTimeoutMs,
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   };
+  if (
+    options.telemetry !== undefined &&
+    (typeof options.telemetry !== 'object' || !options.telemetry)
+  ) {
+    throw new Error(
+      "SmtpSettingsModule: outbox.telemetry must be BullMQ's telemetry, such as new BullMQOtel('app')",
+    );
+  }
   for (const [name, value] of [
     ['concurrency', resolved.concurrency],
     ['retryWindowMs', resolved.retryWindowMs],

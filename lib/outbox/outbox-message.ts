@@ -2,6 +2,7 @@ import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { SendResult } from '../interfaces/send-result.interface';
 import { MessageNotQueueableError } from '../errors/message-not-queueable.error';
 import { findExternalContent } from '../transport/external-content';
+import { ATTEMPT_PROBE } from '../telemetry/smtp-telemetry';
 
 /** A message as the queue keeps it: JSON only, Buffers as base64. */
 export type StoredMessage = Record<string, unknown>;
@@ -17,6 +18,11 @@ export interface OutboxJobData {
   /** Transient failures are retried until `windowStart + retryWindowMs` (a retry from the log starts a new window). */
   windowStart: number;
   message: StoredMessage;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the span that enqueued it, so that each
+   * attempt's span links to it on any replica. Absent without telemetry, and in older jobs.
+   */
+  trace?: Record<string, string>;
 }
 
 const BUFFER = '$outboxBuffer';
@@ -119,12 +125,14 @@ function fromJson(value: unknown): unknown {
 
 /**
  * Sends the job's message through the live transport (`transporter`), with its Message-ID and
- * tenant; `signal` interrupts the attempt (shutdown).
+ * tenant; `signal` interrupts the attempt (shutdown). `attempt`: the key of the attempt's
+ * telemetry, which the transport reports the route to.
  */
 export function deliverJob(
   transporter: Transporter<SendResult>,
   data: OutboxJobData,
   signal: AbortSignal,
+  attempt?: string,
 ): Promise<SendResult> {
   const message = deserializeMessage(data.message);
   return transporter.sendMail({
@@ -132,5 +140,6 @@ export function deliverJob(
     messageId: data.messageId,
     tenant: data.tenant,
     signal,
+    ...(attempt ? { [ATTEMPT_PROBE]: attempt } : {}),
   } as SendMailOptions);
 }

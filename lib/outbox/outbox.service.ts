@@ -31,7 +31,7 @@ import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-confi
 import { jobOptions, prepareMessage } from './enqueue/outbox-enqueue';
 import { retryMessage } from './outbox-retry';
 import { makeDue, releaseHeld } from './outbox-requeue';
-import { deliverJob } from './outbox-message';
+import { OutboxTelemetry } from './outbox-telemetry';
 import { guardStore, guardWrite } from './outbox-store-guard';
 import { createEnqueueWriter } from './enqueue/create-enqueue-writer';
 import type { OutboxEnqueueWriter } from './enqueue/outbox-enqueue-writer.interface';
@@ -39,7 +39,7 @@ import { messageIdFor } from './enqueue/outbox-ids';
 import { startOutboxWorker } from './worker/outbox-worker';
 import { retryingIds, TenantGates } from './worker/tenant-gates';
 import { TenantRanks } from './worker/tenant-ranks';
-import { routeRateLimit, type RouteRateLimit } from './rate-limit/route-rate-limit';
+import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 import { isMessageId } from './send-log/send-log-entries';
 import type { SendLog } from './send-log/send-log.interface';
 import type { SharedRateLimiter } from './rate-limit/shared-rate-limiter.interface';
@@ -59,6 +59,7 @@ export class OutboxService
   private readonly alertState: OutboxAlerts;
   private readonly gates: TenantGates;
   private readonly ranks = new TenantRanks();
+  private readonly telemetry: OutboxTelemetry;
   /** Aborted when shutdown has waited long enough: the attempts still running are interrupted. */
   private readonly interruption = new AbortController();
   private backend?: OutboxBackendHandle;
@@ -76,9 +77,14 @@ export class OutboxService
     private readonly options: SmtpSettingsModuleOptions,
     transport: LiveSmtpTransport,
     private readonly settings: SmtpSettingsService,
+    private readonly budgetOf: (
+      tenant: string,
+      state: SmtpSettingsState,
+    ) => { key: string; limit: number; windowMs: number } | null,
   ) {
     this.config = resolveOutboxOptions(options.outbox!);
     this.transporter = createTransport(transport);
+    this.telemetry = new OutboxTelemetry(options, this.config);
     this.alertState = new OutboxAlerts(options.onAlert, this.logger);
     // A probe not back a recheck after its time was lost: the tenant's next message probes.
     this.gates = new TenantGates(this.config.holdRecheckMs, this.config.attemptTimeoutMs + 5_000);
@@ -90,8 +96,8 @@ export class OutboxService
   async onModuleInit(): Promise<void> {
     const backend = (this.backend = openOutboxBackend(this.config));
     try {
-      this.sendLog = createSendLog(this.config, backend.connection);
-      this.enqueueWriter = createEnqueueWriter(backend, this.sendLog);
+      this.sendLog = this.telemetry.sendLog(createSendLog(this.config, backend.connection));
+      this.enqueueWriter = this.telemetry.writer(createEnqueueWriter(backend, this.sendLog));
       this.limiter = createSharedRateLimiter(this.config, backend.connection);
       await guardStore('the outbox could not start', () => backend.queue.waitUntilReady());
     } catch (error) {
@@ -99,13 +105,11 @@ export class OutboxService
       await this.onApplicationShutdown();
       throw error;
     }
-    // A change saved on any replica releases the tenant's held messages at once.
-    this.subscription = this.settings.changes$.subscribe(({ tenant }) => {
-      this.release(tenant).catch((error: unknown) =>
-        this.logger.error(
-          `Could not release the held mail of tenant ${tenant}: ${messageOf(error)}`,
-        ),
-      );
+    // A change saved on any replica, of main or the backup, releases the tenant's held mail.
+    const { changes$, backupChanges$ } = this.settings;
+    this.subscription = merge(changes$, backupChanges$).subscribe(({ tenant }) => {
+      const said = `Could not release the held mail of tenant ${tenant}`;
+      this.release(tenant).catch((e: unknown) => this.logger.error(`${said}: ${messageOf(e)}`));
     });
   }
 
@@ -118,8 +122,8 @@ export class OutboxService
           config: this.config,
           log: this.log(),
           limiter: this.limiter!,
-          deliver: (data) => deliverJob(this.transporter, data, this.interruption.signal),
-          rateLimitOf: (tenant) => this.rateLimitOf(tenant),
+          deliver: this.telemetry.deliveries(this.transporter, this.interruption.signal),
+          rateLimitOf: async (tenant) => this.budgetOf(tenant, await this.settings.get(tenant)),
           settingsVersion: async (tenant) => (await this.settings.get(tenant)).version,
           transitions: this.alertState,
           gates: this.gates,
@@ -244,7 +248,7 @@ export class OutboxService
     const owner = this.tenantOf(tenant);
     const counted = await this.log().summary(owner, Date.now());
     const base = { ...counted, waiting: this.gates.state(owner) };
-    const limit = await this.rateLimitOf(owner);
+    const limit = this.budgetOf(owner, await this.settings.get(owner));
     if (!limit) return { ...base, rateLimit: null };
     const used = await this.limiter?.used?.(limit.key, limit.windowMs);
     const state = { limit: limit.limit, windowMs: limit.windowMs };
@@ -252,17 +256,13 @@ export class OutboxService
   }
 
   /**
-   * Tries the tenant's held messages now; resolves with how many were released. A settings change
-   * for the tenant, saved on any replica, does it on its own.
+   * Tries the tenant's held messages now; resolves with how many were released. A change of the
+   * tenant's settings or backup connection, saved on any replica, does it on its own.
    */
   async release(tenant: string): Promise<number> {
     const owner = this.tenantOf(tenant);
     const behind = retryingIds(this.gates.open(owner));
     return releaseHeld(this.log(), this.open().queue, owner, behind);
-  }
-
-  private async rateLimitOf(tenant: string): Promise<RouteRateLimit | null> {
-    return routeRateLimit(tenant, await this.settings.get(tenant), this.options);
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {

@@ -10,6 +10,7 @@ import { changedFields } from './settings-diff';
 import { toSettingsView } from './settings-view';
 import { TenantSecrets } from './tenant-secrets';
 import { validateSmtpSettings } from './validation/validate-smtp-settings';
+import { MAIL_PROVIDERS as PROVIDERS } from '../providers/mail-providers';
 
 /** Microsoft Graph settings without a credential: each test adds one. */
 const GRAPH = {
@@ -30,7 +31,7 @@ const SMTP = {
 
 function problemsOf(body: unknown, stored?: SealedSmtpSettings | null): FieldProblem[] {
   try {
-    validateSmtpSettings(body, stored);
+    validateSmtpSettings(body, PROVIDERS, stored);
   } catch (error) {
     if (error instanceof SettingsValidationError) return error.problems;
     throw error;
@@ -41,7 +42,7 @@ function problemsOf(body: unknown, stored?: SealedSmtpSettings | null): FieldPro
 describe('Microsoft settings with a certificate credential', () => {
   let certificate: { certificate: string; privateKey: string };
   let other: { certificate: string; privateKey: string };
-  const secrets = new TenantSecrets(new SecretSealer(randomBytes(32)));
+  const secrets = new TenantSecrets(new SecretSealer(randomBytes(32)), PROVIDERS);
   beforeAll(async () => {
     [certificate, other] = await Promise.all(
       [1, 2].map(async () => {
@@ -114,12 +115,13 @@ describe('Microsoft settings with a certificate credential', () => {
 
   it('reuses the stored certificate with its key opened, and switches kinds only with the new one', () => {
     const stored = sealed({ ...GRAPH, clientCertificate: certificate });
-    const dto = validateSmtpSettings({ ...GRAPH, senderName: 'Renamed' }, stored);
-    const kept = settingsWithSecret(dto, stored, secrets.open('default', stored));
+    const dto = validateSmtpSettings({ ...GRAPH, senderName: 'Renamed' }, PROVIDERS, stored);
+    const kept = settingsWithSecret(dto, stored, PROVIDERS, secrets.open('default', stored));
     expect(kept).toMatchObject({ senderName: 'Renamed', clientCertificate: certificate });
     const switched = settingsWithSecret(
-      validateSmtpSettings({ ...GRAPH, clientSecret: 'new~1' }, stored),
+      validateSmtpSettings({ ...GRAPH, clientSecret: 'new~1' }, PROVIDERS, stored),
       stored,
+      PROVIDERS,
     );
     expect(switched).not.toHaveProperty('clientCertificate');
     expect(changedFields(stored, switched, true)).toEqual(['clientCertificate', 'clientSecret']);
@@ -132,7 +134,7 @@ describe('Microsoft settings with a certificate credential', () => {
     };
     expect(stored.clientCertificate.certificate).toBe(certificate.certificate);
     expect(stored.clientCertificate.privateKey).toMatch(/^enc:v2:/);
-    expect(secretFieldOf(stored as unknown as SealedSmtpSettings)).toBe(
+    expect(secretFieldOf(stored as unknown as SealedSmtpSettings, PROVIDERS)).toBe(
       'clientCertificate.privateKey',
     );
     expect(secrets.open('default', stored as unknown as SealedSmtpSettings)).toBe(
@@ -148,7 +150,7 @@ describe('Microsoft settings with a certificate credential', () => {
   });
 
   it('shows the subject, SHA-256 thumbprint and expiry, never the key', () => {
-    const view = toSettingsView(sealed({ ...SMTP, clientCertificate: certificate }));
+    const view = toSettingsView(sealed({ ...SMTP, clientCertificate: certificate }), PROVIDERS);
     expect(view).toEqual({
       ...SMTP,
       clientCertificate: {
@@ -159,7 +161,7 @@ describe('Microsoft settings with a certificate credential', () => {
       clientCertificateSet: true,
     });
     expect(JSON.stringify(view)).not.toContain('enc:v2');
-    expect(toSettingsView(sealed({ ...SMTP, clientSecret: 's~1' }))).toEqual({
+    expect(toSettingsView(sealed({ ...SMTP, clientSecret: 's~1' }), PROVIDERS)).toEqual({
       ...SMTP,
       clientSecretSet: true,
     });

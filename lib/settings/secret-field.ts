@@ -3,11 +3,12 @@ import type {
   SecretField,
   SmtpSettings,
 } from '../interfaces/smtp-settings.types';
+import { providerOf, type ProviderSettingsList } from './provider-settings.interface';
 import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
 
 /**
- * What decides the secret field: the type, for Bearer the provider, and for Microsoft whether the
- * app signs in with a certificate.
+ * What decides the secret field: the type, for Bearer the provider, and for a provider whose app
+ * may sign in with a certificate (Microsoft's) whether it does.
  */
 type SecretKind = { type: 'basic' } | { type: 'bearer'; provider: string };
 
@@ -16,33 +17,45 @@ export type CredentialField = 'password' | 'clientSecret' | 'privateKey' | 'clie
 
 type AnySettings = SmtpSettingsDto | SmtpSettings | SealedSmtpSettings;
 
-/** Whether Microsoft settings sign in with a certificate (`clientCertificate` is there). */
-export function hasClientCertificate(settings: SecretKind): boolean {
+/** Whether settings sign in with a certificate (`clientCertificate` is there, and may be). */
+export function hasClientCertificate(
+  settings: SecretKind,
+  providers: ProviderSettingsList,
+): boolean {
   const certificate = (settings as { clientCertificate?: unknown }).clientCertificate;
-  return settings.type === 'bearer' && settings.provider !== 'google' && certificate != null;
+  return providerOf(providers, settings)?.clientCertificate === true && certificate != null;
 }
 
 /** The one place that knows which field holds the secret of each type, provider and credential. */
-export function secretFieldOf(settings: SecretKind): SecretField {
-  if (settings.type === 'basic') return 'password';
-  if (settings.provider === 'google') return 'privateKey';
-  return hasClientCertificate(settings) ? 'clientCertificate.privateKey' : 'clientSecret';
+export function secretFieldOf(settings: SecretKind, providers: ProviderSettingsList): SecretField {
+  const provider = providerOf(providers, settings);
+  if (!provider) return 'password';
+  return hasClientCertificate(settings, providers)
+    ? 'clientCertificate.privateKey'
+    : provider.secretField;
 }
 
 /** The field the admin enters the secret in: `clientCertificate` for a certificate's key. */
-export function credentialFieldOf(settings: SecretKind): CredentialField {
-  const field = secretFieldOf(settings);
+export function credentialFieldOf(
+  settings: SecretKind,
+  providers: ProviderSettingsList,
+): CredentialField {
+  const field = secretFieldOf(settings, providers);
   return field === 'clientCertificate.privateKey' ? 'clientCertificate' : field;
 }
 
 /** The secret of settings of any kind, sealed or not; undefined when omitted. */
-export function secretOf(settings: AnySettings): string | undefined {
-  if (hasClientCertificate(settings)) {
+export function secretOf(
+  settings: AnySettings,
+  providers: ProviderSettingsList,
+): string | undefined {
+  if (hasClientCertificate(settings, providers)) {
     const { clientCertificate } = settings as { clientCertificate: { privateKey?: unknown } };
     const key = clientCertificate.privateKey;
     return typeof key === 'string' ? key : undefined;
   }
-  const secret = (settings as Partial<Record<SecretField, string>>)[secretFieldOf(settings)];
+  const field = secretFieldOf(settings, providers);
+  const secret = (settings as Partial<Record<SecretField, string>>)[field];
   return secret ?? undefined;
 }
 
@@ -50,10 +63,11 @@ export function secretOf(settings: AnySettings): string | undefined {
 export function withSecret<T extends SmtpSettings | SealedSmtpSettings>(
   settings: SmtpSettings | SealedSmtpSettings,
   secret: string,
+  providers: ProviderSettingsList,
 ): T {
-  if (hasClientCertificate(settings)) {
+  if (hasClientCertificate(settings, providers)) {
     const { clientCertificate } = settings as { clientCertificate: { certificate: string } };
     return { ...settings, clientCertificate: { ...clientCertificate, privateKey: secret } } as T;
   }
-  return { ...settings, [secretFieldOf(settings)]: secret } as T;
+  return { ...settings, [secretFieldOf(settings, providers)]: secret } as T;
 }

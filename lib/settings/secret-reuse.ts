@@ -3,6 +3,7 @@ import { changedDestination } from './secret-destination';
 import type { SmtpSettingsDto } from './validation/smtp-settings.dto';
 import type { SealedSmtpSettings, SmtpSettings } from '../interfaces/smtp-settings.types';
 import { credentialFieldOf, secretOf, withSecret, type CredentialField } from './secret-field';
+import { providerOf, type ProviderSettingsList } from './provider-settings.interface';
 
 /**
  * The problem with an omitted secret, listed with the body's other problems. An omitted secret
@@ -10,8 +11,9 @@ import { credentialFieldOf, secretOf, withSecret, type CredentialField } from '.
  * server, account, TLS and application (or service account). Otherwise the admin must enter it again, so that a stored secret
  * is never sent to a server, or over a connection, that the admin did not approve it for.
  *
- * Microsoft settings sign in with one credential, `clientSecret` or `clientCertificate`: both is a
- * problem; neither keeps the stored one of either kind, under the same rule.
+ * Settings whose app may sign in with a certificate (Microsoft's) sign in with one credential, their
+ * secret field or `clientCertificate`: both is a problem; neither keeps the stored one of either
+ * kind, under the same rule.
  *
  * `others` are the body's other problems. A destination field with a problem of its own is still
  * compared: a different value, right or wrong, sends the secret somewhere else.
@@ -20,33 +22,37 @@ export function secretProblems(
   dto: SmtpSettingsDto,
   stored: SealedSmtpSettings | null,
   others: readonly FieldProblem[],
+  providers: ProviderSettingsList,
 ): FieldProblem[] {
-  const microsoft = isMicrosoft(dto);
-  if (microsoft && both(dto)) {
+  const secretField = certificateCapable(dto, providers);
+  if (secretField && both(dto, secretField)) {
     return [
       {
         field: 'clientCertificate',
-        message:
-          'send clientSecret or clientCertificate, not both: the app signs in with one of them',
+        message: `send ${secretField} or clientCertificate, not both: the app signs in with one of them`,
       },
     ];
   }
-  const field = credentialFieldOf(dto);
-  if (secretOf(dto) !== undefined || others.some((p) => isAbout(p, field))) return [];
-  if (microsoft && (dto as { clientCertificate?: unknown }).clientCertificate != null) return [];
-  const kept = stored && (microsoft ? isMicrosoft(stored) : credentialFieldOf(stored) === field);
+  const field = credentialFieldOf(dto, providers);
+  if (secretOf(dto, providers) !== undefined || others.some((p) => isAbout(p, field))) return [];
+  if (secretField && (dto as { clientCertificate?: unknown }).clientCertificate != null) return [];
+  const kept =
+    stored &&
+    (secretField
+      ? certificateCapable(stored, providers) !== undefined
+      : credentialFieldOf(stored, providers) === field);
   if (!stored || !kept) {
     return [
       {
         field,
-        message: microsoft
-          ? 'clientSecret or clientCertificate is required'
+        message: secretField
+          ? `${secretField} or clientCertificate is required`
           : `${field} is required`,
       },
     ];
   }
-  const keptField = credentialFieldOf(stored);
-  const changed = changedDestination(stored, dto);
+  const keptField = credentialFieldOf(stored, providers);
+  const changed = changedDestination(stored, dto, providers);
   if (changed.length === 0) return [];
   return [
     {
@@ -63,6 +69,7 @@ export function secretProblems(
 export function settingsWithSecret(
   dto: SmtpSettingsDto,
   stored: SealedSmtpSettings | null,
+  providers: ProviderSettingsList,
   secret?: string,
 ): SmtpSettings {
   const body = withoutUndefined({ ...dto }) as unknown as SmtpSettings;
@@ -71,19 +78,22 @@ export function settingsWithSecret(
   return withSecret<SmtpSettings>(
     (clientCertificate ? { ...body, clientCertificate } : body) as SmtpSettings,
     secret,
+    providers,
   );
 }
 
-function isMicrosoft(settings: { type: string; provider?: string }): boolean {
-  return settings.type === 'bearer' && settings.provider !== 'google';
+/** The secret field of settings whose app may sign in with a certificate instead; else undefined. */
+function certificateCapable(
+  settings: { type: string; provider?: string },
+  providers: ProviderSettingsList,
+): string | undefined {
+  const provider = providerOf(providers, settings);
+  return provider?.clientCertificate ? provider.secretField : undefined;
 }
 
-function both(dto: SmtpSettingsDto): boolean {
-  const { clientSecret, clientCertificate } = dto as {
-    clientSecret?: unknown;
-    clientCertificate?: unknown;
-  };
-  return clientSecret != null && clientCertificate != null;
+function both(dto: SmtpSettingsDto, secretField: string): boolean {
+  const body = dto as unknown as Record<string, unknown>;
+  return body[secretField] != null && body.clientCertificate != null;
 }
 
 /** A problem with the credential field itself, or with a part of it (`clientCertificate.privateKey`). */

@@ -4,6 +4,7 @@ import type {
   SealedSmtpSettings,
   SmtpSettingsView,
 } from '../interfaces/smtp-settings.types';
+import { providerOf, type ProviderSettingsList } from './provider-settings.interface';
 
 /**
  * Settings as any response shows them: secrets are dropped, not masked, and flagged as set only
@@ -12,26 +13,24 @@ import type {
  */
 export function toSettingsView(
   settings: SealedSmtpSettings,
+  providers: ProviderSettingsList,
   secretUsable = true,
 ): SmtpSettingsView {
   if (settings.type === 'basic') {
     const { password: _password, ...rest } = settings;
     return { ...rest, passwordSet: secretUsable };
   }
-  if (settings.provider === 'google') {
-    const { privateKey: _privateKey, ...rest } = settings;
-    return { ...rest, privateKeySet: secretUsable };
-  }
-  if ('clientCertificate' in settings) {
+  const provider = providerOf(providers, settings)!;
+  if (provider.clientCertificate && 'clientCertificate' in settings) {
     const { clientCertificate, ...rest } = settings;
     return {
       ...rest,
       clientCertificate: certificateView(clientCertificate?.certificate),
       clientCertificateSet: secretUsable,
-    };
+    } as SmtpSettingsView;
   }
-  const { clientSecret: _clientSecret, ...rest } = settings;
-  return { ...rest, clientSecretSet: secretUsable };
+  const { [provider.secretField]: _secret, ...rest } = settings as Record<string, unknown>;
+  return { ...rest, [`${provider.secretField}Set`]: secretUsable } as SmtpSettingsView;
 }
 
 /** A stored certificate that cannot be read (an altered record) shows empty, and its key unusable. */

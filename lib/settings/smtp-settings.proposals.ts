@@ -1,16 +1,23 @@
-import type { MailProvider } from '../interfaces/smtp-settings.types';
+import type { ProviderSettingsList } from './provider-settings.interface';
 
-/** What the admin page proposes for a new configuration, per the product article. */
-export const SMTP_SETTINGS_PROPOSALS = {
-  basic: { port: 25, useTls: false },
-  bearer: { provider: 'microsoft', hostname: 'smtp.office365.com', port: 587, useTls: true },
+/** A server the admin page proposes. */
+export type ServerProposal = Readonly<{ hostname?: string; port?: number; useTls?: boolean }>;
+
+/** What the admin page proposes for a new configuration. */
+export interface SmtpSettingsProposals {
+  basic: ServerProposal;
+  /** The first provider's, with its id. */
+  bearer: ServerProposal & { provider: string };
   /** What each Bearer provider proposes when chosen: Microsoft Graph has no server to propose. */
-  providers: {
-    microsoft: { hostname: 'smtp.office365.com', port: 587, useTls: true },
-    'microsoft-graph': {},
-    google: { hostname: 'smtp.gmail.com', port: 465, useTls: true },
-  },
-} as const;
+  providers: Readonly<Record<string, ServerProposal>>;
+}
 
-/** The Bearer providers this module sends with, in the order the page offers them. */
-export const MAIL_PROVIDERS: readonly MailProvider[] = ['microsoft', 'microsoft-graph', 'google'];
+/** What the admin page proposes, per the product article: Basic on port 25, and each provider's own. */
+export function proposalsOf(providers: ProviderSettingsList): SmtpSettingsProposals {
+  const [first] = providers;
+  return {
+    basic: { port: 25, useTls: false },
+    bearer: { provider: first?.id ?? '', ...first?.proposal },
+    providers: Object.fromEntries(providers.map(({ id, proposal }) => [id, proposal])),
+  };
+}

@@ -32,6 +32,15 @@ export class SmtpSettingsService {
     return this.settings.changes$;
   }
 
+  /**
+   * Every change of every tenant's backup connection, here or in another process (`version` is
+   * the backup's, `source` is `relay` once it is removed). The outbox follows it: saving a backup
+   * releases the tenant's held mail.
+   */
+  get backupChanges$(): Observable<SmtpSettingsChangeEvent> {
+    return this.backups.changes$;
+  }
+
   /** A tenant's settings as an admin may see them: no secret, masked or not. */
   get(tenant?: string): Promise<SmtpSettingsState> {
     return this.settings.get(tenant);

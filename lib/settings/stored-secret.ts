@@ -10,16 +10,18 @@ import { validateSmtpSettings } from './validation/validate-smtp-settings';
 
 /**
  * Every problem of the body at once, a missing secret included; then the stored secret is opened
- * (bound to `scope`: the tenant's, or its backup's), only when the body omits it and may reuse it.
- * The upgrade is the tenant's.
+ * (bound to `storeTenant`), only when the body omits it and may reuse it. The upgrade is the
+ * tenant's.
  */
 export async function validateAgainstStored(
   parts: { secrets: TenantSecrets; upgrades: UpgradeCenter },
-  where: { tenant: string; scope: string },
+  /** `tenant`: the served tenant; `storeTenant`: its key in the store (itself, or its backup's). */
+  where: { tenant: string; storeTenant: string },
   input: unknown,
   stored: SealedSmtpSettings | null,
 ): Promise<{ settings: SmtpSettings; secretEntered: boolean }> {
-  const dto = validateSmtpSettings(input, stored);
+  const { providers } = parts.secrets;
+  const dto = validateSmtpSettings(input, providers, stored);
   await requireUpgradeFor(
     parts.upgrades,
     dto.type,
@@ -27,19 +29,19 @@ export async function validateAgainstStored(
     'request',
     where.tenant,
   );
-  if (secretOf(dto) !== undefined) {
-    return { settings: settingsWithSecret(dto, stored), secretEntered: true };
+  if (secretOf(dto, providers) !== undefined) {
+    return { settings: settingsWithSecret(dto, stored, providers), secretEntered: true };
   }
   // validateSmtpSettings allowed the reuse, so `stored` has this type and destination.
   let secret: string;
   try {
-    secret = parts.secrets.open(where.scope, stored!);
+    secret = parts.secrets.open(where.storeTenant, stored!);
   } catch (error) {
     if (!(error instanceof SecretUnsealError)) throw error;
-    const field = credentialFieldOf(stored!);
+    const field = credentialFieldOf(stored!, providers);
     throw new SettingsValidationError([{ field, message: unsealMessageOf(error) }]);
   }
-  return { settings: settingsWithSecret(dto, stored, secret), secretEntered: false };
+  return { settings: settingsWithSecret(dto, stored, providers, secret), secretEntered: false };
 }
 
 /** What the admin reads when a stored secret cannot be opened: the cause, and what to do. */

@@ -24,6 +24,11 @@ export class TenantRecords {
 
   constructor(private readonly source: TenantRecordsSource) {}
 
+  /** The tenant's record when it was read already (`null`: none saved); `undefined` when not yet. */
+  peek(tenant: string): SmtpSettingsRecord | null | undefined {
+    return this.records.get(tenant);
+  }
+
   /** The tenant's record, loaded on first use. */
   get(tenant: string): Promise<SmtpSettingsRecord | null> {
     if (this.records.has(tenant)) return Promise.resolve(this.records.get(tenant)!);
@@ -47,7 +52,7 @@ export class TenantRecords {
    * tenant at a time: a burst of notifications reads it once or twice, not once each.
    */
   follow(tenant: string, version: number): void {
-    // Most of a catch-up's thousands of scopes were never used here: nothing to schedule.
+    // Most of a catch-up's thousands of tenants were never used here: nothing to schedule.
     if (!this.records.has(tenant) && !this.loading.has(tenant)) return;
     const next = (this.reloads.get(tenant) ?? Promise.resolve()).then(() =>
       this.reload(tenant, version),

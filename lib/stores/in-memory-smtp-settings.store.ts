@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { messageOf } from '../internal/message-of';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../options/smtp-settings.defaults';
 import { nextVersion } from './next-version';
-import { ScopeListeners } from './scope-listeners';
+import { TenantListeners } from './tenant-listeners';
 import type { SealedSmtpSettings } from '../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
@@ -14,21 +14,21 @@ import type {
 
 export interface InMemorySmtpSettingsStoreOptions {
   /**
-   * How many history entries to keep per scope, unless a change gives its own limit.
+   * How many history entries to keep per tenant, unless a change gives its own limit.
    * @default 100
    */
   historyLimit?: number;
 }
 
-interface ScopeState {
+interface TenantState {
   record: SmtpSettingsRecord;
   history: SmtpSettingsHistoryEntry[];
 }
 
 /** Keeps settings in memory: for tests and experiments, since everything is lost on restart. */
 export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
-  private readonly scopes = new Map<string, ScopeState>();
-  private readonly listeners = new ScopeListeners((error) =>
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly listeners = new TenantListeners((error) =>
     new Logger(InMemorySmtpSettingsStore.name).error(
       `A settings listener failed: ${messageOf(error)}`,
     ),
@@ -39,48 +39,48 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
     this.historyLimit = options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit;
   }
 
-  async get(scope: string): Promise<SmtpSettingsRecord | null> {
-    const state = this.scopes.get(scope);
+  async get(tenant: string): Promise<SmtpSettingsRecord | null> {
+    const state = this.tenants.get(tenant);
     return state ? structuredClone(state.record) : null;
   }
 
   async put(
-    scope: string,
+    tenant: string,
     settings: SealedSmtpSettings,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.apply(scope, 'update', settings, change, expectedVersion);
+    return this.apply(tenant, 'update', settings, change, expectedVersion);
   }
 
   async delete(
-    scope: string,
+    tenant: string,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.apply(scope, 'reset', null, change, expectedVersion);
+    return this.apply(tenant, 'reset', null, change, expectedVersion);
   }
 
-  async history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
-    const history = this.scopes.get(scope)?.history ?? [];
+  async history(tenant: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
+    const history = this.tenants.get(tenant)?.history ?? [];
     return structuredClone(limit === undefined ? history : history.slice(0, Math.max(0, limit)));
   }
 
   /** Lets several module instances that share this store (as in tests) follow each other's saves. */
-  watch(listener: (scope: string, version: number) => void): () => void {
+  watch(listener: (tenant: string, version: number) => void): () => void {
     return this.listeners.add(listener);
   }
 
   private apply(
-    scope: string,
+    tenant: string,
     action: SmtpSettingsAction,
     settings: SealedSmtpSettings | null,
     change: SmtpSettingsChange,
     expectedVersion: number | undefined,
   ): SmtpSettingsRecord {
-    const current = this.scopes.get(scope);
+    const current = this.tenants.get(tenant);
     const { record, history } = nextVersion(
-      scope,
+      tenant,
       action,
       settings,
       change,
@@ -88,9 +88,9 @@ export class InMemorySmtpSettingsStore implements SmtpSettingsStore {
       expectedVersion,
       change.historyLimit ?? this.historyLimit,
     );
-    this.scopes.set(scope, { record, history });
+    this.tenants.set(tenant, { record, history });
     // Asynchronous, like a real store's change feed: a listener never runs inside the writer's call.
-    queueMicrotask(() => this.listeners.emit(scope, record.version));
+    queueMicrotask(() => this.listeners.emit(tenant, record.version));
     return structuredClone(record);
   }
 }

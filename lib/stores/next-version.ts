@@ -12,7 +12,7 @@ import type {
  * expected version first, so that a stale write throws before anything is built or written.
  */
 export function nextVersion(
-  scope: string,
+  tenant: string,
   action: SmtpSettingsAction,
   settings: SealedSmtpSettings | null,
   change: SmtpSettingsChange,
@@ -27,7 +27,7 @@ export function nextVersion(
   const version = currentVersion + 1;
   const { at, by } = change;
   const record = {
-    scope,
+    tenant,
     version,
     updatedAt: at,
     updatedBy: by,

@@ -28,6 +28,8 @@ export interface ChannelLimits {
 /** One tenant's custom channel, from the first message that needed it until it is retired. */
 interface Entry {
   ready: Promise<TenantRoute>;
+  /** What `ready` resolved to, for the messages after the first, which then need no await. */
+  route?: TenantRoute;
   channel?: SmtpChannel;
   /** A change of the tenant's settings came while the channel was being built. */
   stale: boolean;
@@ -51,6 +53,8 @@ export class ChannelRegistry {
   private readonly closing = new Set<SmtpChannel>();
   private readonly slots: ChannelSlots;
   private relayChannel?: SmtpChannel;
+  /** The tenant put last in `entries`: while it is still there, it is still last. */
+  private latest: string | undefined;
 
   constructor(
     private readonly source: ChannelSource,
@@ -68,16 +72,14 @@ export class ChannelRegistry {
   async hold<T>(tenant: string, work: (route: TenantRoute) => Promise<T>): Promise<T> {
     for (;;) {
       this.signal.throwIfAborted();
-      const route = await this.route(tenant);
+      const next = this.route(tenant);
+      const route = next instanceof Promise ? await next : next;
       // Nothing awaits between this check and hold(): the channel cannot close in between.
       if (route.channel.closed) continue;
-      return route.channel.hold(async () => {
-        try {
-          return await work(route);
-        } finally {
-          this.touched(tenant, route.channel);
-        }
-      });
+      return route.channel.hold(
+        () => work(route),
+        () => this.touched(tenant, route.channel),
+      );
     }
   }
 
@@ -97,15 +99,16 @@ export class ChannelRegistry {
     this.relayChannel?.retire();
   }
 
-  private route(tenant: string): Promise<TenantRoute> {
+  private route(tenant: string): TenantRoute | Promise<TenantRoute> {
     const found = this.entries.get(tenant);
     if (found) {
       this.touched(tenant, found.channel);
-      return found.ready;
+      return found.route ?? found.ready;
     }
     // In the map before the first await, so that concurrent first messages share one build.
     const entry: Entry = { stale: false, lastUsed: Date.now() } as Entry;
     this.entries.set(tenant, entry);
+    this.latest = tenant;
     entry.ready = this.build(tenant, entry);
     entry.ready.catch(() => this.forget(tenant, entry));
     return entry.ready;
@@ -133,7 +136,7 @@ export class ChannelRegistry {
     entry.channel = channel;
     if (entry.stale || this.signal.aborted) this.retireChannel(channel);
     else this.armIdleTimer(tenant, entry);
-    return { channel, version };
+    return (entry.route = { channel, version });
   }
 
   /**
@@ -166,6 +169,9 @@ export class ChannelRegistry {
     const entry = this.entries.get(tenant);
     if (!entry || (channel && entry.channel !== channel)) return;
     entry.lastUsed = Date.now();
+    // Each message touches twice; with one busy tenant it is nearly always last already.
+    if (tenant === this.latest) return;
+    this.latest = tenant;
     this.entries.delete(tenant);
     this.entries.set(tenant, entry);
   }

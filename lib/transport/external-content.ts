@@ -5,29 +5,54 @@
  * The field as the caller wrote it (`attachments[0].path`), or `null` when there is none.
  */
 export function findExternalContent(value: unknown, field = 'message'): string | null {
-  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
-  if (value instanceof Uint8Array || typeof (value as { pipe?: unknown }).pipe === 'function') {
-    return null;
-  }
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findExternalContent(item, `${field}[${i}]`);
-      if (found) return found;
+  if (field === 'message' && isWalked(value) && !Array.isArray(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      // Header values, the envelope and DKIM keys are never read from a path.
+      if (NEVER_READ.has(key)) continue;
+      const rest = foundAt(key, (value as Record<string, unknown>)[key]);
+      if (rest !== null) return key + rest;
     }
     return null;
   }
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    // Header values, the envelope and DKIM keys are never read from a path.
-    if (field === 'message' && NEVER_READ.has(key)) continue;
-    const path = field === 'message' ? key : `${field}.${key}`;
-    if ((key === 'path' || key === 'href') && isExternal(item)) return path;
-    const found = findExternalContent(item, path);
-    if (found) return found;
+  const rest = externalIn(value);
+  return rest === null ? null : field + rest;
+}
+
+const NEVER_READ = new Set(['headers', 'envelope', 'dkim']);
+
+/**
+ * The rest of the path under `value` (`[0].path`, `.href`) to external content, or `null`. Every
+ * send walks its message, and almost none finds anything: the path is written only on a hit.
+ */
+function externalIn(value: unknown): string | null {
+  if (!isWalked(value)) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const rest = externalIn(value[i]);
+      if (rest !== null) return `[${i}]${rest}`;
+    }
+    return null;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const rest = foundAt(key, (value as Record<string, unknown>)[key]);
+    if (rest !== null) return `.${key}${rest}`;
   }
   return null;
 }
 
-const NEVER_READ = new Set(['headers', 'envelope', 'dkim']);
+/** `''` when `key` itself names external content, the rest of the path under it, or `null`. */
+function foundAt(key: string, item: unknown): string | null {
+  if ((key === 'path' || key === 'href') && isExternal(item)) return '';
+  return externalIn(item);
+}
+
+/** Objects and arrays, but not content that is already in memory or a stream. */
+function isWalked(value: unknown): value is object {
+  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return false;
+  return !(value instanceof Uint8Array || typeof (value as { pipe?: unknown }).pipe === 'function');
+}
 
 function isExternal(location: unknown): boolean {
   if (location === undefined || location === null || location === false) return false;

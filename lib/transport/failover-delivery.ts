@@ -17,9 +17,13 @@ export interface FailoverParts {
   /** The tenants' backup connections; a tenant without one throws `BackupMissingError`. */
   backup: ChannelRegistry;
   circuits: FailoverCircuits;
-  hasBackup(tenant: string): Promise<boolean>;
-  /** Bearer settings without the upgrade fail closed, on either connection. */
-  assertAllowed(route: TenantRoute, tenant: string): Promise<void>;
+  /** A boolean when it is known at once (the settings were read already), so no await. */
+  hasBackup(tenant: string): boolean | Promise<boolean>;
+  /**
+   * Bearer settings without the upgrade fail closed, on either connection; `undefined` when the
+   * channel needs no upgrade (Basic), so that its messages wait for no check.
+   */
+  assertAllowed(route: TenantRoute, tenant: string): Promise<void> | undefined;
   alert(alert: OutboxAlert): void;
   logger: Pick<LoggerService, 'warn' | 'log'>;
 }
@@ -56,7 +60,8 @@ export class FailoverDelivery {
       }
     }
     const before = sender(mail);
-    const hasBackup = await this.parts.hasBackup(tenant);
+    const known = this.parts.hasBackup(tenant);
+    const hasBackup = typeof known === 'boolean' ? known : await known;
     let onMain: TenantRoute | undefined;
     const mainRun: DeliveryRun = hasBackup ? Object.assign(run, { stopRetrying: failsOver }) : run;
     try {
@@ -121,9 +126,11 @@ export class FailoverDelivery {
     track: RouteTracker,
   ): Promise<SendResult> {
     const registry = connection === 'backup' ? this.parts.backup : this.parts.main;
-    return registry.hold(tenant, async (route) => {
+    return registry.hold(tenant, (route) => {
       track(route, connection);
-      await this.parts.assertAllowed(route, tenant);
+      const allowed = this.parts.assertAllowed(route, tenant);
+      // Only Bearer channels wait for a check; the rest go on with no promise of their own.
+      if (allowed) return allowed.then(() => route.channel.deliver(mail, run));
       return route.channel.deliver(mail, run);
     });
   }

@@ -17,6 +17,10 @@ describe('failsOver', () => {
     expect(failsOver(failed('connect', 421))).toBe(true);
   });
 
+  it('fails over on a 5xx greeting (554 no service): the server takes no message from us at all', () => {
+    expect(failsOver(failed('connect', 554))).toBe(true);
+  });
+
   it('fails over when a token cannot be had', () => {
     expect(failsOver(new TokenRequestFailedError('AADSTS7000215', 'invalid client secret'))).toBe(
       true,

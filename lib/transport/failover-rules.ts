@@ -7,8 +7,10 @@ import { reachedData } from './pool-attempt';
  * Whether the main connection could not take a message, so that the backup may take the same
  * message at once: it cannot be reached (DNS, refused, a connect timeout), TLS failed, sign-in was
  * refused (a token that cannot be had included), or it answered 4xx (421 included) at the
- * greeting, EHLO or MAIL FROM. Never a recipient's or the content's rejection, never once the
- * whole message was written (the end of DATA sent), and never an uncertain outcome.
+ * greeting, EHLO or MAIL FROM. A 5xx greeting (554 no service, a blocklisted client) fails over
+ * too: the server takes no message from this client, whatever the message, and none was sent.
+ * Never a recipient's or the content's rejection, never once the whole message was written (the
+ * end of DATA sent), and never an uncertain outcome.
  */
 export function failsOver(error: unknown): boolean {
   if (error instanceof DeliveryUncertainError || reachedData(error)) return false;

@@ -37,9 +37,13 @@ export async function sendOnPool(
   const callerSignal = data.signal;
   const deadline = timeoutMs === undefined ? undefined : new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let unlink: (() => void) | undefined;
   if (deadline) {
     // nodemailer's pool fails a message whose signal aborts, and closes the connection sending it.
-    data.signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
+    // The caller's signal aborts the deadline's (see linkTo).
+    if (callerSignal?.aborted) deadline.abort(callerSignal.reason);
+    else if (callerSignal) unlink = linkTo(callerSignal, deadline);
+    data.signal = deadline.signal;
     timer = setTimeout(() => deadline.abort(), timeoutMs);
   }
   try {
@@ -47,13 +51,15 @@ export async function sendOnPool(
       transporter.transporter.send(mail, (error, info) => (error ? reject(error) : resolve(info!)));
     });
   } catch (error) {
-    if (progress.written && typeof error === 'object' && error !== null) {
-      REACHED_DATA.add(error);
-    }
     // A transport that judged its own interruption (Graph reads the whole stream before its
-    // request is sent, so the stream's progress says nothing there) is taken at its word.
+    // request is sent, so the stream's progress says nothing there) is taken at its word: not
+    // marked as past the end of DATA either, or a Graph host that cannot be reached would never
+    // fail over.
     if (error instanceof DeliveryFailedError || error instanceof DeliveryUncertainError) {
       throw error;
+    }
+    if (progress.written && typeof error === 'object' && error !== null) {
+      REACHED_DATA.add(error);
     }
     if (callerSignal?.aborted) throw attemptInterrupted(server, progress);
     if (deadline?.signal.aborted) throw attemptTimedOut(server, timeoutMs!, progress);
@@ -63,12 +69,39 @@ export async function sendOnPool(
     throw error;
   } finally {
     clearTimeout(timer);
+    unlink?.();
     if (deadline) {
       if (hadSignal) data.signal = callerSignal;
       else delete data.signal;
     }
     message.createReadStream = original;
   }
+}
+
+/** The deadlines of the attempts under way with each caller's signal. */
+const LINKED = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Links `deadline` to the caller's `signal` (not aborted yet) until the returned function is
+ * called: one listener per caller's signal aborts every linked deadline with its reason. Cheaper
+ * than AbortSignal.any per attempt (about 20 µs, and a WeakRef on the caller's long-lived signal
+ * until a collection) or a listener per attempt (removing one searches all of them).
+ */
+function linkTo(signal: AbortSignal, deadline: AbortController): () => void {
+  let linked = LINKED.get(signal);
+  if (!linked) {
+    const deadlines = new Set<AbortController>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of deadlines) each.abort(signal.reason);
+      },
+      { once: true },
+    );
+    LINKED.set(signal, (linked = deadlines));
+  }
+  linked.add(deadline);
+  return () => void linked.delete(deadline);
 }
 
 const REACHED_DATA = new WeakSet<object>();

@@ -1,10 +1,9 @@
-import type { GoogleTokenProvider } from '../google/google-token.provider';
 import type { BasicSmtpSettings } from '../interfaces/smtp-settings.types';
-import type { MicrosoftTokenProvider } from '../microsoft/microsoft-token.provider';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
 import { SmtpChannelFactory } from './smtp-channel.factory';
+import { MAIL_PROVIDERS } from '../providers/mail-providers';
 
-/** Basic settings: their options need no token, so the factory needs no token provider. */
+/** Basic settings: their options need no token; the providers' known hosts set the pool's size. */
 function settingsAt(hostname: string): BasicSmtpSettings {
   return {
     type: 'basic',
@@ -19,11 +18,7 @@ function settingsAt(hostname: string): BasicSmtpSettings {
 
 function poolSize(hostname: string, pool?: SmtpSettingsModuleOptions['pool']): number | undefined {
   const options = { pool } as SmtpSettingsModuleOptions;
-  const factory = new SmtpChannelFactory(
-    options,
-    {} as MicrosoftTokenProvider,
-    {} as GoogleTokenProvider,
-  );
+  const factory = new SmtpChannelFactory(options, MAIL_PROVIDERS);
   return factory.customTransportOptions(settingsAt(hostname), true).maxConnections;
 }
 
@@ -46,5 +41,17 @@ describe('SmtpChannelFactory: pools to Microsoft 365', () => {
   it('leave other servers to the pool option', () => {
     expect(poolSize('mail.example.com')).toBeUndefined();
     expect(poolSize('mail.example.com', { maxConnections: 10 })).toBe(10);
+  });
+});
+
+describe('SmtpChannelFactory: targets of the explanations', () => {
+  const factory = new SmtpChannelFactory({} as SmtpSettingsModuleOptions, MAIL_PROVIDERS);
+
+  it.each(['smtp.office365.com', 'SMTP.gmail.com.'])('mark %s as a provider’s own host', (host) => {
+    expect(factory.targetOf(settingsAt(host))).toMatchObject({ providerHost: true });
+  });
+
+  it('leave other hosts unmarked', () => {
+    expect(factory.targetOf(settingsAt('mail.example.com'))).not.toHaveProperty('providerHost');
   });
 });

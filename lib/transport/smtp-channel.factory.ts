@@ -1,49 +1,62 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createTransport, type SMTPPoolOptions } from 'nodemailer';
 import type { SmtpSettingsModuleOptions } from '../options/smtp-settings-options.interface';
-import { MicrosoftTokenProvider, type TokenSource } from '../microsoft/microsoft-token.provider';
-import { xoauth2Auth } from '../microsoft/xoauth2-auth';
-import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
+import type { TokenLease, TokenSource } from '../providers/oauth/access-token';
+import { xoauth2Auth } from '../providers/oauth/xoauth2-auth';
 import type {
-  BearerSmtpSettings,
+  BasicSmtpSettings,
   SmtpServerSettings,
   SmtpSettings,
 } from '../interfaces/smtp-settings.types';
-import { SMTP_SETTINGS_MODULE_OPTIONS } from '../options/smtp-settings.constants';
+import {
+  SMTP_SETTINGS_MAIL_PROVIDERS,
+  SMTP_SETTINGS_MODULE_OPTIONS,
+} from '../options/smtp-settings.constants';
 import { formatSender } from './sender';
-import { KeyedLeases, type Lease } from '../internal/keyed-leases';
-import { SlidingWindowLimiter } from './sliding-window-limiter';
-import { SmtpChannel, type ChannelLimit, type ChannelTarget } from './smtp-channel';
+import type { Lease } from '../internal/keyed-leases';
+import type { SlidingWindowLimiter } from './sliding-window-limiter';
+import { SmtpChannel, type ChannelTarget } from './smtp-channel';
+import type { ReplyExplanation } from '../diagnosis/replies/reply-explanation.interface';
 import { tlsOptionsFor } from './tls-mapping';
 import { resolveAttemptTimeoutMs } from './attempt-deadline';
 import { trustedCas } from '../options/trusted-cas';
-import type { RateLimit } from '../options/rate-limit.interface';
-import { GoogleTokenProvider } from '../google/google-token.provider';
-import { GraphChannels } from './graph/graph-channels';
-import { isMicrosoftSmtpHost } from '../settings/validation/smtp-settings.rules';
+import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../options/smtp-settings.defaults';
+import { isHost } from '../settings/validation/smtp-settings.rules';
+import { providerOf } from '../settings/provider-settings.interface';
+import { customAdminChannel, type AdminChannel } from './verify/admin-channel';
+import type {
+  MailProviderDescriptor,
+  ProviderChannels,
+} from './mail-provider-descriptor.interface';
 
-/** Exchange Online answers 432 4.3.2 beyond a few connections at once per mailbox. */
-const MICROSOFT_MAX_CONNECTIONS = 3;
-
-/** Builds the channel for the relay or for a version of the custom settings, and their options. */
+/**
+ * Builds the channel for the relay or for a version of the custom settings, and their options:
+ * Basic settings here, Bearer settings by their provider's descriptor.
+ */
 @Injectable()
 export class SmtpChannelFactory {
-  /** One per tenant's mailbox, kept across settings versions until its window has passed. */
-  private readonly limiters = new KeyedLeases<SlidingWindowLimiter>((limiter) => limiter.isIdle());
-  private readonly rateLimit: RateLimit | false;
-  /** Channels and admin transports for Microsoft Graph settings. */
-  readonly graph: GraphChannels;
+  /** Each provider's channels, by its id. */
+  private readonly channels = new Map<string, ProviderChannels>();
   /** The deadline of every attempt of the SMTP channels, `send` and the outbox's alike. */
   private readonly attemptTimeoutMs: number;
 
   constructor(
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
-    private readonly tokens: MicrosoftTokenProvider,
-    private readonly google: GoogleTokenProvider,
+    @Inject(SMTP_SETTINGS_MAIL_PROVIDERS)
+    private readonly providers: readonly MailProviderDescriptor[],
   ) {
     this.attemptTimeoutMs = resolveAttemptTimeoutMs(options);
-    this.graph = new GraphChannels(options, tokens);
-    this.rateLimit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
+    const kit = {
+      options,
+      smtpChannel: this.smtp.bind(this),
+      smtpAdminChannel: (
+        version: number,
+        settings: SmtpServerSettings,
+        tokens: TokenSource,
+        timeoutMs: number,
+      ) => customAdminChannel(this, version, settings, tokens, timeoutMs),
+    };
+    for (const provider of providers) this.channels.set(provider.id, provider.connect(kit));
   }
 
   get hasRelay(): boolean {
@@ -70,29 +83,37 @@ export class SmtpChannelFactory {
 
   /** A tenant's channel; its tokens and its mailbox budget are let go when it closes. */
   custom(tenant: string, version: number, settings: SmtpSettings): SmtpChannel {
-    if (settings.type === 'bearer' && settings.provider === 'microsoft-graph') {
-      return this.graph.channel(tenant, version, settings);
-    }
-    return this.smtp(tenant, version, settings);
+    if (settings.type === 'basic') return this.smtp(version, settings, {});
+    return this.channelsOf(settings).channel(tenant, version, settings);
   }
 
-  /** A channel to the tenant's SMTP server. */
-  private smtp(tenant: string, version: number, settings: SmtpServerSettings): SmtpChannel {
-    const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
-    const google = settings.type === 'bearer' && settings.provider === 'google';
-    const tokens = microsoft
-      ? this.tokens.lease(tenant, version, settings)
-      : google
-        ? this.google.lease(tenant, version, settings)
-        : null;
-    const limiter = microsoft ? this.bearerLimiter(tenant, settings) : undefined;
+  /** The channel an admin check (verify, test-email) uses for a tenant's settings. */
+  adminChannel(
+    tenant: string,
+    version: number,
+    settings: SmtpSettings,
+    timeoutMs: number,
+  ): AdminChannel {
+    if (settings.type === 'basic') {
+      return customAdminChannel(this, version, settings, undefined, timeoutMs);
+    }
+    return this.channelsOf(settings).adminChannel(tenant, version, settings, timeoutMs);
+  }
+
+  /** A channel to the settings' SMTP server, signing in with `tokens` for Bearer settings. */
+  private smtp(
+    version: number,
+    settings: SmtpServerSettings,
+    parts: { tokens?: TokenLease; limiter?: Lease<SlidingWindowLimiter> },
+  ): SmtpChannel {
+    const { tokens, limiter } = parts;
     const channel = new SmtpChannel({
       kind: 'custom',
       version,
-      target: settings,
+      target: this.targetOf(settings),
       transporter: createTransport(this.customTransportOptions(settings, true, tokens?.tokens)),
       defaults: { from: formatSender(settings), replyTo: settings.replyTo },
-      limit: google ? this.googleLimit() : undefined,
+      limit: providerOf(this.providers, settings)?.recipientLimit?.(this.options),
       authType: settings.type,
       tokens: tokens?.tokens,
       limiter: limiter?.value,
@@ -124,12 +145,37 @@ export class SmtpChannelFactory {
     const options = this.relayTransportOptions();
     const url = options.url ? new URL(options.url) : undefined;
     const useTls = url ? url.protocol === 'smtps:' : options.secure === true;
+    const hostname = url?.hostname || options.host || 'localhost';
     return {
-      hostname: url?.hostname || options.host || 'localhost',
+      hostname,
       port: Number(url?.port || options.port || (useTls ? 465 : 587)),
       useTls,
       ...(useTls ? { tlsMode: 'implicit' as const } : {}),
+      ...(this.knownProvider(hostname) ? { providerHost: true } : {}),
+      replies: this.repliesFor(),
     };
+  }
+
+  /**
+   * Custom settings as their failures are explained: with the providers' replies, and a provider's
+   * own host marked so.
+   */
+  targetOf(settings: SmtpServerSettings): ChannelTarget {
+    const providerHost = this.knownProvider(settings.hostname) !== undefined;
+    return {
+      ...settings,
+      ...(providerHost ? { providerHost } : {}),
+      replies: this.repliesFor(providerOf(this.providers, settings)),
+    };
+  }
+
+  /**
+   * Every provider's replies, `own`'s first: Gmail shares some words with Exchange, and a provider's
+   * replies that apply to its own settings only must win over another's for them.
+   */
+  private repliesFor(own?: MailProviderDescriptor): ReplyExplanation[] {
+    const others = this.providers.filter((provider) => provider !== own);
+    return [own, ...others].flatMap((provider) => provider?.replies ?? []);
   }
 
   /**
@@ -142,17 +188,16 @@ export class SmtpChannelFactory {
     tokens?: TokenSource,
   ): SMTPPoolOptions {
     const defaults = this.poolDefaults();
+    const cap = this.knownProvider(settings.hostname)?.maxConnections;
     return {
       ...defaults,
-      ...(isMicrosoftSmtpHost(settings.hostname)
-        ? { maxConnections: Math.min(defaults.maxConnections ?? 5, MICROSOFT_MAX_CONNECTIONS) }
-        : {}),
+      ...(cap ? { maxConnections: Math.min(defaults.maxConnections ?? 5, cap) } : {}),
       host: settings.hostname,
       port: settings.port,
       ...tlsOptionsFor(settings, this.options.tls),
       auth:
         settings.type === 'basic'
-          ? { user: settings.username, pass: settings.password }
+          ? { user: settings.username, pass: (settings as BasicSmtpSettings).password }
           : xoauth2Auth(settings.username, tokens!),
       // Credentials are configured: a server that offers no AUTH must fail, not go unauthenticated.
       forceAuth: true,
@@ -160,37 +205,13 @@ export class SmtpChannelFactory {
     } as SMTPPoolOptions;
   }
 
-  /**
-   * Exchange Online allows 30 messages a minute per mailbox: queue rather than be refused. Keyed by
-   * the tenant too, so that a tenant naming another's mailbox cannot spend that tenant's budget.
-   */
-  private bearerLimiter(
-    tenant: string,
-    settings: BearerSmtpSettings,
-  ): Lease<SlidingWindowLimiter> | undefined {
-    const rate = this.rateLimit;
-    if (!rate) return undefined;
-    const mailbox = `${settings.tenantId}/${settings.username}`.toLowerCase();
-    return this.limiters.lease(
-      `${tenant} ${mailbox}`,
-      () => new SlidingWindowLimiter(rate.limit, rate.windowMs),
-    );
+  /** The provider whose own SMTP host `hostname` is, whatever the settings' type. */
+  private knownProvider(hostname: string): MailProviderDescriptor | undefined {
+    return this.providers.find((provider) => isHost(hostname, provider.knownHosts));
   }
 
-  /** Fresh tokens for an admin check of Google settings (verify, test-email); else undefined. */
-  googleAdminTokens(settings: SmtpServerSettings): TokenSource | undefined {
-    if (settings.type !== 'bearer' || settings.provider !== 'google') return undefined;
-    return this.google.oneOffTokens(settings);
-  }
-
-  /** Google Workspace takes at most 100 recipients per message: refused or split, as chosen. */
-  private googleLimit(): ChannelLimit {
-    const policy = this.options.google?.recipientPolicy ?? this.options.relay?.recipientPolicy;
-    return {
-      maxRecipients: DEFAULTS.google.maxRecipients,
-      policy: policy ?? DEFAULTS.relay.recipientPolicy,
-      route: 'Google Workspace',
-    };
+  private channelsOf(settings: { type: 'bearer'; provider?: string }): ProviderChannels {
+    return this.channels.get(providerOf(this.providers, settings)!.id)!;
   }
 
   private poolDefaults(): Partial<SMTPPoolOptions> {

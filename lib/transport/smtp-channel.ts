@@ -2,7 +2,7 @@ import type { MailMessage, SentMessageInfo, Transporter } from 'nodemailer';
 import { RecipientLimitExceededError } from '../errors/recipient-limit-exceeded.error';
 import type { ChannelKind, SendResult } from '../interfaces/send-result.interface';
 import type { SmtpAuthType } from '../interfaces/smtp-settings.types';
-import type { TokenSource } from '../microsoft/microsoft-token.provider';
+import type { TokenSource } from '../providers/oauth/access-token';
 import type { RecipientPolicy } from '../options/relay-options.interface';
 import type { SmtpRetryOptions } from '../options/retry-options.interface';
 import { sendInBatches } from './batched-delivery';
@@ -19,7 +19,7 @@ export type { ChannelKind } from '../interfaces/send-result.interface';
 /** The server a channel reaches, as failures are explained against it. */
 export type ChannelTarget = ExplainTarget;
 
-/** The relay's recipient limit, and Google's; other custom channels have none. */
+/** The relay's recipient limit, and a provider's (its descriptor's `recipientLimit`: Google's). */
 export interface ChannelLimit {
   maxRecipients: number;
   policy: RecipientPolicy;
@@ -70,6 +70,10 @@ export class SmtpChannel {
   get authType(): SmtpAuthType | undefined {
     return this.spec.authType;
   }
+  /** The server it reaches, as failures are explained (and telemetry names it). */
+  get target(): ChannelTarget {
+    return this.spec.target;
+  }
   /** Messages holding the channel now. */
   get inflight(): number {
     return this.holders;
@@ -96,7 +100,7 @@ export class SmtpChannel {
     applyMessageDefaults(mail, this.spec.defaults);
     const sendOne = () => this.sendEnvelope(mail, run);
     const limit = this.spec.limit;
-    // Only the relay and Google have a limit. getEnvelope() parses every address header again, which costs
+    // Only the relay and some providers have a limit. getEnvelope() parses every address header again, which costs
     // about a tenth of the CPU nodemailer spends on a message: custom channels skip it.
     if (limit) {
       const envelope = mail.message.getEnvelope();
@@ -117,12 +121,16 @@ export class SmtpChannel {
     return toSendResult(await sendOne(), this);
   }
 
-  /** Takes a message for the whole of its delivery, retries included, so the pool stays open. */
-  async hold<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Takes a message for the whole of its delivery, retries included, so the pool stays open;
+   * `done` runs when the work has ended, before the channel lets go of it.
+   */
+  async hold<T>(work: () => Promise<T>, done?: () => void): Promise<T> {
     this.holders++;
     try {
       return await work();
     } finally {
+      done?.();
       this.holders--;
       if (this.isRetired && this.holders === 0) this.close();
     }
@@ -148,12 +156,18 @@ export class SmtpChannel {
   private sendEnvelope(mail: MailMessage, run: DeliveryRun): Promise<SentMessageInfo> {
     const { tokens, limiter, target, transporter, retry, attemptTimeoutMs } = this.spec;
     let token: string | undefined;
-    const attempt = async () => {
-      token = undefined;
-      if (tokens) token = (await tokens(false)).accessToken;
-      await limiter?.acquire(run.signal);
-      return sendOnPool(transporter, mail, target, attemptTimeoutMs);
-    };
+    const send = () => sendOnPool(transporter, mail, target, attemptTimeoutMs);
+    // A Basic channel without a limiter has nothing to wait for: straight to the pool, with no
+    // async wrapper and no await of undefined (two promises a message).
+    const attempt =
+      tokens || limiter
+        ? async () => {
+            token = undefined;
+            if (tokens) token = (await tokens(false)).accessToken;
+            if (limiter) await limiter.acquire(run.signal);
+            return send();
+          }
+        : send;
     const renewToken = tokens && (() => tokens(true, token));
     return sendWithRetry(attempt, { retry, target, renewToken }, run);
   }

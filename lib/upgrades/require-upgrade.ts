@@ -9,6 +9,11 @@ const UPGRADE_BY_AUTH_TYPE: Partial<Record<SmtpAuthType, { id: string; name: str
   bearer: SMTP_OAUTH_UPGRADE,
 };
 
+/** Whether settings of this authentication type need an upgrade at all (Basic: no). */
+export function needsUpgrade(authType: SmtpAuthType | undefined): boolean {
+  return !!authType && UPGRADE_BY_AUTH_TYPE[authType] !== undefined;
+}
+
 /**
  * The one upgrade check, for one tenant. `request`: settings an admin sends now, refused with `UpgradeRequiredError`
  * (403). `saved`: settings saved before their upgrade was removed, which fail closed with

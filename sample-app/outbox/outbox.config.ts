@@ -1,3 +1,6 @@
+/** The outbox's queue name, given to the library and to the queue dashboard alike. */
+export const OUTBOX_QUEUE = 'smtp-outbox';
+
 /** The default of OUTBOX_PREFIX: the library's own default prefix (Redis) and schema (PostgreSQL). */
 export const DEFAULT_OUTBOX_PREFIX = 'nest_smtp_settings';
 

@@ -171,7 +171,8 @@
   /** A sent message shows its outcome; an earlier attempt's error stays, labelled as such. */
   function outcomeCell(entry, error) {
     if (entry.status !== 'sent') return text('td', errorText(error) || '—');
-    const cell = text('td', 'Delivered');
+    const via = entry.connection === 'backup' ? ' through the backup connection' : '';
+    const cell = text('td', 'Delivered' + via);
     if (error) cell.append(text('div', 'Earlier attempt: ' + errorText(error), 'muted small'));
     return cell;
   }

@@ -13,6 +13,7 @@ const TOKEN = 'browser-outbox-token-5a3f';
 const TOKEN_HELD = 'browser-outbox-held-token-2d8e';
 const TOKEN_DEFERRED = 'browser-outbox-deferred-token-61fa';
 const TOKEN_FLAKY = 'browser-outbox-flaky-token-0c4d';
+const TOKEN_BACKUP = 'browser-outbox-backup-token-e71b';
 /**
  * Refused with a temporary 451 as often as one outbox attempt tries (the transport's own retries),
  * then accepted: a message sent at the outbox's second attempt.
@@ -113,7 +114,7 @@ describe.each(['redis', 'postgres'] as const)(
       h = await startSampleApp(
         {
           ...place.env,
-          ADMIN_TOKENS: `${TOKEN_HELD}:northwind,${TOKEN_DEFERRED}:initech,${TOKEN_FLAKY}:umbrella`,
+          ADMIN_TOKENS: `${TOKEN_HELD}:northwind,${TOKEN_DEFERRED}:initech,${TOKEN_FLAKY}:umbrella,${TOKEN_BACKUP}:globex`,
         },
         TOKEN,
       );
@@ -433,6 +434,40 @@ describe.each(['redis', 'postgres'] as const)(
         expect(await sent.locator('td').nth(4).innerText()).toBe('2');
         const outcome = await sent.locator('td').nth(5).innerText();
         expect(outcome).toMatch(/^Delivered\s+Earlier attempt: .*451/s);
+      } finally {
+        await page.context().close();
+      }
+    });
+
+    it('says which sent messages went through the backup connection', async () => {
+      const page = await signedIn(TOKEN_BACKUP);
+      try {
+        // Main refuses the sign-in; the backup is the same server with the right password.
+        await saveSettings(page, WRONG_PASSWORD);
+        const backup = await h.call(
+          'PUT',
+          '/smtp-settings/backup',
+          {
+            type: 'basic',
+            hostname: peer.host,
+            port: peer.port,
+            useTls: false,
+            username: 'page-user',
+            password: RIGHT_PASSWORD,
+            senderEmail: 'noreply@acme.example',
+          },
+          TOKEN_BACKUP,
+        );
+        expect(backup.status).toBe(200);
+        expect((await notify('ada@example.com', 'Via backup', TOKEN_BACKUP)).status).toBe(202);
+        const sent = row(page, 'Via backup', 'sent');
+        await sent.waitFor();
+        expect(await sent.locator('td').nth(5).innerText()).toBe(
+          'Delivered through the backup connection',
+        );
+        const entry = (await h.call('GET', '/smtp-settings/messages', undefined, TOKEN_BACKUP)).body
+          .items[0];
+        expect(entry).toMatchObject({ subject: 'Via backup', connection: 'backup' });
       } finally {
         await page.context().close();
       }

@@ -11,7 +11,7 @@ import {
 
 const PLAINTEXT = 'correct horse battery staple';
 const BINDING: SecretBinding = {
-  scope: 'default',
+  tenant: 'default',
   field: 'password',
   destination: { type: 'basic', hostname: 'mail.example.com', port: 587, useTls: true },
 };
@@ -85,7 +85,7 @@ describe('SecretSealer', () => {
 
   it.each([
     ['another field', { field: 'clientSecret' }],
-    ['another scope', { scope: 'tenant-2' }],
+    ['another tenant', { tenant: 'tenant-2' }],
     ['another hostname', { destination: { ...BINDING.destination, hostname: 'evil.example' } }],
     ['another port', { destination: { ...BINDING.destination, port: 2525 } }],
     ['TLS off', { destination: { ...BINDING.destination, useTls: false } }],
@@ -128,6 +128,22 @@ describe('SecretSealer', () => {
 
     expect(rotated.open(sealedBefore, BINDING)).toBe(PLAINTEXT);
     expect(rotated.seal(PLAINTEXT, BINDING)).toMatch(new RegExp(`^enc:v2:${keyIdOf(key)}:`));
+  });
+
+  it('opens a secret sealed by an earlier release: the additional data is unchanged', () => {
+    // Sealed by the release before the store's "scope" was renamed "tenant" (the additional data is
+    // ['nest-smtp-settings', 2, tenant, field, destination entries]); any change to it breaks this.
+    const earlierKey = Buffer.alloc(32, 0x2a);
+    const sealedEarlier =
+      'enc:v2:VE5izugD:g62HF1JAxJw14opH:VndkQooVzoxgLYzZj_zX1A:3BrRAHxdnVJWB4uNsp07Eh-X_OI2e_IF';
+    const binding: SecretBinding = { ...BINDING, tenant: 'acme' };
+
+    expect(new SecretSealer(earlierKey).open(sealedEarlier, binding)).toBe(
+      'sealed before the rename',
+    );
+    expect(() =>
+      new SecretSealer(earlierKey).open(sealedEarlier, { ...binding, tenant: 'default' }),
+    ).toThrow(SecretUnsealError);
   });
 
   describe('secrets sealed by 0.1.0 (enc:v1)', () => {

@@ -7,7 +7,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { FileSmtpSettingsStore, InMemorySmtpSettingsStore } from '../../lib';
-import { backupScopeOf } from '../../lib/settings/backup-scope';
+import { backupTenantOf } from '../../lib/settings/backup-tenant';
 import { BackupSettings } from '../../lib/settings/backup-settings';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { basicSettingsFor } from '../fixtures/peer-settings';
@@ -331,7 +331,7 @@ describe('The backup connection of each tenant', () => {
     await first!.put('/smtp-settings/backup', BACKUP).expect(200);
 
     const files = await readdir(join(dir, 'smtp-settings'));
-    const backupFile = `${Buffer.from(backupScopeOf('acme')).toString('hex')}.json`;
+    const backupFile = `${Buffer.from(backupTenantOf('acme')).toString('hex')}.json`;
     expect(files).toContain(backupFile);
     const stored = await readFile(join(dir, 'smtp-settings', backupFile), 'utf8');
     expect(stored).toContain('backup.example.com');
@@ -342,10 +342,10 @@ describe('The backup connection of each tenant', () => {
     expect(body).toMatchObject({ version: 1, settings: { passwordSet: true } });
   });
 
-  it('refuses a backup scope as a tenant id', async () => {
+  it("refuses a backup connection's store tenant as a tenant id", async () => {
     const app = await createTenantApp(new InMemorySmtpSettingsStore(), new CapturingLogger(), {
       encryptionKey: randomBytes(32).toString('base64'),
-      tenant: () => backupScopeOf('acme'),
+      tenant: () => backupTenantOf('acme'),
     });
     apps.push(app);
     const res = await as(app, 'token-acme').get('/smtp-settings/backup');

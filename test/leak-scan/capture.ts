@@ -9,11 +9,12 @@ import {
   SmtpSettingsService,
 } from '../../lib';
 import { SecretSealer } from '../../lib/crypto/secret-sealer';
-import { MicrosoftTokenProvider } from '../../lib/microsoft/microsoft-token.provider';
-import { GoogleTokenProvider } from '../../lib/google/google-token.provider';
+import { MicrosoftTokenProvider } from '../../lib/providers/microsoft-smtp/microsoft-token.provider';
+import { GoogleTokenProvider } from '../../lib/providers/google/google-token.provider';
 import { PostgresSendLog } from '../../lib/outbox/postgres/postgres-send-log';
 import { RedisSendLog } from '../../lib/outbox/redis/redis-send-log';
 import { findLeaks, pemLinesOf, type Artifact } from './leak-scanner';
+import { captureTelemetry } from './telemetry-capture';
 
 /*
  * Loaded before every test file (jest `setupFilesAfterEach`). It records what the suite produces,
@@ -23,8 +24,9 @@ import { findLeaks, pemLinesOf, type Artifact } from './leak-scanner';
  * - artifacts: HTTP response bodies, log lines (also with `logger: false`), errors of MailerService,
  *   records and files written by the stores, and the history;
  * - the outbox's send log entries (as written, and as OutboxService returns them) and its alerts,
- *   which must hold neither a secret nor a body or attachment of a message enqueued (checked here,
- *   when the file ends: bodies are not secrets anywhere else).
+ *   and every span attribute, event, link and metric attribute reported to a registered SDK
+ *   (telemetry-capture.ts), which must hold neither a secret nor a body or attachment of a message
+ *   enqueued (checked here, when the file ends: bodies are not secrets anywhere else).
  */
 const dir = process.env.LEAK_SCAN_DIR;
 if (dir) {
@@ -175,6 +177,9 @@ if (dir) {
     outboxArtifacts.push(artifact);
   };
   const alertSubscriptions: Array<{ unsubscribe(): void }> = [];
+  captureTelemetry(wrap, (where, value) =>
+    outboxArtifact({ kind: 'telemetry', where, text: text(value) }),
+  );
   wrap(
     OutboxService.prototype,
     'enqueue',

@@ -40,6 +40,6 @@ export default async function leakScan(): Promise<void> {
   }
   if (problems.length > 0) throw new Error(`Leak scan failed:\n${problems.join('\n')}`);
   console.log(
-    `\nLeak scan: ${secrets} secrets checked against ${artifacts} responses, log lines, errors, history entries and store files from ${captures.length} test files: no leak.`,
+    `\nLeak scan: ${secrets} secrets checked against ${artifacts} responses, log lines, errors, history entries, store files, send log entries, alerts and spans and metrics from ${captures.length} test files: no leak.`,
   );
 }

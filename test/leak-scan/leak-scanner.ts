@@ -1,9 +1,9 @@
 /**
  * One piece of output the suite produced: a response body, a log line, an error, a store file, a
- * send log entry or an outbox alert.
+ * send log entry, an outbox alert, or what a span or a metric holds (telemetry).
  */
 export interface Artifact {
-  kind: 'response' | 'log' | 'error' | 'store' | 'history' | 'send-log' | 'alert';
+  kind: 'response' | 'log' | 'error' | 'store' | 'history' | 'send-log' | 'alert' | 'telemetry';
   where: string;
   text: string;
 }

@@ -73,8 +73,10 @@ describe.each(OUTBOX_BACKENDS)('A tenant whose server is unavailable, on %s', (b
       );
       const entries = await listAll(outbox, 'acme');
       expect(entries.every((e) => e.status === 'queued' || e.status === 'sending')).toBe(true);
-      // Only the attempts in flight before the first refusal, then the probe alone.
-      expect(entries.filter((e) => e.attempts > 0).length).toBeLessThanOrEqual(SHARE);
+      // Only the attempts in flight before the first refusal, then the probe alone, met the
+      // server (each has its refusal). Not `attempts`: a message admitted as the gate closed counts
+      // one without connecting (it waits behind the probe), which a loaded machine makes happen.
+      expect(entries.filter((e) => e.lastError).length).toBeLessThanOrEqual(SHARE);
       expect((await outbox.summary('acme')).waiting).toMatchObject({
         kind: 'retrying',
         reason: expect.stringMatching(/421.*one message at a time/),

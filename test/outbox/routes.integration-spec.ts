@@ -131,6 +131,8 @@ describe.each(OUTBOX_BACKENDS)('Send log routes (%s)', (backend) => {
       recipients: ['a@example.com'],
       subject: 'Payslip 1',
       route: 'relay',
+      // The relay is no connection of the tenant's: neither main nor backup.
+      connection: null,
       messageId: expect.stringMatching(/^<.+@.+>$/),
       response: expect.stringContaining('250'),
       lastError: null,
@@ -309,6 +311,7 @@ describe('Send log routes without the outbox option', () => {
         'lastError',
         'messageId',
         'heldReason',
+        'connection',
       ]),
     );
     const retry = doc.paths['/smtp-settings/messages/{id}/retry']!.post!;

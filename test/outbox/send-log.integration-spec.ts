@@ -9,6 +9,7 @@ import { RedisSendLog } from '../../lib/outbox/redis/redis-send-log';
 import type { SendLog } from '../../lib/outbox/send-log/send-log.interface';
 import type { PostgresPool } from '../../lib/postgres/postgres-pool';
 import { TEST_DATABASE_URL, testSchema, uniqueName } from '../fixtures/postgres';
+import { sendLogEntry } from '../fixtures/send-log-entry';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -94,26 +95,7 @@ let clock = Date.parse('2030-01-01T12:00:00.000Z');
 
 function entry(tenant: string, over: Partial<SendLogEntry> = {}): SendLogEntry {
   clock += 1000;
-  const at = new Date(clock).toISOString();
-  const id = randomUUID();
-  return {
-    id,
-    tenant,
-    createdAt: at,
-    updatedAt: at,
-    status: 'queued',
-    recipientCount: 2,
-    recipients: ['a@example.test', 'b@example.test'],
-    subject: 'Payslip',
-    attempts: 0,
-    lastError: null,
-    route: null,
-    settingsVersion: null,
-    messageId: `<${id}@example.test>`,
-    response: null,
-    heldReason: null,
-    ...over,
-  };
+  return sendLogEntry(tenant, clock, over);
 }
 
 async function addAll(log: SendLog, entries: SendLogEntry[]): Promise<SendLogEntry[]> {
@@ -223,6 +205,65 @@ describe.each(['redis', 'postgres'] as const)('Send log (%s)', (backend) => {
       held: 0,
       queued: 0,
     });
+  });
+
+  it('writes from what its writer last stored, and by compare and set on what another writer stored since', async () => {
+    const a = tenant();
+    const [first, second] = await addAll(log, [entry(a), entry(a)]);
+    const createdMs = (e: SendLogEntry) => Date.parse(e.createdAt);
+    const begin = (e: SendLogEntry) =>
+      log.update(
+        a,
+        e.id,
+        { status: 'sending' },
+        { from: ['queued', 'sending'], countAttempt: true, createdMs: createdMs(e) },
+      );
+    // Nothing came between: the same entry as a read would give.
+    const began = await begin(first!);
+    const sent = await log.update(
+      a,
+      first!.id,
+      { status: 'sent', response: '250 OK' },
+      { from: ['sending'], createdMs: createdMs(first!), lastWrite: began },
+    );
+    expect(sent).toMatchObject({ applied: true });
+    expect(await log.get(a, first!.id)).toEqual({
+      ...first,
+      status: 'sent',
+      attempts: 1,
+      response: '250 OK',
+      updatedAt: expect.any(String),
+    });
+    // Another writer (a second attempt) came between: its count stays.
+    const stale = await begin(second!);
+    await begin(second!);
+    const late = await log.update(
+      a,
+      second!.id,
+      { status: 'sent' },
+      { from: ['sending'], createdMs: createdMs(second!), lastWrite: stale },
+    );
+    expect(late).toMatchObject({ applied: true, entry: { status: 'sent', attempts: 2 } });
+    // From a status that no longer allows it, nothing changes.
+    const refused = await log.update(
+      a,
+      second!.id,
+      { status: 'queued' },
+      { from: ['sending'], createdMs: createdMs(second!), lastWrite: stale },
+    );
+    expect(refused).toMatchObject({ applied: false, entry: { status: 'sent', attempts: 2 } });
+    expect(await log.get(a, second!.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    // Nor for an entry that is gone.
+    const gone = randomUUID();
+    const none = await log.update(
+      a,
+      gone,
+      { status: 'sent' },
+      { from: ['sending'], createdMs: createdMs(second!), lastWrite: stale },
+    );
+    expect(none).toMatchObject({ applied: false, entry: null });
+    expect(await log.get(a, gone)).toBeNull();
+    expect((await log.summary(a, Date.now())).counts).toMatchObject({ sent: 2, sending: 0 });
   });
 
   it('lets exactly one of ten concurrent updates from queued apply, each counting its attempt once', async () => {

@@ -7,10 +7,10 @@ import {
   type MailEvent,
   type SmtpSettingsModuleOptions,
 } from '../../lib';
-import { GraphClient } from '../../lib/microsoft/graph/graph-client';
+import { GraphClient } from '../../lib/providers/microsoft-graph/graph-client';
 import { classifyFailure } from '../../lib/outbox/worker/delivery-outcome';
-import { GraphMailTransport } from '../../lib/transport/graph/graph-mail-transport';
-import { RequestGate } from '../../lib/transport/graph/request-gate';
+import { GraphMailTransport } from '../../lib/providers/microsoft-graph/graph-mail-transport';
+import { RequestGate } from '../../lib/providers/microsoft-graph/request-gate';
 import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { FakeEntraId, type FakeApp } from '../fixtures/fake-entra-id';
 import {

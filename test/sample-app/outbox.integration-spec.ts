@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import { parseSampleEnv } from '../../sample-app/sample.config';
 import { describeAlert } from '../../sample-app/outbox/outbox-alerts';
-import { outboxJobs, type OutboxJobs, type OutboxQueuePlace } from '../fixtures/outbox-jobs';
-import { dropRedisKeys, TEST_REDIS_URL } from '../fixtures/outbox-kit';
-import { eventually, TEST_DATABASE_URL, uniqueName } from '../fixtures/postgres';
+import { outboxJobs, type OutboxJobs } from '../fixtures/outbox-jobs';
+import { TEST_REDIS_URL } from '../fixtures/outbox-kit';
+import { eventually, TEST_DATABASE_URL } from '../fixtures/postgres';
 import { startSampleApp, type SampleAppHarness } from '../fixtures/sample-app-harness';
+import { sampleOutboxPlace, type SampleOutboxPlace } from '../fixtures/sample-outbox-place';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
 const KEY = randomBytes(32).toString('base64');
@@ -97,61 +97,14 @@ const TOKEN_ACME = 'outbox-sample-acme-9b7e';
 const RIGHT_PASSWORD = 'outbox-right-password-51aa';
 const WRONG_PASSWORD = 'outbox-wrong-password-0d3c';
 
-interface Place {
-  env: Record<string, string>;
-  where: RegExp;
-  queue: OutboxQueuePlace;
-  drop(): Promise<void>;
-}
-
-/** A prefix (Redis) or schemas (PostgreSQL: the settings' and the outbox's) of this file's own. */
-async function place(backend: 'redis' | 'postgres'): Promise<Place> {
-  const prefix = uniqueName('sample_outbox');
-  if (backend === 'redis') {
-    // A redis:// URL with its database index, as the README asks.
-    const url = new URL(TEST_REDIS_URL);
-    if (url.pathname === '' || url.pathname === '/') url.pathname = '/0';
-    return {
-      env: { REDIS_URL: url.toString(), OUTBOX_PREFIX: prefix },
-      where: new RegExp(
-        `Outbox: Redis at redis://[^ ]+/\\d+ \\(REDIS_URL\\), key prefix ${prefix}`,
-      ),
-      queue: { backend, connection: url.toString(), prefix },
-      drop: () => dropRedisKeys(`${prefix}:*`),
-    };
-  }
-  const settings = uniqueName('sample_settings');
-  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA "${settings}"`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set('options', `-c search_path=${settings}`);
-  return {
-    env: {
-      DATABASE_URL: url.toString(),
-      SMTP_SETTINGS_KEY: KEY,
-      OUTBOX: 'postgres',
-      OUTBOX_PREFIX: prefix,
-    },
-    where: new RegExp(
-      `Outbox: PostgreSQL at postgres://[^ ]+ \\(DATABASE_URL\\), schema ${prefix}`,
-    ),
-    queue: { backend, connection: TEST_DATABASE_URL, prefix },
-    async drop() {
-      await admin.query(`DROP SCHEMA IF EXISTS "${settings}" CASCADE`);
-      await admin.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
-      await admin.end();
-    },
-  };
-}
-
 describe.each(['redis', 'postgres'] as const)('The sample app with the outbox (%s)', (backend) => {
-  let where: Place;
+  let where: SampleOutboxPlace;
   let h: SampleAppHarness;
   let peer: SmtpPeer;
   let jobs: OutboxJobs | undefined;
 
   beforeAll(async () => {
-    where = await place(backend);
+    where = await sampleOutboxPlace(backend, 'sample_outbox', KEY);
     peer = await startSmtpPeer({
       users: { 'acme-user': RIGHT_PASSWORD },
       serverOptions: { allowInsecureAuth: true },

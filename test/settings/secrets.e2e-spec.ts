@@ -274,7 +274,7 @@ describe('Stored secrets', () => {
       expect(attacker.connections).toBe(0);
     });
 
-    it('does not open a secret copied to another scope', async () => {
+    it('does not open a secret copied to another tenant', async () => {
       const server = await peer({ tls: 'starttls' });
       const store = new InMemorySmtpSettingsStore();
       const key = randomBytes(32).toString('base64');
@@ -546,7 +546,7 @@ class ReadBarrierStore extends InMemorySmtpSettingsStore {
   }
 
   async seed(record: SmtpSettingsRecord): Promise<void> {
-    await super.put(record.scope, record.settings!, {
+    await super.put(record.tenant, record.settings!, {
       at: record.updatedAt,
       by: record.updatedBy,
       changed: ['hostname', 'password'],
@@ -562,8 +562,8 @@ class ReadBarrierStore extends InMemorySmtpSettingsStore {
     }
   }
 
-  override async get(scope: string): Promise<SmtpSettingsRecord | null> {
-    const record = await super.get(scope);
+  override async get(tenant: string): Promise<SmtpSettingsRecord | null> {
+    const record = await super.get(tenant);
     if (this.parties > 0) {
       this.parties--;
       await new Promise<void>((resolve) => {

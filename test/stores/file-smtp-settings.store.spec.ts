@@ -149,6 +149,7 @@ describe('FileSmtpSettingsStore', () => {
       await store.put('default', settings, change);
 
       expect(store.fileOf('default')).toBe(file);
+      // The file keeps the key "scope" for the tenant, as every release wrote it.
       expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
         format: 2,
         scope: 'default',
@@ -158,6 +159,53 @@ describe('FileSmtpSettingsStore', () => {
         settings,
         history: [
           { version: 1, at: change.at, by: 'alice', action: 'update', changed: ['hostname'] },
+        ],
+      });
+    });
+
+    it('loads a tenant file that an earlier release wrote, and keeps its keys when it writes', async () => {
+      // Byte for byte what the releases before the store's "scope" became "tenant" wrote.
+      const settings = sealedSettings();
+      const earlier = {
+        format: 2,
+        scope: 'default',
+        version: 2,
+        updatedAt: '2025-11-02T10:00:00.000Z',
+        updatedBy: 'alice',
+        settings,
+        history: [
+          { version: 2, at: '2025-11-02T10:00:00.000Z', by: 'alice', action: 'reset', changed: [] },
+          {
+            version: 1,
+            at: '2025-11-01T10:00:00.000Z',
+            by: 'alice',
+            action: 'update',
+            changed: [],
+          },
+        ],
+      };
+      await mkdir(tenants, { recursive: true });
+      await writeFile(file, `${JSON.stringify(earlier, null, 2)}\n`, { mode: 0o600 });
+      const store = open();
+
+      await expect(store.get('default')).resolves.toEqual({
+        tenant: 'default',
+        version: 2,
+        updatedAt: earlier.updatedAt,
+        updatedBy: 'alice',
+        settings,
+      });
+      await expect(store.history('default')).resolves.toEqual(earlier.history);
+      const change = changeBy('bob', ['hostname']);
+      await store.put('default', settings, change, 2);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+        ...earlier,
+        version: 3,
+        updatedAt: change.at,
+        updatedBy: 'bob',
+        history: [
+          { version: 3, at: change.at, by: 'bob', action: 'update', changed: ['hostname'] },
+          ...earlier.history,
         ],
       });
     });
@@ -197,10 +245,10 @@ describe('FileSmtpSettingsStore', () => {
   });
 
   describe('a tenant file it cannot read', () => {
-    const valid = async (scope: string) => {
+    const valid = async (tenant: string) => {
       const source = new FileSmtpSettingsStore({ path: join(await tempDir(), 'x.json') });
-      await source.put(scope, sealedSettings(), changeBy('alice'));
-      return readFile(source.fileOf(scope), 'utf8');
+      await source.put(tenant, sealedSettings(), changeBy('alice'));
+      return readFile(source.fileOf(tenant), 'utf8');
     };
     const cases: Array<[string, () => Promise<string>]> = [
       ['garbage', async () => 'this is not json \u0000\u00ff'],
@@ -364,30 +412,30 @@ describe('FileSmtpSettingsStore', () => {
     it('reports a change written by another instance on the same file', async () => {
       const watcher = open();
       const changed = new Promise<number>((resolve) =>
-        watcher.watch((scope, version) => scope === 'default' && resolve(version)),
+        watcher.watch((tenant, version) => tenant === 'default' && resolve(version)),
       );
 
       await open().put('default', sealedSettings(), changeBy('alice'));
       await expect(changed).resolves.toBe(1);
     });
 
-    it('reports a reset, and never a newer version for a scope that did not change', async () => {
+    it('reports a reset, and never a newer version for a tenant that did not change', async () => {
       const writer = open();
       await writer.put('default', sealedSettings(), changeBy('alice'));
       const watcher = open();
       const seen: Array<[string, number]> = [];
       const reset = new Promise<void>((resolve) =>
-        watcher.watch((scope, version) => {
-          seen.push([scope, version]);
-          if (scope === 'default' && version === 2) resolve();
+        watcher.watch((tenant, version) => {
+          seen.push([tenant, version]);
+          if (tenant === 'default' && version === 2) resolve();
         }),
       );
 
       await writer.delete('default', changeBy('alice'));
       await reset;
       // A listener may hear the version it already has (here 0), as the store interface allows.
-      expect(seen.filter(([scope]) => scope === 'default')).toEqual([['default', 2]]);
-      expect(seen.filter(([scope, version]) => scope === 'other' && version !== 0)).toEqual([]);
+      expect(seen.filter(([tenant]) => tenant === 'default')).toEqual([['default', 2]]);
+      expect(seen.filter(([tenant, version]) => tenant === 'other' && version !== 0)).toEqual([]);
     });
 
     it('logs a file it cannot re-read instead of crashing, and carries on', async () => {
@@ -395,7 +443,7 @@ describe('FileSmtpSettingsStore', () => {
       const versions: number[] = [];
       let recovered!: () => void;
       const done = new Promise<void>((resolve) => (recovered = resolve));
-      watcher.watch((_scope, version) => {
+      watcher.watch((_tenant, version) => {
         versions.push(version);
         if (version === 1) recovered();
       });

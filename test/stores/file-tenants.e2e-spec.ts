@@ -76,12 +76,15 @@ async function otherProcess(tenant: string, count: number): Promise<number> {
   return Number(/^done (\d+)$/.exec(lines.at(-1) ?? '')?.[1]);
 }
 
-/** A data file as 0.1.0 wrote it: every scope in one document, each with its history. */
-function legacyDocument(scopes: Record<string, { version: number; settings: unknown }>): string {
-  const entries = Object.entries(scopes).map(([scope, { version, settings }]) => [
-    scope,
+/**
+ * A data file as 0.1.0 wrote it: every tenant in one document, each with its history, under the
+ * keys "scopes" and "scope" that the file format keeps.
+ */
+function legacyDocument(tenants: Record<string, { version: number; settings: unknown }>): string {
+  const entries = Object.entries(tenants).map(([tenant, { version, settings }]) => [
+    tenant,
     {
-      scope,
+      scope: tenant,
       version,
       updatedAt: '2025-11-02T10:00:00.000Z',
       updatedBy: 'alice',
@@ -125,7 +128,7 @@ describe('FileSmtpSettingsStore: one file per tenant', () => {
     expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(ids.length);
     expect(Math.max(...names.map((name) => name.length))).toBe(133);
     for (const id of ids) {
-      await expect(store.get(id)).resolves.toMatchObject({ scope: id, updatedBy: id });
+      await expect(store.get(id)).resolves.toMatchObject({ tenant: id, updatedBy: id });
     }
   });
 
@@ -203,30 +206,30 @@ describe('FileSmtpSettingsStore: two instances or processes on one directory', (
     const watcher = open();
     const heard: Array<[string, number]> = [];
     const third = new Promise<void>((resolve) =>
-      watcher.watch((scope, version) => {
-        heard.push([scope, version]);
-        if (scope === 'acme' && version === 3) resolve();
+      watcher.watch((tenant, version) => {
+        heard.push([tenant, version]);
+        if (tenant === 'acme' && version === 3) resolve();
       }),
     );
 
     for (let i = 0; i < 3; i++) await writer.put('acme', sealedSettings(), changeBy('a'));
     await third;
-    expect(heard.filter(([scope]) => scope !== 'acme')).toEqual([]);
+    expect(heard.filter(([tenant]) => tenant !== 'acme')).toEqual([]);
   });
 
   it('hears the changes another process makes, tenant by tenant', async () => {
     const watcher = open();
     const heard: Array<[string, number]> = [];
     const done = new Promise<void>((resolve) =>
-      watcher.watch((scope, version) => {
-        heard.push([scope, version]);
-        if (scope === 'acme' && version === 2) resolve();
+      watcher.watch((tenant, version) => {
+        heard.push([tenant, version]);
+        if (tenant === 'acme' && version === 2) resolve();
       }),
     );
 
     await expect(otherProcess('acme', 2)).resolves.toBe(2);
     await done;
-    expect(new Set(heard.map(([scope]) => scope))).toEqual(new Set(['acme']));
+    expect(new Set(heard.map(([tenant]) => tenant))).toEqual(new Set(['acme']));
     await expect(watcher.get('acme')).resolves.toMatchObject({ version: 2 });
   });
 
@@ -263,7 +266,7 @@ describe('FileSmtpSettingsStore: the data file of 0.1.0', () => {
 
     const store = open();
     await expect(store.get('default')).resolves.toMatchObject({
-      scope: 'default',
+      tenant: 'default',
       version: 3,
       updatedBy: 'alice',
       settings: { hostname: 'default.example.com' },
@@ -357,7 +360,7 @@ describe('FileSmtpSettingsStore: the data file of 0.1.0', () => {
     },
   );
 
-  it('refuses a scope that is no valid tenant id, naming it, and migrates nothing', async () => {
+  it('refuses a tenant that is no valid tenant id, naming it, and migrates nothing', async () => {
     const content = legacyDocument({
       default: { version: 1, settings: null },
       'my app': { version: 1, settings: null },
@@ -367,7 +370,7 @@ describe('FileSmtpSettingsStore: the data file of 0.1.0', () => {
     const attempt = open().get('default');
     await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(attempt).rejects.toThrow(
-      `${path} cannot be migrated to one file per tenant: the scope may hold only letters, digits`,
+      `${path} cannot be migrated to one file per tenant: the tenant may hold only letters, digits`,
     );
     await expect(readdir(dir)).resolves.toEqual(['smtp-settings.json']);
   });

@@ -20,8 +20,8 @@ describe('InMemorySmtpSettingsStore', () => {
     const store = new InMemorySmtpSettingsStore();
     const seen: Array<[string, number]> = [];
     const twoChanges = new Promise<void>((resolve) => {
-      store.watch((scope, version) => {
-        seen.push([scope, version]);
+      store.watch((tenant, version) => {
+        seen.push([tenant, version]);
         if (seen.length === 2) resolve();
       });
     });
@@ -47,14 +47,14 @@ describe('InMemorySmtpSettingsStore', () => {
     expect(called).toBe(true);
   });
 
-  it('stops calling a listener once unsubscribed, and tells the others of every scope', async () => {
+  it('stops calling a listener once unsubscribed, and tells the others of every tenant', async () => {
     const store = new InMemorySmtpSettingsStore();
     const seen: Array<[string, number]> = [];
     const unsubscribed: number[] = [];
-    const stop = store.watch((_scope, version) => unsubscribed.push(version));
-    const twoScopes = new Promise<void>((resolve) =>
-      store.watch((scope, version) => {
-        seen.push([scope, version]);
+    const stop = store.watch((_tenant, version) => unsubscribed.push(version));
+    const twoTenants = new Promise<void>((resolve) =>
+      store.watch((tenant, version) => {
+        seen.push([tenant, version]);
         if (seen.length === 2) resolve();
       }),
     );
@@ -63,7 +63,7 @@ describe('InMemorySmtpSettingsStore', () => {
 
     await store.put('default', sealedSettings(), changeBy('alice'));
     await store.put('other', sealedSettings(), changeBy('alice'));
-    await twoScopes;
+    await twoTenants;
     expect(seen).toEqual([
       ['default', 1],
       ['other', 1],

@@ -39,14 +39,14 @@ interface Watcher {
 }
 
 /**
- * Watches every scope, keeping the versions reported for `scope`. Once listening, the store reports
- * where each written scope stands.
+ * Watches every tenant, keeping the versions reported for `tenant`. Once listening, the store
+ * reports where each written tenant stands.
  */
-function watcher(store: PostgresSmtpSettingsStore, scope = 'default'): Watcher {
+function watcher(store: PostgresSmtpSettingsStore, tenant = 'default'): Watcher {
   const seen: number[] = [];
   const waiting = new Set<(version: number) => void>();
   const stop = store.watch((changed, version) => {
-    if (changed !== scope) return;
+    if (changed !== tenant) return;
     seen.push(version);
     for (const check of waiting) check(version);
   });
@@ -115,7 +115,7 @@ describe('PostgresSmtpSettingsStore', () => {
     const a = track(storeOn({ connectionString: TEST_DATABASE_URL, tablePrefix }));
     const b = track(storeOn({ connectionString: TEST_DATABASE_URL, tablePrefix }));
 
-    // The first write of a scope races too: both expect "never configured".
+    // The first write of a tenant races too: both expect "never configured".
     const first = await Promise.allSettled([
       a.put('default', sealedSettings({ hostname: 'first-a.example.com' }), changeBy('a'), 0),
       b.put('default', sealedSettings({ hostname: 'first-b.example.com' }), changeBy('b'), 0),
@@ -144,7 +144,7 @@ describe('PostgresSmtpSettingsStore', () => {
     expect(winners.map((w) => w.version)).toEqual([1, 2]);
   });
 
-  it('notifies every change with the scope and the version only, never the settings', async () => {
+  it('notifies every change with the tenant and the version only, never the settings', async () => {
     const store = track(storeOn());
     await store.init();
     const feed = await listenTo(store.channel);
@@ -156,6 +156,7 @@ describe('PostgresSmtpSettingsStore', () => {
       );
       await store.delete('default', changeBy('a'));
       const payloads = [await feed.next(), await feed.next()];
+      // The payload names the tenant `scope`, as replicas of earlier releases read it.
       expect(payloads.map((p) => JSON.parse(p))).toEqual([
         { scope: 'default', version: 1 },
         { scope: 'default', version: 2 },
@@ -182,14 +183,38 @@ describe('PostgresSmtpSettingsStore', () => {
     }
   });
 
-  it('tells a watcher on another replica which scope changed, and its version', async () => {
+  it('shares its tables and notifications with replicas of earlier releases: column and key "scope"', async () => {
+    const tablePrefix = uniqueName('t');
+    const store = track(storeOn({ tablePrefix }));
+    await store.put('default', sealedSettings(), changeBy('alice'));
+    const { rows } = await schema.pool.query(
+      `SELECT scope, version FROM "${schema.name}"."${tablePrefix}" UNION ALL
+       SELECT scope, version FROM "${schema.name}"."${tablePrefix}_history"`,
+    );
+    expect(rows).toEqual([
+      { scope: 'default', version: 1 },
+      { scope: 'default', version: 1 },
+    ]);
+
+    const listening = watcher(store);
+    const acme = watcher(store, 'acme');
+    await listening.until(any);
+    // What an earlier release's replica sends on a save.
+    await schema.pool.query('SELECT pg_notify($1, $2)', [
+      store.channel,
+      JSON.stringify({ scope: 'acme', version: 7 }),
+    ]);
+    await expect(acme.until((version) => version === 7)).resolves.toBe(7);
+  });
+
+  it('tells a watcher on another replica which tenant changed, and its version', async () => {
     const tablePrefix = uniqueName('t');
     const writer = track(storeOn({ tablePrefix }));
     const reader = track(storeOn({ tablePrefix }));
     await writer.put('other', sealedSettings(), changeBy('alice'));
     const other = watcher(reader, 'other');
     const watching = watcher(reader);
-    // Once listening, the reader reports where each written scope stands.
+    // Once listening, the reader reports where each written tenant stands.
     await other.until(any);
 
     await writer.put('default', sealedSettings(), changeBy('alice'));

@@ -26,6 +26,7 @@ describe('PostgresSmtpSettingsStore with many tenants', () => {
     });
     await store.init();
     const { records, history } = tablesFor({ schema: schema.name, tablePrefix });
+    // Written as any release would: the tenant's column is `scope`.
     await schema.pool.query(
       `INSERT INTO ${records} (scope, version, updated_at, updated_by, settings)
        SELECT 'tenant-' || i, 3, now(), 'seed', NULL FROM generate_series(1, $1::int) AS i`,

@@ -14,7 +14,7 @@ export interface StoreUnderTest {
 
 const sealer = new SecretSealer(randomBytes(32));
 /** Stores never open secrets, so what they are bound to does not matter here. */
-const binding = (field: string) => ({ scope: 'default', field, destination: {} });
+const binding = (field: string) => ({ tenant: 'default', field, destination: {} });
 
 /** Settings as the service hands them to a store: secrets already sealed. */
 export function sealedSettings(overrides: Partial<{ hostname: string; port: number }> = {}) {
@@ -56,7 +56,7 @@ export function changeBy(by: string | null, changed: string[] = ['hostname']): S
 
 /**
  * What every store must do, whatever keeps the data. Each test gets a fresh store, so that stores
- * backed by shared infrastructure can isolate tests by scope or by database.
+ * backed by shared infrastructure can isolate tests by tenant or by database.
  */
 export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
   describe(`${name} (store contract)`, () => {
@@ -72,14 +72,14 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       await subject.cleanup();
     });
 
-    it('returns null and an empty history for a scope that was never written', async () => {
+    it('returns null and an empty history for a tenant that was never written', async () => {
       await expect(store.get('default')).resolves.toBeNull();
       await expect(store.history('default')).resolves.toEqual([]);
     });
 
     it('gives version 1 to the first put and one more to each following put', async () => {
       const first = await store.put('default', sealedSettings(), changeBy('alice'));
-      expect(first).toMatchObject({ scope: 'default', version: 1, updatedBy: 'alice' });
+      expect(first).toMatchObject({ tenant: 'default', version: 1, updatedBy: 'alice' });
       const bearer = bearerSettings();
       const second = await store.put('default', bearer, changeBy('bob'), 1);
       expect(second.version).toBe(2);
@@ -94,7 +94,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       const change = changeBy(null);
       await store.put('default', settings, change);
       await expect(store.get('default')).resolves.toEqual({
-        scope: 'default',
+        tenant: 'default',
         version: 1,
         updatedAt: change.at,
         updatedBy: null,
@@ -126,7 +126,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       await expect(store.history('default')).resolves.toEqual(historyBefore);
     });
 
-    it('treats a never-written scope as version 0 for expectedVersion', async () => {
+    it('treats a never-written tenant as version 0 for expectedVersion', async () => {
       await expect(
         store.put('default', sealedSettings(), changeBy('alice'), 1),
       ).rejects.toMatchObject({ expectedVersion: 1, currentVersion: 0 });
@@ -159,7 +159,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       await expect(store.history('default', 2)).resolves.toEqual(history.slice(0, 2));
     });
 
-    it('keeps scopes independent of each other', async () => {
+    it('keeps tenants independent of each other', async () => {
       await store.put('tenant-a', sealedSettings({ hostname: 'a.example.com' }), changeBy('a'));
       await store.put('tenant-a', sealedSettings({ hostname: 'a2.example.com' }), changeBy('a'));
       await store.put('tenant-b', sealedSettings({ hostname: 'b.example.com' }), changeBy('b'));
@@ -193,15 +193,15 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       await expect(store.history('default')).resolves.toHaveLength(2);
     });
 
-    it('reports the changes of every scope to one watcher, naming the scope and its version', async () => {
+    it('reports the changes of every tenant to one watcher, naming the tenant and its version', async () => {
       if (!store.watch) return;
       const seen: Array<[string, number]> = [];
       let heard!: () => void;
       const both = new Promise<void>((resolve) => (heard = resolve));
-      const latest = (scope: string) =>
-        Math.max(0, ...seen.filter(([s]) => s === scope).map(([, v]) => v));
-      const stop = store.watch((scope, version) => {
-        seen.push([scope, version]);
+      const latest = (tenant: string) =>
+        Math.max(0, ...seen.filter(([s]) => s === tenant).map(([, v]) => v));
+      const stop = store.watch((tenant, version) => {
+        seen.push([tenant, version]);
         if (latest('tenant-a') === 2 && latest('tenant-b') === 1) heard();
       });
       try {
@@ -210,7 +210,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.delete('tenant-a', changeBy('a'));
         await both;
         // A store may repeat a version it reported (after a reconnect): never one that was not written.
-        expect(new Set(seen.map(([scope]) => scope))).toEqual(new Set(['tenant-a', 'tenant-b']));
+        expect(new Set(seen.map(([tenant]) => tenant))).toEqual(new Set(['tenant-a', 'tenant-b']));
         expect(seen.every(([, version]) => version >= 1 && version <= 2)).toBe(true);
       } finally {
         stop();

@@ -37,9 +37,9 @@ describe('Tenants on PostgreSQL, with two replicas', () => {
   function postgresStore(tablePrefix: string): PostgresSmtpSettingsStore & { reads: string[] } {
     const reads: string[] = [];
     class Counting extends PostgresSmtpSettingsStore {
-      override get(scope: string): Promise<SmtpSettingsRecord | null> {
-        reads.push(scope);
-        return super.get(scope);
+      override get(tenant: string): Promise<SmtpSettingsRecord | null> {
+        reads.push(tenant);
+        return super.get(tenant);
       }
     }
     const store = new Counting({

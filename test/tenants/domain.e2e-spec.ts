@@ -19,15 +19,15 @@ import { BASIC, BEARER } from '../fixtures/settings-bodies';
 const A = 'acme';
 const B = 'globex';
 
-/** Counts the reads of each scope, to show which tenants a service touched. */
+/** Counts the reads of each tenant, to show which tenants a service touched. */
 class CountingStore extends InMemorySmtpSettingsStore {
   readonly reads = new Map<string, number>();
   readonly calls: string[] = [];
 
-  override get(scope: string): Promise<SmtpSettingsRecord | null> {
-    this.reads.set(scope, (this.reads.get(scope) ?? 0) + 1);
-    this.calls.push(`get ${scope}`);
-    return super.get(scope);
+  override get(tenant: string): Promise<SmtpSettingsRecord | null> {
+    this.reads.set(tenant, (this.reads.get(tenant) ?? 0) + 1);
+    this.calls.push(`get ${tenant}`);
+    return super.get(tenant);
   }
   override put(...args: Parameters<InMemorySmtpSettingsStore['put']>) {
     this.calls.push(`put ${args[0]}`);
@@ -37,9 +37,9 @@ class CountingStore extends InMemorySmtpSettingsStore {
     this.calls.push(`delete ${args[0]}`);
     return super.delete(...args);
   }
-  override history(scope: string, limit?: number) {
-    this.calls.push(`history ${scope}`);
-    return super.history(scope, limit);
+  override history(tenant: string, limit?: number) {
+    this.calls.push(`history ${tenant}`);
+    return super.history(tenant, limit);
   }
 }
 

@@ -9,7 +9,7 @@ import { ADMIN_TOKEN } from '../fixtures/admin.guard';
 import { createSettingsApp, HTTP_ADAPTERS, type SettingsApp } from '../fixtures/settings-app';
 import { BASIC, BEARER } from '../fixtures/settings-bodies';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
-import { backupScopeOf } from '../../lib/settings/backup-scope';
+import { backupTenantOf } from '../../lib/settings/backup-tenant';
 
 /*
  * The REST adapter per tenant: the `tenant` option runs after the app's guards, every route works on
@@ -204,7 +204,7 @@ describe('The REST API without the tenant option', () => {
     await request(http).delete('/smtp-settings').set(auth).expect(204);
     // The tenant's own record, and its backup connection's (GET and history show it too).
     expect(new Set(calls.map((call) => call.split(':')[1]))).toEqual(
-      new Set(['main', backupScopeOf('main')]),
+      new Set(['main', backupTenantOf('main')]),
     );
   });
 });

@@ -51,11 +51,13 @@ describe('Failover of direct sends to the backup connection', () => {
     return dead;
   }
 
-  /** A server that greets every connection with 421 and hangs up, as one too busy to talk. */
-  async function busyServer(): Promise<SmtpPeer & { greeted: number }> {
+  /** A server that greets every connection with `greeting` and hangs up: 421, one too busy to talk. */
+  async function busyServer(
+    greeting = '421 4.3.2 Too busy, try again later',
+  ): Promise<SmtpPeer & { greeted: number }> {
     const server = createServer((socket) => {
       busy.greeted++;
-      socket.end('421 4.3.2 Too busy, try again later\r\n');
+      socket.end(`${greeting}\r\n`);
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -204,6 +206,18 @@ describe('Failover of direct sends to the backup connection', () => {
     expect(result.connection).toBe('backup');
     expect(main.greeted).toBeGreaterThan(0);
     await backup.waitForMessages(1);
+  });
+
+  it('sends through the backup when main greets with 554 (no service): it takes no message', async () => {
+    const main = await busyServer('554 5.3.2 No SMTP service here');
+    const backup = await peer();
+    const ctx = await app();
+    await configure(ctx, main, backup);
+    const result = await ctx.mailer.send(message('no service'));
+    expect(result.connection).toBe('backup');
+    expect(main.greeted).toBeGreaterThan(0);
+    await backup.waitForMessages(1);
+    expect(ctx.alerts.map((alert) => alert.type)).toEqual(['failover']);
   });
 
   it('sends through the backup when main answers 4xx at MAIL FROM', async () => {

@@ -6,7 +6,7 @@ import { where, type ReplyContext, type ReplyExplanation } from './reply-explana
 export const NO_AUTH_BEFORE_TLS =
   'the server offered no authentication on this connection; it may offer it only after STARTTLS: turn Send using TLS on';
 
-/** Replies to AUTH, and servers that want a sign-in first (Microsoft 365's: microsoft-replies.ts). */
+/** Replies to AUTH, and servers that want a sign-in first (Microsoft 365's are in providers/). */
 export const SIGN_IN_REPLIES: readonly ReplyExplanation[] = [
   {
     codes: [535],

@@ -23,6 +23,7 @@ export const SEND_LOG_ENTRY_SCHEMA: OpenApiOptions = {
     'lastError',
     'route',
     'settingsVersion',
+    'connection',
     'messageId',
     'response',
     'heldReason',
@@ -54,6 +55,13 @@ export const SEND_LOG_ENTRY_SCHEMA: OpenApiOptions = {
     },
     route: { type: 'string', nullable: true, enum: ['relay', 'custom', null] },
     settingsVersion: { type: 'integer', nullable: true },
+    connection: {
+      type: 'string',
+      nullable: true,
+      enum: ['main', 'backup', null],
+      description:
+        'Which of the tenant’s connections took the message: backup after a failover; null until it is sent, and for the relay',
+    },
     messageId: { type: 'string', description: 'The Message-ID that every attempt carries' },
     response: { ...nullableString, description: 'The server’s reply, once sent' },
     heldReason: { ...nullableString, description: 'Why the message is held, while it is' },

@@ -1,9 +1,5 @@
-import {
-  BasicSmtpSettingsDto,
-  BearerSmtpSettingsDto,
-  GoogleSmtpSettingsDto,
-  MicrosoftGraphSettingsDto,
-} from '../../settings/validation/smtp-settings.dto';
+import { BasicSmtpSettingsDto } from '../../settings/validation/smtp-settings.dto';
+import { MAIL_PROVIDERS } from '../../providers/mail-providers';
 import { schemaRef, type OpenApiOptions } from '../../internal/api-property';
 import { BACKUP_VIEW_SCHEMA, DELIVERY_CONNECTION_PROPERTIES } from './backup.openapi';
 
@@ -12,12 +8,13 @@ import { BACKUP_VIEW_SCHEMA, DELIVERY_CONNECTION_PROPERTIES } from './backup.ope
  * which carry no metadata, so their schemas are written out here.
  */
 
-/** The DTOs of the settings body, registered as extra models by the controller. */
+/**
+ * The DTOs of the settings body, registered as extra models by the controller: Basic's, then each
+ * registered provider's. Decorators run when the class loads, so these are the registry's.
+ */
 export const SMTP_SETTINGS_BODY_MODELS = [
   BasicSmtpSettingsDto,
-  BearerSmtpSettingsDto,
-  MicrosoftGraphSettingsDto,
-  GoogleSmtpSettingsDto,
+  ...MAIL_PROVIDERS.map((provider) => provider.dto),
 ];
 
 /**
@@ -268,7 +265,7 @@ export const CAPABILITIES_SCHEMA: OpenApiOptions = {
     authTypes: { type: 'array', items: { type: 'string', enum: ['basic', 'bearer'] } },
     providers: {
       type: 'array',
-      items: { type: 'string', enum: ['microsoft', 'microsoft-graph', 'google'] },
+      items: { type: 'string', enum: MAIL_PROVIDERS.map((provider) => provider.id) },
     },
     upgrade: {
       type: 'object',

@@ -1,6 +1,5 @@
 import type { JobsOptions } from 'bullmq';
 import type { Address, SendMailOptions } from 'nodemailer';
-import MimeNode from 'nodemailer/lib/mime-node';
 import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceeded.error';
 import { MessageNotQueueableError } from '../../errors/message-not-queueable.error';
 import { SenderRequiredError } from '../../errors/sender-required.error';
@@ -9,21 +8,28 @@ import type { SmtpSettingsState } from '../../interfaces/smtp-settings.types';
 import type { SmtpRelayOptions } from '../../options/relay-options.interface';
 import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-settings.defaults';
 import { assertNoHeaderInjection } from '../../transport/header-guard';
-import { uniqueRecipients } from '../../transport/recipient-policy';
 import { formatSender } from '../../transport/sender';
 import { serializeMessage, type OutboxJobData } from '../outbox-message';
+import { envelopeRecipients } from './envelope-recipients';
+import type { QueuePlace } from '../worker/tenant-ranks';
 
 /** Transient failures are retried until the window closes, not until a count runs out. */
 const UNLIMITED_ATTEMPTS = 100_000;
 
 /**
- * The job's options: the outbox's backoff; bodies leave the store once sent; `priority` its rank
- * among its tenant's messages (see TenantRanks), 0 for none.
+ * The job's options: the outbox's backoff; bodies leave the store once sent; its place in the
+ * queue (see TenantRanks): `priority` its rank among its tenant's messages, 0 for none, and `lifo`
+ * for the head of the wait list (BullMQ ignores it for a delayed job, which joins the tail when due).
  */
-export function jobOptions(delay: number, logTtlMs: number, priority = 0): JobsOptions {
+export function jobOptions(
+  delay: number,
+  logTtlMs: number,
+  place: QueuePlace = { priority: 0, lifo: false },
+): JobsOptions {
   return {
     delay,
-    ...(priority > 0 ? { priority } : {}),
+    ...(place.priority > 0 ? { priority: place.priority } : {}),
+    ...(place.lifo ? { lifo: true } : {}),
     attempts: UNLIMITED_ATTEMPTS,
     backoff: { type: 'outbox' },
     removeOnComplete: true,
@@ -103,20 +109,6 @@ export function prepareMessage(
       heldReason: null,
     },
   };
-}
-
-/**
- * The envelope's unique recipients: to, cc and bcc (or the explicit envelope), as the relay counts
- * them. A bare MIME node parses the addresses as nodemailer's composer does, without composing.
- */
-function envelopeRecipients(message: SendMailOptions): string[] {
-  const { to, cc, bcc, envelope } = message;
-  const node = new MimeNode();
-  if (to) node.setHeader('to', to);
-  if (cc) node.setHeader('cc', cc);
-  if (bcc) node.setHeader('bcc', bcc);
-  if (envelope) node.setEnvelope(envelope);
-  return uniqueRecipients(node.getEnvelope().to);
 }
 
 function domainOf(sender: unknown): string {

@@ -28,9 +28,9 @@ export function postgresEnqueueWriter(
   const statement = `WITH input AS (
        SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
          $7::text[], $8::jsonb[], $9::text[], $10::jsonb[], $11::jsonb[], $12::int[], $13::bigint[],
-         $14::bigint[], $15::int[])
+         $14::bigint[], $15::int[], $16::boolean[])
          AS i(n, tenant, id, created_at, updated_at, status, entry, name, data, opts, priority,
-              delay, ts, attempts)
+              delay, ts, attempts, lifo)
      ), added AS (
        INSERT INTO ${log} (tenant, id, created_at, updated_at, status, entry)
        SELECT tenant, id, created_at, updated_at, status, entry FROM input ORDER BY tenant, id
@@ -39,7 +39,7 @@ export function postgresEnqueueWriter(
      )
      SELECT i.n, CASE WHEN a.id IS NOT NULL THEN ${quote(schema)}.add_job(
        $1::text, i.id, i.name, i.data, i.opts, i.priority, i.delay, i.ts,
-       i.attempts, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, false
+       i.attempts, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, i.lifo
      ) END AS job_id
      FROM input i LEFT JOIN added a ON a.tenant = i.tenant AND a.id = i.id
      ORDER BY i.n`;
@@ -49,7 +49,7 @@ export function postgresEnqueueWriter(
     // The same id twice in one statement would add its job twice: a repeat waits for the next.
     const [now = [], ...rest] = roundsOf(batch, (w) => `${w.entry.tenant}\n${w.entry.id}`);
     const later = rest.flat();
-    const columns: unknown[][] = Array.from({ length: 14 }, () => []);
+    const columns: unknown[][] = Array.from({ length: 15 }, () => []);
     for (const [n, { entry, data, options }] of now.entries()) {
       const job = new backend.bullmq.Job<OutboxJobData>(
         backend.queue,
@@ -75,6 +75,8 @@ export function postgresEnqueueWriter(
         opts.delay ?? 0,
         json.timestamp,
         opts.attempts ?? 1,
+        // BullMQ's PostgreSQL backend orders a lifo job ahead of the wait list, as Redis does.
+        opts.lifo ?? false,
       ];
       row.forEach((value, column) => columns[column]!.push(value));
     }

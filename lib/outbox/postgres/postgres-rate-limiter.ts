@@ -1,5 +1,6 @@
 import { endPool, type PostgresPool, type PostgresPoolClient } from '../../postgres/postgres-pool';
 import { quote } from '../../postgres/postgres-identifier';
+import { inTransaction } from '../../postgres/postgres-transaction';
 import { SCHEMA_LOCK } from '../../postgres/schema-lock';
 import { assertWindow, IN_FLIGHT_LEASE_MS, UnsettledGrants } from '../rate-limit/rate-window';
 import type { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.interface';
@@ -219,19 +220,7 @@ export class PostgresRateLimiter implements SharedRateLimiter {
     ]).catch(() => undefined);
   }
 
-  private async transaction<T>(work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }

@@ -1,7 +1,6 @@
 import { OutboxUnavailableError } from '../../errors/outbox-unavailable.error';
 import { SmtpSettingsError } from '../../errors/smtp-settings.error';
 import { messageOf } from '../../internal/message-of';
-import { TickBatcher } from '../../internal/tick-batcher';
 import type {
   OutboxStatus,
   OutboxSummary,
@@ -10,6 +9,7 @@ import type {
   SendLogQuery,
 } from '../../interfaces/outbox.interface';
 import type { PostgresPool } from '../../postgres/postgres-pool';
+import { inTransaction } from '../../postgres/postgres-transaction';
 import type { SendLog, SendLogGuard, SendLogUpdate } from '../send-log/send-log.interface';
 import {
   cursorAfter,
@@ -27,7 +27,7 @@ import {
   zeroCounts,
 } from '../send-log/send-log-entries';
 import * as sql from './postgres-send-log.sql';
-import { updateBatch, type PendingUpdate } from './postgres-send-log.updates';
+import { sendLogBatches } from './postgres-send-log.updates';
 
 /** BullMQ's default lock duration: a place taken more recently than this is never given up. */
 const LOCK_SPAN_MS = 30_000;
@@ -39,7 +39,7 @@ export interface PostgresSendLogOptions {
   schema: string;
   logTtlMs: number;
   logMaxCount: number;
-  /** The queue whose jobs' locks tell a live attempt from a crashed one (see sql.beginEntry). */
+  /** The queue whose jobs' locks tell a live attempt from a crashed one (see postgres-send-log.batches.sql.ts). */
   queueName?: string;
 }
 
@@ -53,14 +53,15 @@ export class PostgresSendLog implements SendLog {
   private readonly pool: PostgresPool;
   private readonly tables: sql.SendLogTables;
   private ready?: Promise<void>;
-  /** Updates that arrive together (workers finishing at once) go as one statement. */
-  private readonly updates = new TickBatcher((batch: PendingUpdate[]) =>
-    updateBatch(this.pool, this.tables, batch),
-  );
+  private readonly batches: ReturnType<typeof sendLogBatches>;
 
   constructor(private readonly options: PostgresSendLogOptions) {
     this.pool = options.pool;
     this.tables = sql.sendLogTables(options.schema);
+    this.batches = sendLogBatches(this.pool, this.tables, {
+      queueName: options.queueName ?? '',
+      lockSpanMs: LOCK_SPAN_MS,
+    });
   }
 
   /** Creates the tables when they are missing; every operation waits for it. */
@@ -98,7 +99,7 @@ export class PostgresSendLog implements SendLog {
       return this.begin(tenant, id, changes, guard);
     }
     await this.init();
-    const row = await this.updates
+    const row = await this.batches.updates
       .push({
         tenant,
         id,
@@ -117,27 +118,25 @@ export class PostgresSendLog implements SendLog {
     };
   }
 
-  /** An attempt begins, if the tenant has a place under its share (see sql.beginEntry). */
+  /** An attempt begins, if the tenant has a place under its share (see postgres-send-log.batches.sql.ts). */
   private async begin(
     tenant: string,
     id: string,
     changes: Partial<SendLogEntry>,
     guard: SendLogGuard,
   ): Promise<SendLogUpdate> {
-    const rows = await this.query<{ entry: string; outcome: string }>(
-      'the send log could not be updated',
-      sql.beginEntry(this.tables),
-      [
+    await this.init();
+    const row = await this.batches.begins
+      .push({
         tenant,
         id,
-        JSON.stringify(changes),
-        updatableFrom(guard.from),
-        guard.share,
-        this.options.queueName ?? '',
-        LOCK_SPAN_MS,
-      ],
-    );
-    const row = rows[0];
+        patch: JSON.stringify(changes),
+        allowed: updatableFrom(guard.from).join(','),
+        share: guard.share!,
+      })
+      .catch((error: unknown) => {
+        throw unavailable('the send log could not be updated', error);
+      });
     return {
       entry: row ? parseEntry(row.entry) : null,
       applied: row?.outcome === 'applied',
@@ -273,21 +272,12 @@ export class PostgresSendLog implements SendLog {
     const { rows } = await this.pool.query(sql.TABLES_READY, [[log, hourly, share, parked]]);
     // Already there: no DDL, so a role without CREATE privilege can use tables made for it.
     if ((rows[0] as { ready?: boolean } | undefined)?.ready) return;
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         sql.SCHEMA_LOCK,
       ]);
       for (const statement of sql.createTables(this.tables)) await client.query(statement);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }
 

@@ -1,44 +1,31 @@
-import type { SmtpSettingsState } from '../../interfaces/smtp-settings.types';
+import type { BearerSettings, SmtpSettingsState } from '../../interfaces/smtp-settings.types';
 import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
-import { SMTP_SETTINGS_OPTION_DEFAULTS as DEFAULTS } from '../../options/smtp-settings.defaults';
+import { providerOf } from '../../settings/provider-settings.interface';
+import type {
+  MailProviderDescriptor,
+  SendingBudget,
+} from '../../transport/mail-provider-descriptor.interface';
 
 /** The shared limit a tenant's current route is under, with the key every replica counts it by. */
-export interface RouteRateLimit {
-  key: string;
-  limit: number;
-  windowMs: number;
-}
+export type RouteRateLimit = SendingBudget;
 
 /**
- * Microsoft 365 (Bearer): a budget per mailbox, keyed by the tenant, its Entra tenant and the
- * mailbox. The relay: its `rateLimit`, one budget for every tenant that sends through it. A custom
- * Basic server: none.
+ * A Bearer provider's budget, when it has one (Microsoft 365: per mailbox). The relay: its
+ * `rateLimit`, one budget for every tenant that sends through it. A custom Basic server: none.
  */
 export function routeRateLimit(
   tenant: string,
   state: SmtpSettingsState,
   options: Pick<SmtpSettingsModuleOptions, 'microsoft' | 'relay'>,
+  providers: readonly MailProviderDescriptor[],
 ): RouteRateLimit | null {
   if (state.source === 'custom') {
-    const settings = state.settings as {
-      type?: string;
-      provider?: string;
-      username?: string;
-      tenantId?: string;
-    } | null;
-    // Exchange Online's budget is per mailbox, whichever way the message is submitted.
-    if (settings?.type !== 'bearer' || !String(settings.provider ?? '').startsWith('microsoft')) {
-      return null;
-    }
-    const limit = options.microsoft?.rateLimit ?? DEFAULTS.microsoft.rateLimit;
-    if (limit === false) return null;
-    const mailbox = String(settings.username ?? '').toLowerCase();
-    return { key: `microsoft:${tenant}:${settings.tenantId ?? ''}:${mailbox}`, ...pick(limit) };
+    const settings = state.settings as BearerSettings | null;
+    if (!settings) return null;
+    return providerOf(providers, settings)?.sendingBudget?.(tenant, settings, options) ?? null;
   }
   const relayLimit = options.relay?.rateLimit;
-  return relayLimit ? { key: 'relay', ...pick(relayLimit) } : null;
-}
-
-function pick({ limit, windowMs }: { limit: number; windowMs: number }) {
-  return { limit, windowMs };
+  return relayLimit
+    ? { key: 'relay', limit: relayLimit.limit, windowMs: relayLimit.windowMs }
+    : null;
 }

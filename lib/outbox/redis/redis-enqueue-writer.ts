@@ -87,9 +87,13 @@ export function redisEnqueueWriter(
   }
 
   async function writeBatch(batch: Write[]): Promise<Array<'added' | 'exists'>> {
-    const parts: Part[] = [entriesPart(batch)];
-    for (const { data, options } of batch) parts.push(await jobPart(data, options));
-    for (const part of parts) await load(part.script);
+    // The jobs' parts side by side, and each script loaded once: a batch of 50 awaited its jobs and
+    // its 51 loads one after another.
+    const jobs = await Promise.all(batch.map(({ data, options }) => jobPart(data, options)));
+    const parts: Part[] = [entriesPart(batch), ...jobs];
+    for (const script of new Map(parts.map((part) => [part.script.sha, part.script])).values()) {
+      await load(script);
+    }
     const multi = redis.multi();
     for (const part of parts) {
       multi.evalsha(

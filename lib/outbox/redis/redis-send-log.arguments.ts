@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { SendLogEntry } from '../../interfaces/outbox.interface';
 import type { SendLogGuard } from '../send-log/send-log.interface';
 import {
@@ -31,25 +32,37 @@ export function transitionArguments(
 ): Transition {
   const { tenant, id, createdMs, changes, guard } = update;
   const updatedMs = timeOf(changes.updatedAt, 'updatedAt');
+  const ahead = guard.countAttempt ? undefined : writtenAhead(guard.lastWrite?.stored, changes);
   return {
-    keys: [
-      keys.entry(tenant, id),
-      keys.index(tenant, 'settled'),
-      keys.hour(tenant, hourOf(updatedMs)),
-      keys.parked(tenant),
-    ],
+    keys: [keys.entry(tenant, id), keys.index(tenant, 'settled'), keys.parked(tenant)],
     args: [
       `,${updatableFrom(guard.from).join(',')},`,
       JSON.stringify(changes),
       orderKey(createdMs, id),
       updatedMs,
-      HOURLY_KEEP_MS,
       keys.statusPrefix(tenant),
       guard.countAttempt ? '1' : '0',
       guard.share ?? 0,
       options.jobKeyPrefix ?? '',
+      guard.firstTake ? '0' : '1',
+      ahead?.sha1 ?? '',
+      ahead?.entry ?? '',
     ],
   };
+}
+
+/**
+ * The entry an update makes of the one its writer last stored, and that one's SHA-1: the script
+ * writes it without a read when the stored entry is still that one (see TRANSITION).
+ */
+function writtenAhead(
+  stored: string | undefined,
+  changes: Partial<SendLogEntry>,
+): { sha1: string; entry: string } | undefined {
+  if (stored === undefined) return undefined;
+  const entry = JSON.stringify({ ...(JSON.parse(stored) as object), ...changes });
+  // crypto.hash, one call: 0.7 µs here against 2.4 for createHash, update and digest.
+  return { sha1: hash('sha1', stored), entry };
 }
 
 /**

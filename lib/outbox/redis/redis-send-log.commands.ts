@@ -17,6 +17,9 @@ export interface SendLogCommands {
   smtpOutboxPrune(...keysAndArgs: Arg[]): Promise<number>;
 }
 
+/** The scripts whose calls the send log gathers per tick itself (no auto-pipelining needed). */
+export const BATCHED_SEND_LOG_COMMANDS = ['smtpOutboxTransition'] as const;
+
 const SCRIPTS = {
   smtpOutboxAdd: { lua: ADD },
   smtpOutboxTransition: { lua: TRANSITION },

@@ -104,7 +104,8 @@ return added`;
 /**
  * A batch of updates, each applying only from the statuses its writer names (compare and set on
  * the status, in Redis, so that nothing is read first): merges the patch, counts an attempt if
- * asked, and counts the hour's transitions. The status and settled sets move once per entry, from
+ * asked, and names the hour's count of each transition (sent, failed, held) for the caller to add
+ * up in the process (see RedisHourlyCounts). The status and settled sets move once per entry, from
  * where it was before the batch to where it is after (an entry may be updated twice in one batch).
  *
  * An update into `sending` with a share (a worker beginning an attempt) is admitted only while the
@@ -113,15 +114,22 @@ return added`;
  * nothing else changes. Each update out of `sending` frees a place: the longest parked message of
  * the tenant is taken from the set and returned, for its worker to make it due.
  *
- * KEYS, 4 per update: entry, settled set, hourly hash, the tenant's parked set.
+ * KEYS, 3 per update: entry, settled set, the tenant's parked set.
  * ARGV, 9 per update: allowed statuses (',queued,held,'), the patch (JSON, with updatedAt), order
- * key, updatedAt ms, hourly TTL, status set prefix, count an attempt ('1' or '0'), share ('0': none),
- * the prefix of the queue's job keys (`<prefix>:<queue>:`, for their locks).
- * Per update: { 1, entry, unparked id or nil } when applied; { 3, entry } when parked; { 0, entry }
- * when the status did not allow it; { 0 } without entry; { 2 } when the stored entry is not JSON.
+ * key, updatedAt ms, status set prefix, count an attempt ('1' or '0'), share ('0': none), the
+ * prefix of the queue's job keys (`<prefix>:<queue>:`, for their locks), may be parked ('1' or
+ * '0': a job's first take cannot have been, and its begin leaves the parked set alone), the SHA-1
+ * of the entry as its writer left it and the entry the update makes of it (both '' when the
+ * writer does not know it): one GETSET writes it (not SET … GET, which needs Redis 6.2: BullMQ's
+ * floor is 5), and when what it replaced is not that entry
+ * (another writer came between) the script goes on from what it replaced, as if it had read it.
+ * A write that turns out not to apply is undone in the same step.
+ * Per update: { 1, entry, unparked id or nil, hourly field or nil } when applied; { 3, entry } when
+ * parked; { 0, entry } when the status did not allow it; { 0 } without entry; { 2 } when the
+ * stored entry is not JSON.
  */
 export const TRANSITION = `${BATCH_HELPERS}
-local results, moves, order, hours = {}, {}, {}, {}
+local results, moves, order = {}, {}, {}
 local sending, freed, unparks = {}, {}, {}
 local function settled(status) return status == 'sent' or status == 'failed' or status == 'uncertain' end
 -- The tenant's messages sending now, with what this batch has changed so far. At the share, only
@@ -139,27 +147,48 @@ local function busy(prefix, share, lockPrefix)
   end
   return sending[prefix]
 end
-for i = 0, #KEYS / 4 - 1 do
-  local k, a = i * 4, i * 9
-  local raw = redis.call('GET', KEYS[k + 1])
+for i = 0, #KEYS / 3 - 1 do
+  local k, a = i * 3, i * 11
+  -- Written ahead when the writer knows the entry: kept only if it replaced just that.
+  local ahead, raw = ARGV[a + 10] ~= '', nil
+  if ahead then
+    raw = redis.call('GETSET', KEYS[k + 1], ARGV[a + 11])
+    if raw and redis.sha1hex(raw) == ARGV[a + 10] then ahead = 'kept' end
+  else
+    raw = redis.call('GET', KEYS[k + 1])
+  end
+  local function undo()
+    if ahead then
+      if raw then redis.call('SET', KEYS[k + 1], raw) else redis.call('DEL', KEYS[k + 1]) end
+    end
+  end
   local ok, entry = false, nil
   if raw then ok, entry = pcall(cjson.decode, raw) end
-  local share, prefix = tonumber(ARGV[a + 8]), ARGV[a + 6]
+  local share, prefix = tonumber(ARGV[a + 7]), ARGV[a + 5]
   if not raw then
+    undo()
     results[i + 1] = {0}
   elseif not ok or type(entry) ~= 'table' then
+    undo()
     results[i + 1] = {2}
   elseif not string.find(ARGV[a + 1], ',' .. tostring(entry.status) .. ',', 1, true) then
+    undo()
     results[i + 1] = {0, raw}
-  elseif share > 0 and entry.status ~= 'sending' and busy(prefix, share, ARGV[a + 9]) >= share then
-    redis.call('ZADD', KEYS[k + 4], 'NX', ARGV[a + 4], entry.id)
+  elseif share > 0 and entry.status ~= 'sending' and busy(prefix, share, ARGV[a + 8]) >= share then
+    undo()
+    redis.call('ZADD', KEYS[k + 3], 'NX', ARGV[a + 4], entry.id)
     results[i + 1] = {3, raw}
   else
-    local from = entry.status
-    for field, value in pairs(cjson.decode(ARGV[a + 2])) do entry[field] = value end
-    if ARGV[a + 7] == '1' then entry.attempts = (tonumber(entry.attempts) or 0) + 1 end
-    local written = cjson.encode(entry)
-    redis.call('SET', KEYS[k + 1], written)
+    local from, written = entry.status, nil
+    if ahead == 'kept' then
+      written = ARGV[a + 11]
+      entry = cjson.decode(written)
+    else
+      for field, value in pairs(cjson.decode(ARGV[a + 2])) do entry[field] = value end
+      if ARGV[a + 6] == '1' then entry.attempts = (tonumber(entry.attempts) or 0) + 1 end
+      written = cjson.encode(entry)
+      redis.call('SET', KEYS[k + 1], written)
+    end
     local move = moves[KEYS[k + 1]]
     if not move then
       move = {first = from, member = ARGV[a + 3], prefix = prefix, settled = KEYS[k + 2]}
@@ -167,17 +196,19 @@ for i = 0, #KEYS / 4 - 1 do
       order[#order + 1] = KEYS[k + 1]
     end
     move.last, move.at = entry.status, ARGV[a + 4]
+    -- The hour's count is the caller's to add (RedisHourlyCounts): the field, or false.
+    local counted = false
     if entry.status ~= from and (entry.status == 'sent' or entry.status == 'failed' or entry.status == 'held') then
-      count(hours, KEYS[k + 3], entry.status, ARGV[a + 5])
+      counted = entry.status
     end
-    results[i + 1] = {1, written}
+    results[i + 1] = {1, written, false, counted}
     if from ~= 'sending' and entry.status == 'sending' then
-      sending[prefix] = busy(prefix, share, ARGV[a + 9]) + 1
-      if share > 0 then unparks[KEYS[k + 4]] = unparks[KEYS[k + 4]] or {}; table.insert(unparks[KEYS[k + 4]], entry.id) end
+      sending[prefix] = busy(prefix, share, ARGV[a + 8]) + 1
+      if share > 0 and ARGV[a + 9] == '1' then unparks[KEYS[k + 3]] = unparks[KEYS[k + 3]] or {}; table.insert(unparks[KEYS[k + 3]], entry.id) end
     elseif from == 'sending' and entry.status ~= 'sending' then
       if sending[prefix] ~= nil then sending[prefix] = sending[prefix] - 1 end
-      freed[KEYS[k + 4]] = freed[KEYS[k + 4]] or {}
-      table.insert(freed[KEYS[k + 4]], i + 1)
+      freed[KEYS[k + 3]] = freed[KEYS[k + 3]] or {}
+      table.insert(freed[KEYS[k + 3]], i + 1)
     end
   end
 end
@@ -200,7 +231,7 @@ for _, key in ipairs(order) do
     push(zrems, move.settled, move.member)
   end
 end
-flush(zrems, zadds, hours)
+flush(zrems, zadds, {})
 return results`;
 
 /**

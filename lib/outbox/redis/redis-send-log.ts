@@ -13,7 +13,9 @@ import {
 import type { SendLog, SendLogGuard, SendLogUpdate } from '../send-log/send-log.interface';
 import {
   cursorAfter,
+  HOURLY_KEEP_MS,
   hourlyBucket,
+  hourOf,
   summaryOf,
   last24Hours,
   changesOf,
@@ -27,6 +29,7 @@ import {
 import { TickBatcher } from '../../internal/tick-batcher';
 import { defineSendLogCommands, type SendLogCommands } from './redis-send-log.commands';
 import { RedisLogKeys } from './redis-send-log.scripts';
+import { RedisHourlyCounts } from './redis-hourly-counts';
 import { addArguments, transitionArguments, type Transition } from './redis-send-log.arguments';
 
 export interface RedisSendLogOptions {
@@ -47,26 +50,36 @@ const PRUNE_BATCH = 1000;
  * `<prefix>:log:<tenant>:<id>` holds an entry (JSON); `<prefix>:logidx:<tenant>:all` and
  * `…:status:<status>` order a tenant's entries by creation (newest-first pages, counts),
  * `…:settled` orders settled entries by their last change (pruning); `<prefix>:loghour:<tenant>:<ms>`
- * counts an hour's sent, failed and held messages (expires after 25 hours);
+ * counts an hour's sent, failed and held messages (expires 25 hours after the hour's start; the
+ * workers' counts are added up in the process and written about once a second, see
+ * RedisHourlyCounts);
  * `<prefix>:idem:<tenant>:<sha-256 of the key>` holds an idempotency key's message id.
  */
 export class RedisSendLog implements SendLog {
   private readonly redis: Redis;
   private readonly keys: RedisLogKeys;
   private readonly commands: SendLogCommands;
-  /** Updates that arrive together (workers finishing at once) run as one script. */
-  private readonly transitions: TickBatcher<Transition, [number, string?, string?]>;
+  /**
+   * Updates that arrive together (workers finishing at once) run as one script, one script at a
+   * time: those that arrive while it runs go in the next, which shares its per-key commands.
+   */
+  private readonly transitions: TickBatcher<Transition, [number, string?, string?, string?]>;
+  private readonly hourly: RedisHourlyCounts;
 
   constructor(private readonly options: RedisSendLogOptions) {
     this.redis = options.client;
     this.keys = new RedisLogKeys(options.prefix);
     this.commands = defineSendLogCommands(options.client);
-    this.transitions = new TickBatcher((batch) =>
-      this.commands.smtpOutboxTransition(
-        batch.length * 4,
-        ...batch.flatMap((t) => t.keys),
-        ...batch.flatMap((t) => t.args),
-      ),
+    this.hourly = new RedisHourlyCounts(options.client);
+    this.transitions = new TickBatcher(
+      (batch) =>
+        this.commands.smtpOutboxTransition(
+          batch.length * 3,
+          ...batch.flatMap((t) => t.keys),
+          ...batch.flatMap((t) => t.args),
+        ),
+      undefined,
+      { oneInFlight: true },
     );
   }
 
@@ -86,19 +99,30 @@ export class RedisSendLog implements SendLog {
     const changes = changesOf(patch);
     const createdMs = guard.createdMs ?? (await this.createdMsOf(tenant, id));
     if (createdMs === null) return { entry: null, applied: false };
-    const [outcome, written, unparked] = await this.run('the send log could not be updated', () =>
-      this.transitions.push(
-        transitionArguments(this.keys, { tenant, id, createdMs, changes, guard }, this.options),
-      ),
+    const [outcome, written, unparked, counted] = await this.run(
+      'the send log could not be updated',
+      () =>
+        this.transitions.push(
+          transitionArguments(this.keys, { tenant, id, createdMs, changes, guard }, this.options),
+        ),
     );
+    if (counted) {
+      const hour = hourOf(timeOf(changes.updatedAt, 'updatedAt'));
+      this.hourly.add(this.keys.hour(tenant, hour), counted, hour + HOURLY_KEEP_MS);
+    }
     if (outcome === 2) {
       throw new OutboxUnavailableError(`the send log entry ${id} is not readable JSON`);
     }
+    // Parsed when read: the worker's updates seldom look at the entry they wrote.
+    let entry: SendLogEntry | null | undefined;
     return {
-      entry: written ? parseEntry(written) : null,
+      get entry() {
+        return (entry ??= written ? parseEntry(written) : null);
+      },
       applied: outcome === 1,
       ...(outcome === 3 ? { parked: true } : {}),
       ...(unparked ? { unparked: [unparked] } : {}),
+      ...(outcome === 1 && written ? { stored: written } : {}),
     };
   }
 
@@ -170,6 +194,8 @@ export class RedisSendLog implements SendLog {
     now: number,
   ): Promise<Omit<OutboxSummary, 'rateLimit' | 'waiting'>> {
     const hours = last24Hours(now);
+    // This process's counts first; a failed write keeps them for the next, and the read goes on.
+    await this.hourly.flush().catch(() => undefined);
     const pipeline = this.redis.pipeline();
     for (const status of OUTBOX_STATUSES) pipeline.zcard(this.keys.status(tenant, status));
     for (const status of WAITING_STATUSES) pipeline.zrange(this.keys.status(tenant, status), 0, 0);
@@ -234,8 +260,10 @@ export class RedisSendLog implements SendLog {
       .sort();
   }
 
-  /** The client is the outbox's: nothing of the log's own to close. */
-  async close(): Promise<void> {}
+  /** Writes the hours' last counts; the client is the outbox's, and stays open. */
+  async close(): Promise<void> {
+    await this.hourly.close();
+  }
 
   private exec(pipeline: ChainableCommander): Promise<unknown[]> {
     return this.run('the send log could not be read', async () =>

@@ -61,13 +61,16 @@ export function changesOf(
   patch: Partial<SendLogEntry>,
   now = new Date(),
 ): Partial<SendLogEntry> & { updatedAt: string } {
-  const changes = Object.fromEntries(
-    Object.entries(patch).filter(
-      ([key, value]) =>
-        value !== undefined && key !== 'id' && key !== 'tenant' && key !== 'createdAt',
-    ),
-  ) as Partial<SendLogEntry>;
-  return { ...changes, updatedAt: changes.updatedAt ?? now.toISOString() };
+  // A loop, not entries, filter and fromEntries: this runs for every update of the log.
+  const changes: Record<string, unknown> = {};
+  for (const key in patch) {
+    const value = (patch as Record<string, unknown>)[key];
+    if (value !== undefined && key !== 'id' && key !== 'tenant' && key !== 'createdAt') {
+      changes[key] = value;
+    }
+  }
+  changes.updatedAt ??= now.toISOString();
+  return changes as Partial<SendLogEntry> & { updatedAt: string };
 }
 
 /**

@@ -24,6 +24,16 @@ export interface SendLogGuard {
    * (`parked`) until an update out of `sending` unparks it.
    */
   share?: number;
+  /**
+   * The job's first take (BullMQ's `attemptsStarted` is 1): only a job taken before can have been
+   * parked, so a begin with this set does not look for the message among the parked.
+   */
+  firstTake?: boolean;
+  /**
+   * This writer's last update of the entry: while the entry is still as that left it, Redis
+   * writes this one without reading it first (a command less); otherwise it reads as ever.
+   */
+  lastWrite?: Pick<SendLogUpdate, 'stored'>;
 }
 
 /** The entry after an update (`null`: no such entry), and whether the update applied. */
@@ -32,8 +42,13 @@ export interface SendLogUpdate {
   applied: boolean;
   /** The tenant was at its share: the message waits for a place (see SendLogGuard.share). */
   parked?: boolean;
-  /** A place freed by this update out of `sending`: the parked messages it goes to, to make due. */
+  /**
+   * A place freed by this update out of `sending`: the parked messages it goes to, for the caller
+   * to make due (PostgreSQL makes due itself those whose jobs sleep, and names only the others).
+   */
   unparked?: string[];
+  /** The entry as this update stored it (Redis, when it applied): see SendLogGuard.lastWrite. */
+  stored?: string;
 }
 
 /**

@@ -7,7 +7,7 @@ import { RecipientLimitExceededError } from '../../errors/recipient-limit-exceed
 import { SenderRequiredError } from '../../errors/sender-required.error';
 import { TokenRequestFailedError } from '../../errors/token-request-failed.error';
 import { GraphSendError } from '../../errors/graph-send.error';
-import { classifyFailure } from './delivery-outcome';
+import { classifyFailure, serverAnswered } from './delivery-outcome';
 
 const smtp = (responseCode: number | undefined, code = 'EPROTOCOL', stage = 'message') =>
   new DeliveryFailedError('explained', stage as never, { code, responseCode });
@@ -206,5 +206,16 @@ describe('classifyFailure', () => {
       message: 'explained',
       at: '2030-01-02T03:04:05.000Z',
     });
+  });
+});
+
+describe('serverAnswered', () => {
+  it('is true for an SMTP reply, false for 421, a socket error or no reply', () => {
+    expect(serverAnswered(Object.assign(new Error('refused'), { responseCode: 550 }))).toBe(true);
+    expect(serverAnswered(Object.assign(new Error('auth'), { responseCode: 535 }))).toBe(true);
+    expect(serverAnswered(Object.assign(new Error('busy'), { responseCode: 421 }))).toBe(false);
+    expect(serverAnswered(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(serverAnswered(new Error('deadline'))).toBe(false);
+    expect(serverAnswered(undefined)).toBe(false);
   });
 });

@@ -168,6 +168,12 @@ const UNREACHABLE = new Set([
   'TOKEN_REQUEST_FAILED',
 ]);
 
+/** An SMTP reply came back, other than the 421 that closes the connection: the server answers. */
+export function serverAnswered(error: unknown): boolean {
+  const { responseCode } = (error ?? {}) as { responseCode?: unknown };
+  return typeof responseCode === 'number' && responseCode !== 421;
+}
+
 /**
  * A transient failure of the tenant's route rather than of the message: the server (or its token
  * endpoint) could not be reached, closed the connection, or did not finish within the deadline, or

@@ -4,7 +4,6 @@ import {
   IsEmail,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsOptional,
   IsString,
   Max,
@@ -13,7 +12,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
-import { IsGuid, IsSmtpHostname, IsTenantId } from './smtp-settings.rules';
+import { IsSmtpHostname } from './smtp-settings.rules';
 import type { SmtpTlsMode } from '../../interfaces/smtp-settings.types';
 
 /*
@@ -118,12 +117,15 @@ export abstract class SmtpServerFieldsDto extends SenderFieldsDto {
   tlsMode?: SmtpTlsMode;
 }
 
-/** `provider` of one kind of Bearer settings; the message lists every provider. */
+/**
+ * `provider` of one kind of Bearer settings. Its problem is worded by `validateSmtpSettings`, which
+ * lists the registered providers.
+ */
 export function ProviderField(provider: string, description: string): PropertyDecorator {
   return fieldRules(
     ApiProperty({ enum: [provider], description }),
-    IsDefined({ message: 'provider is required (microsoft, microsoft-graph or google)' }),
-    IsIn([provider], { message: 'provider must be microsoft, microsoft-graph or google' }),
+    IsDefined({ message: 'provider is required' }),
+    IsIn([provider], { message: 'provider is not known' }),
   );
 }
 
@@ -137,45 +139,3 @@ export function MailboxField(description: string, message: string): PropertyDeco
     IsEmail(EMAIL, { message }),
   );
 }
-
-export const ClientIdField = (): PropertyDecorator =>
-  fieldRules(
-    ApiProperty({
-      description:
-        'The Application (client) ID registered in Microsoft Entra ID (formerly Azure Active Directory).',
-      format: 'uuid',
-      example: '00000000-0000-0000-0000-000000000000',
-    }),
-    IsDefined({ message: 'clientId is required' }),
-    IsString({ message: 'clientId must be a string' }),
-    IsGuid({ message: 'clientId must be a GUID (the Application (client) ID)' }),
-  );
-
-/** The Entra ID client secret; `keptWhile` names the fields whose change asks for it again. */
-export const ClientSecretField = (keptWhile: string): PropertyDecorator =>
-  fieldRules(
-    ApiPropertyOptional({
-      description: `The client secret from the Azure portal, or clientCertificate instead (exactly one of the two on first save). Omit both to keep the stored credential (only while ${keptWhile} are unchanged). Never returned.`,
-      format: 'password',
-      writeOnly: true,
-      maxLength: 1024,
-    }),
-    IsOptional(),
-    IsString({ message: 'clientSecret must be a string' }),
-    IsNotEmpty({ message: 'clientSecret must not be empty (omit it to keep the stored one)' }),
-    MaxLength(1024, { message: 'clientSecret must be at most 1024 characters' }),
-  );
-
-export const TenantIdField = (): PropertyDecorator =>
-  fieldRules(
-    ApiProperty({
-      description:
-        'The Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.',
-      example: 'contoso.onmicrosoft.com',
-      maxLength: 253,
-    }),
-    IsDefined({ message: 'tenantId is required' }),
-    IsString({ message: 'tenantId must be a string' }),
-    MaxLength(253, { message: 'tenantId must be at most 253 characters' }),
-    IsTenantId(),
-  );

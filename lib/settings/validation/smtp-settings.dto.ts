@@ -1,22 +1,11 @@
 import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
-import {
-  ClientIdField,
-  ClientSecretField,
-  MailboxField,
-  ProviderField,
-  SmtpServerFieldsDto,
-  TenantIdField,
-} from './settings-fields.dto';
-import { GoogleSmtpSettingsDto } from './google-settings.dto';
-import { MicrosoftGraphSettingsDto } from './microsoft-graph-settings.dto';
-import { ClientCertificateDto, ClientCertificateField } from './client-certificate.dto';
-
-export { GoogleSmtpSettingsDto } from './google-settings.dto';
-export { MicrosoftGraphSettingsDto } from './microsoft-graph-settings.dto';
+import { SmtpServerFieldsDto } from './settings-fields.dto';
+import type { SmtpSettingsInput } from '../../interfaces/smtp-settings-input.interface';
 
 /*
- * The bodies of PUT and POST /verify, discriminated on `type`, then for Bearer on `provider`.
+ * The bodies of PUT and POST /verify, discriminated on `type`, then for Bearer on `provider` (each
+ * provider's body is in its folder of lib/providers/).
  * Secrets are optional here because an omitted secret may reuse the stored one;
  * SmtpSettingsService decides whether it may.
  */
@@ -47,39 +36,10 @@ export class BasicSmtpSettingsDto extends SmtpServerFieldsDto {
   password?: string;
 }
 
-/** Microsoft 365 SMTP AUTH with XOAUTH2 (`provider: "microsoft"`). */
-export class BearerSmtpSettingsDto extends SmtpServerFieldsDto {
-  @ApiProperty({
-    enum: ['bearer'],
-    description:
-      'Bearer (OAuth 2.0) authentication. Requires the upgrade "Security Enhancement - oAuth Enablement for SMTP services".',
-  })
-  @IsIn(['bearer'])
-  type!: 'bearer';
-
-  @ProviderField('microsoft', 'Microsoft 365 SMTP AUTH with XOAUTH2.')
-  provider!: 'microsoft';
-
-  @MailboxField(
-    'The Microsoft 365 mailbox that authenticates.',
-    'username must be the email address of a Microsoft 365 mailbox',
-  )
-  username!: string;
-
-  @ClientIdField()
-  clientId!: string;
-
-  @ClientSecretField('hostname, port, TLS, username, clientId and tenantId')
-  clientSecret?: string;
-
-  @ClientCertificateField('hostname, port, TLS, username, clientId and tenantId')
-  clientCertificate?: ClientCertificateDto;
-
-  @TenantIdField()
-  tenantId!: string;
-}
-
-export type BearerSettingsDto =
-  BearerSmtpSettingsDto | MicrosoftGraphSettingsDto | GoogleSmtpSettingsDto;
+/**
+ * A Bearer body as its provider's DTO (in lib/providers/) checked it: that provider's settings, the
+ * secret optional.
+ */
+export type BearerSettingsDto = Exclude<SmtpSettingsInput, { type: 'basic' }>;
 
 export type SmtpSettingsDto = BasicSmtpSettingsDto | BearerSettingsDto;

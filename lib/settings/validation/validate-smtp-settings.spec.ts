@@ -2,11 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SettingsValidationError } from '../../errors/settings-validation.error';
 import type { FieldProblem } from '../../interfaces/field-problem.interface';
 import type { SealedSmtpSettings } from '../../interfaces/smtp-settings.types';
-import { destinationOf } from '../secret-destination';
+import { destinationOf, type DestinationFields } from '../secret-destination';
 import { secretFieldOf } from '../secret-field';
 import { toSettingsView } from '../settings-view';
 import { settingsWarnings } from './smtp-settings.rules';
 import { validateSmtpSettings } from './validate-smtp-settings';
+import { MAIL_PROVIDERS as PROVIDERS } from '../../providers/mail-providers';
 
 const { privateKey: PEM } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -40,7 +41,7 @@ const SEALED = 'enc:v2:k:iv:tag:ct' as const;
 
 function problemsOf(body: unknown, stored?: SealedSmtpSettings | null): FieldProblem[] {
   try {
-    validateSmtpSettings(body, stored);
+    validateSmtpSettings(body, PROVIDERS, stored);
   } catch (error) {
     if (error instanceof SettingsValidationError) return error.problems;
     throw error;
@@ -78,7 +79,7 @@ describe('settings of the three Bearer providers', () => {
   it('accepts a Google private key with line breaks, and one with \\n as the JSON file writes it', () => {
     expect(problemsOf(GOOGLE, null)).toEqual([]);
     const escaped = PEM.replace(/\n/g, '\\n');
-    expect(validateSmtpSettings({ ...GOOGLE, privateKey: escaped })).toMatchObject({
+    expect(validateSmtpSettings({ ...GOOGLE, privateKey: escaped }, PROVIDERS)).toMatchObject({
       privateKey: PEM,
     });
   });
@@ -129,17 +130,20 @@ describe('settings of the three Bearer providers', () => {
   });
 
   it('warns when the Google token goes to another server, or Gmail may rewrite the sender', () => {
-    expect(settingsWarnings(GOOGLE)).toEqual([]);
-    const warnings = settingsWarnings({
-      ...GOOGLE,
-      hostname: 'smtp.example.net',
-      senderEmail: 'alias@example.com',
-    });
+    expect(settingsWarnings(GOOGLE, PROVIDERS)).toEqual([]);
+    const warnings = settingsWarnings(
+      {
+        ...GOOGLE,
+        hostname: 'smtp.example.net',
+        senderEmail: 'alias@example.com',
+      },
+      PROVIDERS,
+    );
     expect(warnings).toEqual([
       expect.stringContaining("smtp.example.net is not Google's SMTP endpoint"),
       expect.stringContaining('"Send mail as"'),
     ]);
-    expect(settingsWarnings(GRAPH)).toEqual([]);
+    expect(settingsWarnings(GRAPH, PROVIDERS)).toEqual([]);
   });
 
   it('names an unknown provider', () => {
@@ -206,18 +210,23 @@ describe('settings of the three Bearer providers', () => {
   });
 
   it('binds each secret to the fields that decide where it goes, Microsoft SMTP as before', () => {
-    expect(secretFieldOf(GOOGLE as { type: 'bearer'; provider: string })).toBe('privateKey');
+    expect(secretFieldOf(GOOGLE as { type: 'bearer'; provider: string }, PROVIDERS)).toBe(
+      'privateKey',
+    );
     expect(
-      destinationOf({
-        type: 'bearer',
-        provider: 'microsoft',
-        hostname: 'SMTP.office365.com',
-        port: 587,
-        useTls: true,
-        username: 'a@contoso.com',
-        clientId: 'c',
-        tenantId: 't',
-      }),
+      destinationOf(
+        {
+          type: 'bearer',
+          provider: 'microsoft',
+          hostname: 'SMTP.office365.com',
+          port: 587,
+          useTls: true,
+          username: 'a@contoso.com',
+          clientId: 'c',
+          tenantId: 't',
+        } as DestinationFields,
+        PROVIDERS,
+      ),
     ).toEqual({
       type: 'bearer',
       hostname: 'smtp.office365.com',
@@ -229,14 +238,14 @@ describe('settings of the three Bearer providers', () => {
       clientId: 'c',
       tenantId: 't',
     });
-    expect(destinationOf({ ...GRAPH, type: 'bearer' })).toEqual({
+    expect(destinationOf({ ...GRAPH, type: 'bearer' }, PROVIDERS)).toEqual({
       type: 'bearer',
       provider: 'microsoft-graph',
       username: GRAPH.username,
       clientId: GRAPH.clientId,
       tenantId: GRAPH.tenantId,
     });
-    expect(destinationOf({ ...GOOGLE, type: 'bearer' })).toEqual({
+    expect(destinationOf({ ...GOOGLE, type: 'bearer' }, PROVIDERS)).toEqual({
       type: 'bearer',
       hostname: 'smtp.gmail.com',
       port: 465,
@@ -249,10 +258,12 @@ describe('settings of the three Bearer providers', () => {
   });
 
   it('shows whether a key is set, never the key', () => {
-    const view = toSettingsView({ ...GOOGLE, privateKey: SEALED } as SealedSmtpSettings);
+    const view = toSettingsView({ ...GOOGLE, privateKey: SEALED } as SealedSmtpSettings, PROVIDERS);
     expect(view).toMatchObject({ privateKeySet: true });
     expect(view).not.toHaveProperty('privateKey');
-    expect(toSettingsView({ ...GRAPH, clientSecret: SEALED } as SealedSmtpSettings)).toEqual({
+    expect(
+      toSettingsView({ ...GRAPH, clientSecret: SEALED } as SealedSmtpSettings, PROVIDERS),
+    ).toEqual({
       ...without(GRAPH, 'clientSecret'),
       clientSecretSet: true,
     });

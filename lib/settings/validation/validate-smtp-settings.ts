@@ -1,33 +1,16 @@
 import { SettingsValidationError } from '../../errors/settings-validation.error';
-import {
-  BasicSmtpSettingsDto,
-  BearerSmtpSettingsDto,
-  GoogleSmtpSettingsDto,
-  MicrosoftGraphSettingsDto,
-  type SmtpSettingsDto,
-} from './smtp-settings.dto';
-import { MULTILINE_FIELDS } from './google-settings.dto';
+import { BasicSmtpSettingsDto, type SmtpSettingsDto } from './smtp-settings.dto';
 import { secretProblems } from '../secret-reuse';
 import { crossFieldProblems } from './smtp-settings.rules';
-import type {
-  ClientCertificate,
-  MailProvider,
-  SealedSmtpSettings,
-} from '../../interfaces/smtp-settings.types';
+import type { ClientCertificate, SealedSmtpSettings } from '../../interfaces/smtp-settings.types';
 import { checkClientCertificate } from './client-certificate.rules';
 import { checkDto } from '../../internal/validate-dto';
+import {
+  providerOf,
+  type ProviderSettings,
+  type ProviderSettingsList,
+} from '../provider-settings.interface';
 
-/** Bearer settings by provider; an unknown or missing provider is checked as Microsoft SMTP's. */
-const BEARER_DTO_BY_PROVIDER: Record<MailProvider, new () => SmtpSettingsDto> = {
-  microsoft: BearerSmtpSettingsDto,
-  'microsoft-graph': MicrosoftGraphSettingsDto,
-  google: GoogleSmtpSettingsDto,
-};
-/** The kinds of settings that may sign in with `clientCertificate`. */
-const MICROSOFT_DTOS = new Set<new () => SmtpSettingsDto>([
-  BearerSmtpSettingsDto,
-  MicrosoftGraphSettingsDto,
-]);
 /**
  * What each cross-field rule reads, by the field it names: a rule that reads a field with a problem
  * of its own says nothing, and every other rule speaks with the fields' problems, all at once.
@@ -47,6 +30,7 @@ const CROSS_READS: Record<string, readonly string[]> = {
  */
 export function validateSmtpSettings(
   body: unknown,
+  providers: ProviderSettingsList,
   stored?: SealedSmtpSettings | null,
 ): SmtpSettingsDto {
   const type = (body as { type?: unknown } | null)?.type;
@@ -61,11 +45,16 @@ export function validateSmtpSettings(
         : [{ field: 'type', message }]),
     ]);
   }
-  const cls = dtoClassOf(type, body);
-  const multiline = cls === GoogleSmtpSettingsDto ? MULTILINE_FIELDS : [];
+  // A Bearer body is checked as its provider's (the first one's when it names none we know).
+  const provider = providerOf(providers, body as { type: string; provider?: unknown });
+  const cls = (provider?.dto ?? BasicSmtpSettingsDto) as new () => SmtpSettingsDto;
   // An object, checked on its own: checkDto takes every field for a primitive.
-  const { clientCertificate, rest } = splitCertificate(cls, body as Record<string, unknown>);
-  const { dto, problems } = checkDto(cls, rest, multiline);
+  const { clientCertificate, rest } = splitCertificate(provider, body as Record<string, unknown>);
+  const checked = checkDto(cls, rest, provider?.multilineFields ?? []);
+  const { dto } = checked;
+  const problems = checked.problems.map((p) =>
+    p.field === 'provider' ? providerProblem(providers, body as { provider?: unknown }) : p,
+  );
   if (clientCertificate != null) {
     const checked = checkClientCertificate(clientCertificate);
     (dto as { clientCertificate?: ClientCertificate }).clientCertificate = checked.certificate;
@@ -73,29 +62,32 @@ export function validateSmtpSettings(
   }
   const broken = new Set(problems.map((p) => p.field));
   problems.push(
-    ...crossFieldProblems(dto).filter((p) =>
+    ...crossFieldProblems(dto, providers).filter((p) =>
       (CROSS_READS[p.field] ?? [p.field]).every((field) => !broken.has(field)),
     ),
   );
-  if (stored !== undefined) problems.push(...secretProblems(dto, stored, problems));
+  if (stored !== undefined) problems.push(...secretProblems(dto, stored, problems, providers));
   if (problems.length > 0) throw new SettingsValidationError(problems);
   return dto;
 }
 
-/** Microsoft settings' `clientCertificate`, apart from the body's other fields. */
-function splitCertificate(
-  cls: new () => SmtpSettingsDto,
-  body: Record<string, unknown>,
-): { clientCertificate?: unknown; rest: Record<string, unknown> } {
-  if (!MICROSOFT_DTOS.has(cls) || !Object.hasOwn(body, 'clientCertificate')) return { rest: body };
-  const { clientCertificate, ...rest } = body;
-  return { clientCertificate, rest };
+/** What is wrong with `provider`, naming every registered provider. */
+function providerProblem(providers: ProviderSettingsList, body: { provider?: unknown }) {
+  const ids = providers.map((provider) => provider.id);
+  const list = ids.length < 2 ? ids.join('') : `${ids.slice(0, -1).join(', ')} or ${ids.at(-1)}`;
+  const message =
+    body.provider == null ? `provider is required (${list})` : `provider must be ${list}`;
+  return { field: 'provider', message };
 }
 
-function dtoClassOf(type: 'basic' | 'bearer', body: unknown): new () => SmtpSettingsDto {
-  if (type === 'basic') return BasicSmtpSettingsDto;
-  const provider = (body as { provider?: unknown }).provider;
-  return Object.hasOwn(BEARER_DTO_BY_PROVIDER, String(provider))
-    ? BEARER_DTO_BY_PROVIDER[provider as MailProvider]
-    : BearerSmtpSettingsDto;
+/** The `clientCertificate` of a provider that takes one, apart from the body's other fields. */
+function splitCertificate(
+  provider: ProviderSettings | undefined,
+  body: Record<string, unknown>,
+): { clientCertificate?: unknown; rest: Record<string, unknown> } {
+  if (!provider?.clientCertificate || !Object.hasOwn(body, 'clientCertificate')) {
+    return { rest: body };
+  }
+  const { clientCertificate, ...rest } = body;
+  return { clientCertificate, rest };
 }

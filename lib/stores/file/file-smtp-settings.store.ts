@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { SMTP_SETTINGS_OPTION_DEFAULTS } from '../../options/smtp-settings.defaults';
 import { messageOf } from '../../internal/message-of';
 import { nextVersion } from '../next-version';
-import { ScopeListeners } from '../scope-listeners';
+import { TenantListeners } from '../tenant-listeners';
 import type { SealedSmtpSettings } from '../../interfaces/smtp-settings.types';
 import type {
   SmtpSettingsAction,
@@ -16,12 +16,12 @@ import type {
 import { watchDirectory } from './dir-watch';
 import { FileLock } from './file-lock';
 import { migrateLegacyFile } from './legacy-file';
-import { toRecord } from './stored-scope.format';
+import { toRecord } from './stored-tenant.format';
 import {
   findSealedSecrets,
   readTenantFile,
   removeWriteLeftovers,
-  scopeOfFileName,
+  tenantOfFileName,
   tenantDirFor,
   tenantFileName,
   writeTenantFile,
@@ -31,12 +31,12 @@ export interface FileSmtpSettingsStoreOptions {
   /**
    * Where the store lives, named by its data file: the tenant files go in the directory of that
    * name without `.json` (`.data/smtp-settings.json` → `.data/smtp-settings/`, mode 0700), the key
-   * file beside it (`.data/smtp-settings.key`). A data file that 0.1.0 wrote there (all scopes in
+   * file beside it (`.data/smtp-settings.key`). A data file that 0.1.0 wrote there (all tenants in
    * one document) is split into tenant files on first use, and kept as `<path>.migrated`.
    */
   path: string;
   /**
-   * How many history entries to keep per scope, unless a change gives its own limit.
+   * How many history entries to keep per tenant, unless a change gives its own limit.
    * @default 100
    */
   historyLimit?: number;
@@ -60,10 +60,10 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
   readonly dir: string;
   private readonly historyLimit: number;
   private readonly logger: LoggerService;
-  private readonly listeners: ScopeListeners;
-  /** The version each changed scope was last reported at. */
+  private readonly listeners: TenantListeners;
+  /** The version each changed tenant was last reported at. */
   private readonly seen = new Map<string, number>();
-  /** The tail of each scope's changes in this process; a scope with none queued has no entry. */
+  /** The tail of each tenant's changes in this process; a tenant with none queued has no entry. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private migrated?: Promise<void>;
   private unwatch?: () => void;
@@ -74,40 +74,40 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
     this.dir = tenantDirFor(this.path);
     this.historyLimit = options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit;
     this.logger = options.logger ?? new Logger(FileSmtpSettingsStore.name);
-    this.listeners = new ScopeListeners((error) =>
+    this.listeners = new TenantListeners((error) =>
       this.logger.error(`A settings listener failed: ${messageOf(error)}`),
     );
   }
 
   /** The file that holds the tenant's record and history (it may not exist yet). */
-  fileOf(scope: string): string {
-    return join(this.dir, tenantFileName(scope));
+  fileOf(tenant: string): string {
+    return join(this.dir, tenantFileName(tenant));
   }
 
-  async get(scope: string): Promise<SmtpSettingsRecord | null> {
-    const stored = await this.read(scope);
+  async get(tenant: string): Promise<SmtpSettingsRecord | null> {
+    const stored = await this.read(tenant);
     return stored ? toRecord(stored) : null;
   }
 
   put(
-    scope: string,
+    tenant: string,
     settings: SealedSmtpSettings,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.change(scope, 'update', settings, change, expectedVersion);
+    return this.change(tenant, 'update', settings, change, expectedVersion);
   }
 
   delete(
-    scope: string,
+    tenant: string,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.change(scope, 'reset', null, change, expectedVersion);
+    return this.change(tenant, 'reset', null, change, expectedVersion);
   }
 
-  async history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
-    const history = (await this.read(scope))?.history ?? [];
+  async history(tenant: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
+    const history = (await this.read(tenant))?.history ?? [];
     return limit === undefined ? history : history.slice(0, Math.max(0, limit));
   }
 
@@ -115,7 +115,7 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
    * Reports the changes of every tenant, by other processes (and its own): one watch of the
    * directory, and only a changed tenant's file is read again.
    */
-  watch(listener: (scope: string, version: number) => void): () => void {
+  watch(listener: (tenant: string, version: number) => void): () => void {
     const remove = this.listeners.add(listener);
     this.startWatching();
     return () => {
@@ -142,10 +142,10 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
     await Promise.all([this.checking, ...this.queues.values()]);
   }
 
-  private async read(scope: string) {
-    const file = this.fileOf(scope);
+  private async read(tenant: string) {
+    const file = this.fileOf(tenant);
     await this.ready();
-    return readTenantFile(file, scope);
+    return readTenantFile(file, tenant);
   }
 
   /** The data file of 0.1.0 migrated, once per instance; a failure is tried again next time. */
@@ -158,23 +158,23 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
   }
 
   private async change(
-    scope: string,
+    tenant: string,
     action: SmtpSettingsAction,
     settings: SealedSmtpSettings | null,
     change: SmtpSettingsChange,
     expectedVersion: number | undefined,
   ): Promise<SmtpSettingsRecord> {
-    const file = this.fileOf(scope);
-    return this.serialize(scope, async () => {
+    const file = this.fileOf(tenant);
+    return this.serialize(tenant, async () => {
       await this.ready();
       return new FileLock(file, () => removeWriteLeftovers(file)).run(async () => {
         // Read under the lock: the version check and the write must see the same file.
         const { record, history } = nextVersion(
-          scope,
+          tenant,
           action,
           settings,
           change,
-          await readTenantFile(file, scope),
+          await readTenantFile(file, tenant),
           expectedVersion,
           change.historyLimit ?? this.historyLimit,
         );
@@ -188,12 +188,12 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
    * One change of a tenant at a time within the process (the lock file orders processes); other
    * tenants' changes never wait for it.
    */
-  private serialize<T>(scope: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.queues.get(scope) ?? Promise.resolve()).then(task);
+  private serialize<T>(tenant: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.queues.get(tenant) ?? Promise.resolve()).then(task);
     const tail = result.catch(() => undefined);
-    this.queues.set(scope, tail);
+    this.queues.set(tenant, tail);
     void tail.then(() => {
-      if (this.queues.get(scope) === tail) this.queues.delete(scope);
+      if (this.queues.get(tenant) === tail) this.queues.delete(tenant);
     });
     return result;
   }
@@ -217,21 +217,21 @@ export class FileSmtpSettingsStore implements SmtpSettingsStore {
 
   /** Reads the changed tenants' files; without names (rare platforms), those reported before. */
   private async check(names: Set<string> | null): Promise<void> {
-    const scopes = names
-      ? [...names].map(scopeOfFileName).filter((scope) => scope !== undefined)
+    const tenants = names
+      ? [...names].map(tenantOfFileName).filter((tenant) => tenant !== undefined)
       : [...this.seen.keys()];
-    for (const scope of new Set(scopes)) {
+    for (const tenant of new Set(tenants)) {
       if (this.listeners.size === 0) return;
       let version: number;
       try {
-        version = (await readTenantFile(this.fileOf(scope), scope))?.version ?? 0;
+        version = (await readTenantFile(this.fileOf(tenant), tenant))?.version ?? 0;
       } catch (error) {
         this.logger.error(`Could not follow a change to the settings: ${messageOf(error)}`);
         continue;
       }
-      if (this.seen.get(scope) === version) continue;
-      this.seen.set(scope, version);
-      this.listeners.emit(scope, version);
+      if (this.seen.get(tenant) === version) continue;
+      this.seen.set(tenant, version);
+      this.listeners.emit(tenant, version);
     }
   }
 }

@@ -1,16 +1,15 @@
-import { link, mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { removeDeadSideFiles, syncDirectory } from '../../internal/durable-file';
 import { codeOf } from '../../internal/error-code';
 import { messageOf } from '../../internal/message-of';
 import { FileLock } from './file-lock';
-import { parseLegacyFile } from './stored-scope.format';
-import type { Scopes } from './stored-scope.format';
-import { readTenantFile, tenantFileName, unreadable, writeTenantFile } from './tenant-files';
+import { parseLegacyFile } from './stored-tenant.format';
+import { readSettingsFile, readTenantFile, tenantFileName, writeTenantFile } from './tenant-files';
 
 /**
- * Splits the single data file that 0.1.0 wrote (every scope in one document) into tenant files,
+ * Splits the single data file that 0.1.0 wrote (every tenant in one document) into tenant files,
  * once, then keeps it as `<file>.migrated`. Several processes may start at once: the one that holds
  * the lock migrates, under the lock file 0.1.0 used for its writes, and the others find the file gone.
  * A crash before the rename leaves the data file, so the next start migrates again; a tenant file
@@ -21,13 +20,13 @@ export async function migrateLegacyFile(path: string, dir: string): Promise<void
   if (!(await exists(path))) return;
   await new FileLock(path, () => removeDeadSideFiles(path)).run(async () => {
     // Checked again under the lock: another process may have migrated it meanwhile.
-    const scopes = await readLegacyFile(path);
-    if (!scopes) return;
-    for (const scope of scopes.keys()) checkScope(path, scope);
+    const tenants = await readSettingsFile(path, parseLegacyFile);
+    if (!tenants) return;
+    for (const tenant of tenants.keys()) checkTenant(path, tenant);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const [scope, stored] of scopes) {
-      const file = join(dir, tenantFileName(scope));
-      if (!(await readTenantFile(file, scope))) await writeTenantFile(file, stored);
+    for (const [tenant, stored] of tenants) {
+      const file = join(dir, tenantFileName(tenant));
+      if (!(await readTenantFile(file, tenant))) await writeTenantFile(file, stored);
     }
     await keepAsBackup(path);
   });
@@ -35,31 +34,15 @@ export async function migrateLegacyFile(path: string, dir: string): Promise<void
   await removeDeadSideFiles(path);
 }
 
-/** 0.1.0 took any scope name; a tenant file needs a valid tenant id. */
-function checkScope(path: string, scope: string): void {
+/** 0.1.0 took any name for a tenant; a tenant file needs a valid tenant id. */
+function checkTenant(path: string, tenant: string): void {
   try {
-    tenantFileName(scope);
+    tenantFileName(tenant);
   } catch (error) {
     throw new StoreUnavailableError(
       `${path} cannot be migrated to one file per tenant: ${messageOf(error)}; it was left untouched: ` +
-        'rename that scope in the file to a valid tenant id (and set defaultTenant to it)',
+        'rename that tenant under "scopes" in the file to a valid tenant id (and set defaultTenant to it)',
     );
-  }
-}
-
-/** The scopes of 0.1.0's data file; undefined when there is none. */
-async function readLegacyFile(path: string): Promise<Scopes | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
-    throw new StoreUnavailableError(`${path} cannot be read (${messageOf(error)})`);
-  }
-  try {
-    return parseLegacyFile(text);
-  } catch (error) {
-    throw unreadable(path, error);
   }
 }
 

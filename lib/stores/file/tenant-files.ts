@@ -6,8 +6,8 @@ import { removeDeadSideFiles, syncDirectory } from '../../internal/durable-file'
 import { codeOf } from '../../internal/error-code';
 import { messageOf } from '../../internal/message-of';
 import { assertTenantId } from '../../settings/tenant-id';
-import { formatTenantFile, holdsSealedSecrets, parseTenantFile } from './stored-scope.format';
-import type { StoredScope } from './stored-scope.format';
+import { formatTenantFile, holdsSealedSecrets, parseTenantFile } from './stored-tenant.format';
+import type { StoredTenant } from './stored-tenant.format';
 
 /**
  * The directory of the tenant files: the data file's name without `.json`
@@ -26,27 +26,35 @@ export function tenantDirFor(dataFile: string): string {
  * in case, which on a case-insensitive file system (macOS, Windows) would share a file; base64url
  * would not be safe there. A 64-character id gives 133 characters, within every file system's limit.
  */
-export function tenantFileName(scope: string): string {
-  return `${Buffer.from(assertTenantId(scope, 'the scope'), 'utf8').toString('hex')}.json`;
+export function tenantFileName(tenant: string): string {
+  return `${Buffer.from(assertTenantId(tenant, 'the tenant'), 'utf8').toString('hex')}.json`;
 }
 
 /** The tenant of a file name, or undefined for any other file (temp files, locks, strays). */
-export function scopeOfFileName(name: string): string | undefined {
+export function tenantOfFileName(name: string): string | undefined {
   const match = /^((?:[0-9a-f]{2}){1,64})\.json$/.exec(name);
   if (!match) return undefined;
-  const scope = Buffer.from(match[1]!, 'hex').toString('utf8');
+  const tenant = Buffer.from(match[1]!, 'hex').toString('utf8');
   try {
-    return tenantFileName(scope) === name ? scope : undefined;
+    return tenantFileName(tenant) === name ? tenant : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The tenant's record and history; undefined when it has no file. A file it cannot read is an error. */
-export async function readTenantFile(
+export function readTenantFile(path: string, tenant: string): Promise<StoredTenant | undefined> {
+  return readSettingsFile(path, (text) => parseTenantFile(text, tenant));
+}
+
+/**
+ * A settings file parsed (a tenant file, or the data file of 0.1.0); undefined when there is none.
+ * A file that cannot be read or parsed is an error naming it, and it is left untouched.
+ */
+export async function readSettingsFile<T>(
   path: string,
-  scope: string,
-): Promise<StoredScope | undefined> {
+  parse: (text: string) => T,
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -55,16 +63,12 @@ export async function readTenantFile(
     throw new StoreUnavailableError(`${path} cannot be read (${messageOf(error)})`);
   }
   try {
-    return parseTenantFile(text, scope);
+    return parse(text);
   } catch (error) {
-    throw unreadable(path, error);
+    throw new StoreUnavailableError(
+      `${path} is not a valid settings file (${messageOf(error)}); it was left untouched: restore it from a backup or move it away`,
+    );
   }
-}
-
-export function unreadable(path: string, error: unknown): StoreUnavailableError {
-  return new StoreUnavailableError(
-    `${path} is not a valid settings file (${messageOf(error)}); it was left untouched: restore it from a backup or move it away`,
-  );
 }
 
 /**
@@ -73,7 +77,7 @@ export function unreadable(path: string, error: unknown): StoreUnavailableError 
  * directory, so the rename could be lost in a power cut after the store said "saved": that one
  * step is done here.
  */
-export async function writeTenantFile(path: string, stored: StoredScope): Promise<void> {
+export async function writeTenantFile(path: string, stored: StoredTenant): Promise<void> {
   try {
     await writeFileAtomic(path, formatTenantFile(stored), { mode: 0o600 });
   } catch (error) {
@@ -108,9 +112,9 @@ export async function findSealedSecrets(dir: string): Promise<string | undefined
     throw new StoreUnavailableError(`${dir} cannot be read (${messageOf(error)})`);
   });
   for (const name of names) {
-    const scope = scopeOfFileName(name);
-    if (scope === undefined) continue;
-    const stored = await readTenantFile(join(dir, name), scope);
+    const tenant = tenantOfFileName(name);
+    if (tenant === undefined) continue;
+    const stored = await readTenantFile(join(dir, name), tenant);
     if (stored && holdsSealedSecrets(stored)) return join(dir, name);
   }
   return undefined;

@@ -23,8 +23,8 @@ export interface ListenClientOptions {
    * nobody heard. Should report nothing once `signal` aborts.
    */
   caughtUp(client: Queryable, signal: AbortSignal): Promise<void>;
-  /** A notification of the channel: the scope and its new version. */
-  notified(scope: string, version: number): void;
+  /** A notification of the channel: the tenant and its new version. */
+  notified(tenant: string, version: number): void;
 }
 
 /**
@@ -140,6 +140,7 @@ export class ListenClient {
     } catch {
       return;
     }
+    // The payload names the tenant `scope`: replicas of every release send and read that key.
     if (
       typeof payload === 'object' &&
       payload !== null &&

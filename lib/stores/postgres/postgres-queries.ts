@@ -6,10 +6,14 @@ import type {
 } from '../../interfaces/smtp-settings-store.interface';
 import type { PostgresTables } from './postgres-schema';
 
-/** The SQL of the store, for its tables. Values always travel as parameters. */
+/**
+ * The SQL of the store, for its tables. Values always travel as parameters. The tenant's column is
+ * named `scope` (its name when the tables were first defined): tables that replicas of every
+ * release already use keep working, so it is read back `AS tenant`.
+ */
 
 export interface RecordRow {
-  scope: string;
+  tenant: string;
   version: number | string;
   updated_at: string;
   updated_by: string | null;
@@ -30,18 +34,18 @@ function utc(column: string): string {
 }
 
 /** Formatted by PostgreSQL, so that a pool with custom type parsers reads the same values. */
-const RECORD_COLUMNS = `scope, version, ${utc('updated_at')} AS updated_at, updated_by, settings::text AS settings`;
+const RECORD_COLUMNS = `scope AS tenant, version, ${utc('updated_at')} AS updated_at, updated_by, settings::text AS settings`;
 
-/** $1 scope. */
+/** $1 tenant. */
 export const selectRecord = (t: PostgresTables) =>
   `SELECT ${RECORD_COLUMNS} FROM ${t.records} WHERE scope = $1`;
 
-/** $1 scope, $2 how many, newest first. */
+/** $1 tenant, $2 how many, newest first. */
 export const selectHistory = (t: PostgresTables) =>
   `SELECT version, ${utc('at')} AS at, by, action, to_json(changed)::text AS changed
      FROM ${t.history} WHERE scope = $1 ORDER BY version DESC LIMIT $2`;
 
-/** $1 scope, $2 at, $3 by, $4 settings: writes whatever the version. */
+/** $1 tenant, $2 at, $3 by, $4 settings: writes whatever the version. */
 export const upsertRecord = (t: PostgresTables) =>
   `INSERT INTO ${t.records} AS r (scope, version, updated_at, updated_by, settings)
    VALUES ($1, 1, $2, $3, $4::jsonb)
@@ -51,7 +55,7 @@ export const upsertRecord = (t: PostgresTables) =>
    RETURNING ${RECORD_COLUMNS}`;
 
 /**
- * $1 scope, $2 at, $3 by, $4 settings: the first write only. Two first writes at once: the primary
+ * $1 tenant, $2 at, $3 by, $4 settings: the first write only. Two first writes at once: the primary
  * key lets one insert, the other finds nothing to do.
  */
 export const insertFirstRecord = (t: PostgresTables) =>
@@ -61,7 +65,7 @@ export const insertFirstRecord = (t: PostgresTables) =>
    RETURNING ${RECORD_COLUMNS}`;
 
 /**
- * $1 scope, $2 at, $3 by, $4 settings, $5 expected version. The row lock orders concurrent updates;
+ * $1 tenant, $2 at, $3 by, $4 settings, $5 expected version. The row lock orders concurrent updates;
  * the loser re-checks the version and matches nothing.
  */
 export const updateRecordAt = (t: PostgresTables) =>
@@ -70,31 +74,35 @@ export const updateRecordAt = (t: PostgresTables) =>
    WHERE scope = $1 AND version = $5
    RETURNING ${RECORD_COLUMNS}`;
 
-/** $1 scope. */
+/** $1 tenant. */
 export const selectVersion = (t: PostgresTables) =>
   `SELECT version FROM ${t.records} WHERE scope = $1`;
 
-/** The version of every scope ever written: what a listener that missed notifications catches up on. */
-export const selectVersions = (t: PostgresTables) => `SELECT scope, version FROM ${t.records}`;
+/** The version of every tenant ever written: what a listener that missed notifications catches up on. */
+export const selectVersions = (t: PostgresTables) =>
+  `SELECT scope AS tenant, version FROM ${t.records}`;
 
-/** $1 scope, $2 version, $3 at, $4 by, $5 action, $6 changed. */
+/** $1 tenant, $2 version, $3 at, $4 by, $5 action, $6 changed. */
 export const insertHistory = (t: PostgresTables) =>
   `INSERT INTO ${t.history} (scope, version, at, by, action, changed)
    VALUES ($1, $2, $3, $4, $5, $6::text[])`;
 
 /**
- * $1 scope, $2 the newest version to drop. Versions of a scope are consecutive, so dropping those
+ * $1 tenant, $2 the newest version to drop. Versions of a tenant are consecutive, so dropping those
  * up to `version - limit` keeps exactly the newest `limit` entries.
  */
 export const trimHistory = (t: PostgresTables) =>
   `DELETE FROM ${t.history} WHERE scope = $1 AND version <= $2`;
 
-/** $1 channel, $2 scope, $3 version: sent on commit, and only then; never the settings. */
+/**
+ * $1 channel, $2 tenant, $3 version: sent on commit, and only then; never the settings. The payload
+ * names the tenant `scope`, as replicas of earlier releases read it (listen-client.ts).
+ */
 export const NOTIFY = `SELECT pg_notify($1, json_build_object('scope', $2::text, 'version', $3::int)::text)`;
 
 export function toRecord(row: RecordRow): SmtpSettingsRecord {
   return {
-    scope: row.scope,
+    tenant: row.tenant,
     version: Number(row.version),
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,

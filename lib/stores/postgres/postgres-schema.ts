@@ -12,7 +12,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 export interface PostgresTables {
   schema: string | undefined;
   tablePrefix: string;
-  /** `<prefix>`, qualified with the schema when one is given, and quoted: one row per scope. */
+  /** `<prefix>`, qualified with the schema when one is given, and quoted: one row per tenant. */
   records: string;
   /** `<prefix>_history`, qualified and quoted. */
   history: string;
@@ -60,6 +60,8 @@ export async function createTables(
     if (tables.schema !== undefined) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(tables.schema)}`);
     }
+    // The tenant's column is `scope`, its name since the first release: existing tables keep it,
+    // and so does every new table, so that replicas of any release share them.
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.records} (
          scope text PRIMARY KEY,
@@ -70,9 +72,9 @@ export async function createTables(
        )`,
     );
     // The primary keys are the only indexes a tenant's statements need, however many tenants
-    // there are: a record by scope; a history by (scope, version), which serves "newest first"
-    // (at most historyLimit rows) and the trim by range. A (scope, version DESC) index would
-    // duplicate it: a B-tree is read in either direction.
+    // there are: a record by tenant (`scope`); a history by (scope, version), which serves "newest
+    // first" (at most historyLimit rows) and the trim by range. A (scope, version DESC) index
+    // would duplicate it: a B-tree is read in either direction.
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.history} (
          scope text NOT NULL,

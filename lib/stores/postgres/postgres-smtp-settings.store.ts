@@ -12,7 +12,7 @@ import type {
   SmtpSettingsRecord,
   SmtpSettingsStore,
 } from '../../interfaces/smtp-settings-store.interface';
-import { ScopeListeners } from '../scope-listeners';
+import { TenantListeners } from '../tenant-listeners';
 import { ListenClient } from './listen-client';
 import {
   endPool,
@@ -28,7 +28,7 @@ import type { PostgresSmtpSettingsStoreOptions } from './postgres-store.options'
 
 /**
  * Keeps settings in PostgreSQL, for applications that run several replicas. Every change sends a
- * `NOTIFY` carrying only the scope and the new version, so that each replica reloads within moments.
+ * `NOTIFY` carrying only the tenant and the new version, so that each replica reloads within moments.
  *
  * Secrets arrive sealed, as with every store; it has no key of its own, so the module requires
  * `encryptionKey` with it. `pg` is an optional peer dependency, loaded only when this store creates
@@ -43,7 +43,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
   private readonly ownsPool: boolean;
   private readonly historyLimit: number;
   private readonly logger: LoggerService;
-  private readonly listeners: ScopeListeners;
+  private readonly listeners: TenantListeners;
   private readonly listenClient: ListenClient;
   private ready?: Promise<void>;
   private closing?: Promise<void>;
@@ -58,7 +58,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
       options.historyLimit ?? SMTP_SETTINGS_OPTION_DEFAULTS.historyLimit,
     );
     this.logger = options.logger ?? new Logger(PostgresSmtpSettingsStore.name);
-    this.listeners = new ScopeListeners((error) =>
+    this.listeners = new TenantListeners((error) =>
       this.logger.error(`A settings listener failed: ${messageOf(error)}`),
     );
 
@@ -83,7 +83,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
       logger: this.logger,
       ready: () => this.init(),
       caughtUp: (client, signal) => this.catchUp(client, signal),
-      notified: (scope, version) => this.listeners.emit(scope, version),
+      notified: (tenant, version) => this.listeners.emit(tenant, version),
     });
   }
 
@@ -99,46 +99,46 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
     return this.ready;
   }
 
-  async get(scope: string): Promise<SmtpSettingsRecord | null> {
+  async get(tenant: string): Promise<SmtpSettingsRecord | null> {
     this.assertOpen();
     await this.init();
-    const { rows } = await query<RecordRow>(this.pool, sql.selectRecord(this.tables), [scope]);
+    const { rows } = await query<RecordRow>(this.pool, sql.selectRecord(this.tables), [tenant]);
     return rows[0] ? sql.toRecord(rows[0]) : null;
   }
 
   put(
-    scope: string,
+    tenant: string,
     settings: SealedSmtpSettings,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.change(scope, 'update', settings, change, expectedVersion);
+    return this.change(tenant, 'update', settings, change, expectedVersion);
   }
 
   delete(
-    scope: string,
+    tenant: string,
     change: SmtpSettingsChange,
     expectedVersion?: number,
   ): Promise<SmtpSettingsRecord> {
-    return this.change(scope, 'reset', null, change, expectedVersion);
+    return this.change(tenant, 'reset', null, change, expectedVersion);
   }
 
-  async history(scope: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
+  async history(tenant: string, limit?: number): Promise<SmtpSettingsHistoryEntry[]> {
     this.assertOpen();
     await this.init();
     const { rows } = await query<HistoryRow>(this.pool, sql.selectHistory(this.tables), [
-      scope,
+      tenant,
       Math.max(0, limit ?? this.historyLimit),
     ]);
     return rows.map(sql.toHistoryEntry);
   }
 
   /**
-   * Listens on a connection of its own, one for every scope and listener. When that connection is
-   * lost, it reconnects with back-off and then reports the current version of every scope, since
+   * Listens on a connection of its own, one for every tenant and listener. When that connection is
+   * lost, it reconnects with back-off and then reports the current version of every tenant, since
    * notifications sent in between were missed; it does the same once listening starts.
    */
-  watch(listener: (scope: string, version: number) => void): () => void {
+  watch(listener: (tenant: string, version: number) => void): () => void {
     this.assertOpen();
     const remove = this.listeners.add(listener);
     this.listenClient.start();
@@ -160,7 +160,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
   }
 
   private async change(
-    scope: string,
+    tenant: string,
     action: SmtpSettingsAction,
     settings: SealedSmtpSettings | null,
     change: SmtpSettingsChange,
@@ -170,7 +170,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
     await this.init();
     const historyLimit = checkedHistoryLimit(change.historyLimit ?? this.historyLimit);
     return this.transaction(async (client) => {
-      const values = [scope, change.at, change.by, settings && JSON.stringify(settings)];
+      const values = [tenant, change.at, change.by, settings && JSON.stringify(settings)];
       const { rows } =
         expectedVersion === undefined
           ? await query<RecordRow>(client, sql.upsertRecord(this.tables), values)
@@ -185,7 +185,7 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
         const current = await query<{ version: number | string }>(
           client,
           sql.selectVersion(this.tables),
-          [scope],
+          [tenant],
         );
         throw new SettingsVersionConflictError(
           expectedVersion ?? 0,
@@ -194,15 +194,15 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
       }
       const record = sql.toRecord(row);
       await query(client, sql.insertHistory(this.tables), [
-        scope,
+        tenant,
         record.version,
         change.at,
         change.by,
         action,
         [...change.changed],
       ]);
-      await query(client, sql.trimHistory(this.tables), [scope, record.version - historyLimit]);
-      await query(client, sql.NOTIFY, [this.channel, scope, record.version]);
+      await query(client, sql.trimHistory(this.tables), [tenant, record.version - historyLimit]);
+      await query(client, sql.NOTIFY, [this.channel, tenant, record.version]);
       return record;
     });
   }
@@ -221,14 +221,14 @@ export class PostgresSmtpSettingsStore implements SmtpSettingsStore {
     if (this.closing) throw new StoreUnavailableError('The PostgreSQL settings store is closed');
   }
 
-  /** One row per written scope (10,000 tenants: well under a megabyte), only when (re)listening. */
+  /** One row per written tenant (10,000 tenants: well under a megabyte), only when (re)listening. */
   private async catchUp(client: Queryable, signal: AbortSignal): Promise<void> {
     if (this.listeners.size === 0) return;
     const { rows } = (await client.query(sql.selectVersions(this.tables))) as {
-      rows: Array<{ scope: string; version: number | string }>;
+      rows: Array<{ tenant: string; version: number | string }>;
     };
     if (signal.aborted) return;
-    for (const row of rows) this.listeners.emit(row.scope, Number(row.version));
+    for (const row of rows) this.listeners.emit(row.tenant, Number(row.version));
   }
 }
 

@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable.error';
 import { SettingsVersionConflictError } from '../../errors/settings-version-conflict.error';
 import { messageOf } from '../../internal/message-of';
 import type { PostgresPool, PostgresPoolClient } from '../../postgres/postgres-pool';
+import { inTransaction } from '../../postgres/postgres-transaction';
 
 export type Queryable = Pick<PostgresPool, 'query'>;
 
@@ -25,28 +26,13 @@ export async function query<R extends object>(
   }
 }
 
-/** Runs `work` in a transaction on a connection of the pool. */
-export async function transaction<T>(
+/** Runs `work` in a transaction, and says which step failed when it was not `work`. */
+export function transaction<T>(
   pool: PostgresPool,
   work: (client: PostgresPoolClient) => Promise<T>,
 ): Promise<T> {
-  let client: PostgresPoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw storeError('could not connect', error);
-  }
-  let broken = false;
-  try {
-    await query(client, 'BEGIN');
-    const result = await work(client);
-    await query(client, 'COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => (broken = true));
-    throw error;
-  } finally {
-    // A connection that cannot even roll back goes, rather than back to the pool.
-    client.release(broken);
-  }
+  return inTransaction(pool, work, {
+    connect: (error) => storeError('could not connect', error),
+    statement: (error) => storeError('query failed', error),
+  });
 }

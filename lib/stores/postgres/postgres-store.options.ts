@@ -18,7 +18,7 @@ export interface PostgresSmtpSettingsStoreOptions {
    */
   schema?: string;
   /**
-   * Names the tables `<prefix>` (one row per scope) and `<prefix>_history`. Lower-case letters,
+   * Names the tables `<prefix>` (one row per tenant) and `<prefix>_history`. Lower-case letters,
    * digits and `_`.
    * @default 'smtp_settings'
    */
@@ -29,7 +29,7 @@ export interface PostgresSmtpSettingsStoreOptions {
    */
   channel?: string;
   /**
-   * How many history entries to keep per scope, unless a change gives its own limit. Older ones are
+   * How many history entries to keep per tenant, unless a change gives its own limit. Older ones are
    * deleted as new ones are written.
    * @default 100
    */

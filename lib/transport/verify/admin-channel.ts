@@ -2,7 +2,7 @@ import type { Address, SMTPTransportOptions, Transport } from 'nodemailer';
 import type { VerifyResult } from '../../interfaces/verify-result.interface';
 import type { SmtpServerSettings } from '../../interfaces/smtp-settings.types';
 import type { ChannelKind } from '../../interfaces/send-result.interface';
-import type { TokenSource } from '../../microsoft/microsoft-token.provider';
+import type { TokenSource } from '../../providers/oauth/access-token';
 import { formatSender } from '../sender';
 import type { SmtpChannelFactory } from '../smtp-channel.factory';
 import type { ExplainTarget } from '../../diagnosis/explain-target.interface';
@@ -21,11 +21,11 @@ export interface AdminChannel {
   deadlineMs: number;
   from?: string | Address;
   replyTo?: string;
-  /** Fresh Microsoft tokens, never the cached ones: an admin checks a new client secret this way. */
+  /** Fresh Bearer tokens, never the cached ones: an admin checks a new secret this way. */
   tokens?: TokenSource;
-  /** Makes a transport of its own instead of `options` (Microsoft Graph), closed after use. */
+  /** Makes a transport of its own instead of `options` (an HTTPS API: Graph), closed after use. */
   transport?: () => Transport;
-  /** Microsoft Graph's check of the mailbox, in place of an SMTP session. */
+  /** A provider's check of the mailbox in place of an SMTP session (Graph's). */
   checkMailbox?: () => Promise<Omit<VerifyResult, 'durationMs' | 'route'>>;
 }
 
@@ -40,7 +40,7 @@ export function customAdminChannel(
   return {
     kind: 'custom',
     version,
-    target: settings,
+    target: channels.targetOf(settings),
     options: withAdminTimeouts(channels.customTransportOptions(settings, false, tokens), timeoutMs),
     deadlineMs: timeoutMs * 3,
     from: formatSender(settings),

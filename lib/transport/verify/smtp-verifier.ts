@@ -16,15 +16,14 @@ import { UpgradeRequiredError } from '../../errors/upgrade-required.error';
 import { UpgradeCenter } from '../../interfaces/upgrade-center.interface';
 import { requireUpgradeFor } from '../../upgrades/require-upgrade';
 import { SmtpChannelFactory } from '../smtp-channel.factory';
-import { MicrosoftTokenProvider } from '../../microsoft/microsoft-token.provider';
-import { customAdminChannel, relayAdminChannel, type AdminChannel } from './admin-channel';
+import { relayAdminChannel, type AdminChannel } from './admin-channel';
 import { blockedExplanation } from '../../diagnosis/blocked-explanation';
 import { explainSmtpFailure, type Explanation } from '../../diagnosis/explain-smtp-failure';
 import { checkSmtpSession, type SessionCheck } from './smtp-session-check';
 import { sendTestEmailOver } from './test-email';
-import { graphAdminChannel } from '../graph/graph-admin-channel';
 import type { TestEmailResult } from '../../interfaces/test-email-result.interface';
 import type { VerifyResult } from '../../interfaces/verify-result.interface';
+import { smtpTelemetry } from '../../telemetry/smtp-telemetry';
 
 /** Checks a server the way a send would reach it, over a connection of its own. */
 @Injectable()
@@ -33,7 +32,6 @@ export class SmtpVerifier {
     private readonly settings: TenantSettings,
     private readonly backups: BackupSettings,
     private readonly channels: SmtpChannelFactory,
-    private readonly tokens: MicrosoftTokenProvider,
     @Inject(SMTP_SETTINGS_MODULE_OPTIONS) private readonly options: SmtpSettingsModuleOptions,
     @Inject(UpgradeCenter) private readonly upgrades: UpgradeCenter,
   ) {}
@@ -42,10 +40,19 @@ export class SmtpVerifier {
    * The tenant's saved settings, or `input`: unsaved settings validated first against the tenant's
    * (invalid ones throw, as PUT would). `tenant` is a valid tenant id.
    */
-  async verify(
+  verify(
     input: unknown,
     tenant: string,
     connection: SmtpConnectionName = 'main',
+  ): Promise<VerifyResult> {
+    const check = () => this.verifyNow(input, tenant, connection);
+    return smtpTelemetry(this.options).verify(tenant, connection, check);
+  }
+
+  private async verifyNow(
+    input: unknown,
+    tenant: string,
+    connection: SmtpConnectionName,
   ): Promise<VerifyResult> {
     if (input !== undefined && !isEmptyBody(input)) {
       const source = connection === 'backup' ? this.backups : this.settings;
@@ -70,10 +77,19 @@ export class SmtpVerifier {
    * One short message from the tenant's configured sender through its current channel, on a
    * connection of its own: the pool may still hold a session from before a server-side fix.
    */
-  async sendTestEmail(
+  sendTestEmail(
     to: string,
     tenant: string,
     connection: SmtpConnectionName = 'main',
+  ): Promise<TestEmailResult> {
+    const send = () => this.sendTestEmailNow(to, tenant, connection);
+    return smtpTelemetry(this.options).testEmail(tenant, connection, send);
+  }
+
+  private async sendTestEmailNow(
+    to: string,
+    tenant: string,
+    connection: SmtpConnectionName,
   ): Promise<TestEmailResult> {
     let channel: AdminChannel;
     try {
@@ -97,7 +113,7 @@ export class SmtpVerifier {
     });
     const { target } = channel;
     if (channel.checkMailbox) {
-      // Microsoft Graph: the token, then whether the app may send as the mailbox.
+      // A provider's own check (Graph's): the token, then whether the app may send as the mailbox.
       const token = await this.tokenProblem(channel);
       return done(token ? { ok: false, ...token } : await channel.checkMailbox());
     }
@@ -143,16 +159,7 @@ export class SmtpVerifier {
   }
 
   private customChannel(version: number, settings: SmtpSettings, tenant: string): AdminChannel {
-    if (settings.type === 'bearer' && settings.provider === 'microsoft-graph') {
-      const tokens = this.tokens.oneOffTokens(settings);
-      const graph = this.channels.graph;
-      return graphAdminChannel(graph, tenant, version, settings, tokens, this.timeoutMs);
-    }
-    const microsoft = settings.type === 'bearer' && settings.provider === 'microsoft';
-    const tokens = microsoft
-      ? this.tokens.oneOffTokens(settings)
-      : this.channels.googleAdminTokens(settings);
-    return customAdminChannel(this.channels, version, settings, tokens, this.timeoutMs);
+    return this.channels.adminChannel(tenant, version, settings, this.timeoutMs);
   }
 
   /** A Bearer token first, so that a sign-in problem is reported at its own stage. */
