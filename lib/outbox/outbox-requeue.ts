@@ -68,3 +68,19 @@ export async function makeDue(queue: Queue<OutboxJobData>, ids: readonly string[
     if (job && (await job.isDelayed())) await job.changeDelay(0).catch(() => undefined);
   }
 }
+
+/** How often each replica looks for parked messages whose unparking was lost. */
+export const PARK_SWEEP_MS = 5_000;
+
+/**
+ * Makes due the parked messages whose unparking was lost (see SendLog.unparkStranded). A store
+ * that cannot be reached leaves them to the next sweep: the worker already says it is down.
+ */
+export async function unparkStranded(
+  log: SendLog,
+  queue: Queue<OutboxJobData>,
+  share: number,
+): Promise<void> {
+  const ids = await log.unparkStranded?.(share).catch(() => []);
+  if (ids?.length) await makeDue(queue, ids);
+}

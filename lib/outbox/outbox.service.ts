@@ -30,7 +30,7 @@ import { openOutboxBackend, type OutboxBackendHandle } from './outbox-backend';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-config';
 import { jobOptions, prepareMessage } from './enqueue/outbox-enqueue';
 import { retryMessage } from './outbox-retry';
-import { makeDue, releaseHeld } from './outbox-requeue';
+import { makeDue, PARK_SWEEP_MS, releaseHeld, unparkStranded } from './outbox-requeue';
 import { OutboxTelemetry } from './outbox-telemetry';
 import { guardStore, guardWrite } from './outbox-store-guard';
 import { createEnqueueWriter } from './enqueue/create-enqueue-writer';
@@ -136,6 +136,9 @@ export class OutboxService
       this.every(Math.min(3_600_000, this.config.retention.logTtlMs), () =>
         this.log().prune(Date.now()),
       );
+      // A lost unparking (its unparker stopped) costs a parked message this, not its fallback.
+      const { tenantConcurrency: share } = this.config;
+      this.every(PARK_SWEEP_MS, () => unparkStranded(this.log(), this.open().queue, share));
     }
     const threshold = this.config.alerts.oldestWaitingMs;
     this.every(Math.max(50, Math.min(60_000, Math.floor(threshold / 2))), () =>
@@ -231,16 +234,9 @@ export class OutboxService
    * `OutboxMessageNotFoundError` (404).
    */
   async retry(id: string, tenant?: string): Promise<EnqueueResult> {
-    return retryMessage(
-      {
-        log: this.log(),
-        queue: this.open().queue,
-        writer: this.writer(),
-        storeTimeoutMs: this.config.storeTimeoutMs,
-      },
-      id,
-      this.tenantOf(tenant),
-    );
+    const { storeTimeoutMs } = this.config;
+    const store = { log: this.log(), queue: this.open().queue, writer: this.writer() };
+    return retryMessage({ ...store, storeTimeoutMs }, id, this.tenantOf(tenant));
   }
 
   /** Counts by status, the oldest waiting message, the rate limit, why mail waits, the last day. */

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxStatus, SendLogEntry } from '../../lib/interfaces/outbox.interface';
 import { PostgresSendLog } from '../../lib/outbox/postgres/postgres-send-log';
-import { beginEntries } from '../../lib/outbox/postgres/postgres-send-log.batches.sql';
+import {
+  beginEntries,
+  updateEntries,
+} from '../../lib/outbox/postgres/postgres-send-log.batches.sql';
 import { sendLogTables } from '../../lib/outbox/postgres/postgres-send-log.sql';
 import { updateBatch } from '../../lib/outbox/postgres/postgres-send-log.updates';
 import type { PostgresPool } from '../../lib/postgres/postgres-pool';
@@ -193,5 +196,63 @@ describe('PostgreSQL send log: unparking', () => {
     expect(rows[0]).toMatchObject({ state: 'delayed', delay: 0 });
     expect(rows[0].due).toBeGreaterThanOrEqual(before - 1_000);
     expect(rows[0].due).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+  it('unparks, at the sweep, the messages whose unparking was lost, only where their tenant has a place free', async () => {
+    const [lost, busy, crashed] = ['lost', 'busy', 'crashed'].map(
+      (name) => `${name}-${randomUUID().slice(0, 8)}`,
+    );
+    const pairs = [lost, busy, crashed].map((tenant) => [entry(tenant), entry(tenant)] as const);
+    for (const [running, waiting] of pairs) {
+      for (const e of [running, waiting]) await log.add(e);
+      await job(waiting.id, 'delayed');
+      await runningAndParked(running.tenant, running, waiting);
+    }
+    const [[lostRunning, lostWaiting], [busyRunning, busyWaiting], [, crashedWaiting]] = pairs;
+    // `lost`: its attempt ended, and the unparking that follows the update never ran (its replica
+    // stopped between the two statements).
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    await place.pool.query(updateEntries(tables), [
+      [0],
+      [lost],
+      [lostRunning.id],
+      [JSON.stringify({ status: 'sent', updatedAt: new Date().toISOString() })],
+      [hour],
+      ['sending'],
+      [false],
+    ]);
+    // `busy`: its attempt is under way (a live worker holds its job). `crashed`: its attempt's
+    // worker died long ago (no lock, its place taken an hour ago).
+    await job(busyRunning.id, 'active');
+    await place.pool.query(
+      `UPDATE ${tables.jobs} SET locked_until_ms = $2 WHERE queue = $1 AND id = $3`,
+      [QUEUE, Date.now() + 600_000, busyRunning.id],
+    );
+    await place.pool.query(
+      `UPDATE ${tables.share} SET since = ARRAY[$2::bigint] WHERE tenant = $1`,
+      [crashed, Date.now() - 3_600_000],
+    );
+    expect(await log.isParked(lost, lostWaiting.id)).toBe(true);
+
+    const before = Date.now();
+    // Their jobs sleep: the statement makes them due itself, and names none.
+    expect(await log.unparkStranded(1)).toEqual([]);
+    expect(await log.isParked(lost, lostWaiting.id)).toBe(false);
+    expect(await log.isParked(crashed, crashedWaiting.id)).toBe(false);
+    expect(await log.isParked(busy, busyWaiting.id)).toBe(true);
+    const { rows } = await place.pool.query(
+      `SELECT id, delay_ms::int AS delay, process_at_ms::float8 AS due FROM ${tables.jobs}
+        WHERE id = ANY($1) ORDER BY id`,
+      [[lostWaiting.id, crashedWaiting.id, busyWaiting.id]],
+    );
+    const due = Object.fromEntries(
+      rows.map((row: { id: string; due: number }) => [row.id, row.due]),
+    );
+    expect(due[lostWaiting.id]).toBeGreaterThanOrEqual(before - 1_000);
+    expect(due[lostWaiting.id]).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(due[crashedWaiting.id]).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(due[busyWaiting.id]).toBeGreaterThan(Date.now() + 60_000);
+    // A second sweep finds nothing more: the busy tenant's place is still taken.
+    expect(await log.unparkStranded(1)).toEqual([]);
+    expect(await log.isParked(busy, busyWaiting.id)).toBe(true);
   });
 });

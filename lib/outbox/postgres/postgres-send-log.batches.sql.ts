@@ -61,15 +61,45 @@ export const updateEntries = (t: SendLogTables) =>
  * places commits: a begin that parked while that one waited for the tenant's places committed
  * first, and only a statement begun after it sees the message it parked (a snapshot is taken when
  * a statement starts); in the same statement, that message would sleep until its fallback.
- * With the queue's name ($3), the jobs of those that sleep are made due in the same step, and the
- * queue's workers told (BullMQ's own channel): a replica that stops between the two can no longer
- * leave a message unparked but asleep. One row per tenant that had any: the ids whose jobs did
- * not sleep yet (their worker is about to park them: it finds them unparked and wakes them).
+ * With the queue's name ($3), the jobs of those that sleep are made due in the same step (see
+ * unparkFrom).
  */
 export const unparkEntries = (t: SendLogTables, wake: boolean) =>
-  `WITH freed AS (
-     SELECT * FROM unnest($1::text[], $2::int[]) AS f(tenant, n)
-   ), unparked AS (
+  unparkFrom(t, `SELECT * FROM unnest($1::text[], $2::int[]) AS f(tenant, n)`, wake ? '$3' : null);
+
+/**
+ * The safety net for a lost unparking (its unparker stopped, or its statement failed): per tenant
+ * with parked messages, as many as it has places free under its share ($1), the places counted as
+ * a begin counts them (a holder whose job no live worker holds gives its place up once older than
+ * the lock's span, $3); their jobs made due in the queue $2. Without a lost unparking it finds no
+ * place free, or one that a begin is about to take (the message it unparks parks again).
+ */
+export const unparkStranded = (t: SendLogTables) =>
+  unparkFrom(
+    t,
+    `SELECT * FROM (
+       SELECT s.tenant, $1::int - (
+           SELECT count(*)::int FROM unnest(s.holders, s.since) AS x(h, at)
+            WHERE at > now.ms - $3 OR EXISTS (
+              SELECT 1 FROM ${t.jobs} j WHERE j.queue = $2 AND j.id = h AND j.state = 'active'
+                 AND j.locked_until_ms > now.ms)
+         ) AS n
+         FROM ${t.share} s,
+              (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) now
+        WHERE EXISTS (SELECT 1 FROM ${t.parked} p WHERE p.tenant = s.tenant)
+     ) f WHERE n > 0`,
+    '$2',
+  );
+
+/**
+ * Unparks, per tenant of `freed` (tenant, n), its n longest parked messages. With the queue's name
+ * (the parameter `queue`), the jobs of those that sleep are made due in the same step, and the
+ * queue's workers told (BullMQ's own channel): a replica that stops between the two can no longer
+ * leave a message unparked but asleep. One row per tenant that had any: the ids whose jobs did not
+ * sleep yet (their worker is about to park them: it finds them unparked and wakes them).
+ */
+function unparkFrom(t: SendLogTables, freed: string, queue: string | null): string {
+  return `WITH freed AS (${freed}), unparked AS (
      DELETE FROM ${t.parked} p USING (
        SELECT q.tenant, q.id FROM freed f CROSS JOIN LATERAL (
          SELECT tenant, id FROM ${t.parked} WHERE tenant = f.tenant
@@ -79,20 +109,21 @@ export const unparkEntries = (t: SendLogTables, wake: boolean) =>
      WHERE p.tenant = pick.tenant AND p.id = pick.id
      RETURNING p.tenant, p.id
    )${
-     wake
+     queue
        ? `, woken AS (
      UPDATE ${t.jobs} j
         SET delay_ms = 0, process_at_ms = floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
-       FROM unparked u WHERE j.queue = $3 AND j.id = u.id AND j.state = 'delayed'
+       FROM unparked u WHERE j.queue = ${queue} AND j.id = u.id AND j.state = 'delayed'
      RETURNING j.id
    ), told AS (
-     SELECT pg_notify('bullmq_jobs', $3) FROM (SELECT 1 FROM woken LIMIT 1) w
+     SELECT pg_notify('bullmq_jobs', ${queue}) FROM (SELECT 1 FROM woken LIMIT 1) w
    )
    SELECT u.tenant, array_agg(u.id) FILTER (WHERE u.id NOT IN (SELECT id FROM woken)) AS ids
      FROM unparked u CROSS JOIN (SELECT count(*) FROM told) c GROUP BY u.tenant`
        : `
    SELECT tenant, array_agg(id) AS ids FROM unparked GROUP BY tenant`
    }`;
+}
 
 /**
  * Attempts of one tenant begin: each entry moves to `sending` (its patch, with `updatedAt`) and

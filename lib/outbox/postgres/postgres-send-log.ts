@@ -26,6 +26,7 @@ import {
   timeOf,
   zeroCounts,
 } from '../send-log/send-log-entries';
+import { unparkStranded } from './postgres-send-log.batches.sql';
 import * as sql from './postgres-send-log.sql';
 import { sendLogBatches } from './postgres-send-log.updates';
 
@@ -159,6 +160,15 @@ export class PostgresSendLog implements SendLog {
       [tenant],
     );
     return rows.map((row) => row.id);
+  }
+
+  async unparkStranded(share: number): Promise<string[]> {
+    const rows = await this.query<{ ids: string[] | null }>(
+      'the send log could not unpark',
+      unparkStranded(this.tables),
+      [share, this.options.queueName ?? '', LOCK_SPAN_MS],
+    );
+    return rows.flatMap((row) => row.ids ?? []);
   }
 
   async get(tenant: string, id: string): Promise<SendLogEntry | null> {

@@ -76,6 +76,12 @@ export interface SendLog {
   isParked(tenant: string, id: string): Promise<boolean>;
   /** The tenant's parked messages, longest parked first. */
   parkedIds(tenant: string): Promise<string[]>;
+  /**
+   * The safety net for a lost unparking (PostgreSQL; see the outbox's periodic work): per tenant
+   * with parked messages and places free under `share`, unparks that many, longest parked first.
+   * The ids whose jobs did not sleep yet, for the caller to make due (the others it made due).
+   */
+  unparkStranded?(share: number): Promise<string[]>;
   /** The ids of the tenant's messages whose status is `held`. */
   heldIds(tenant: string): Promise<string[]>;
   summary(tenant: string, now: number): Promise<Omit<OutboxSummary, 'rateLimit' | 'waiting'>>;
