@@ -11,7 +11,7 @@ import {
   type SmtpSettingsModuleOptions,
 } from '../../lib';
 import { startHostileSmtp, type HostileSmtp } from '../fixtures/hostile-smtp';
-import { outboxJobs } from '../fixtures/outbox-jobs';
+import { outboxJobs, type OutboxJobs } from '../fixtures/outbox-jobs';
 import {
   bareMessageId,
   busiestWindow,
@@ -173,7 +173,9 @@ describe.each(OUTBOX_BACKENDS)('Hostile neighbours in one outbox on %s', (backen
           },
           () => `no job left but the burst's (left: ${JSON.stringify(left)})`,
           budget(),
-        );
+        ).catch(async (error: Error) => {
+          throw new Error(`${error.message}: ${await described(second, jobs, left)}`);
+        });
         const reader = second.app.get(OutboxService);
         for (const tenant of ['good', 'stall', 'mute', 'locked', 'burst']) {
           const { counts } = await reader.summary(tenant);
@@ -204,3 +206,23 @@ describe.each(OUTBOX_BACKENDS)('Hostile neighbours in one outbox on %s', (backen
     TEST_MS,
   );
 });
+
+/** What a proof that waited in vain names: each job left, as BullMQ and the send log see it. */
+async function described(
+  app: SettingsApp,
+  jobs: OutboxJobs,
+  left: Record<string, number>,
+): Promise<string> {
+  const outbox = app.app.get(OutboxService);
+  const lines: string[] = [];
+  for (const tenant of Object.keys(left).filter((t) => left[t])) {
+    for (const { id, said } of await jobs.describe(tenant)) {
+      const entry = await outbox.get(id, tenant);
+      const logged = entry
+        ? `${entry.status}, ${entry.attempts} attempts, ${entry.lastError?.code ?? 'no error'}`
+        : 'not logged';
+      lines.push(`${tenant} ${id}: job ${said}; log ${logged}`);
+    }
+  }
+  return lines.join('; ');
+}
