@@ -43,6 +43,7 @@ import type { SmtpSettingsState } from '../interfaces/smtp-settings.types';
 import { isMessageId } from './send-log/send-log-entries';
 import type { SendLog } from './send-log/send-log.interface';
 import type { SharedRateLimiter } from './rate-limit/shared-rate-limiter.interface';
+import { bookedWait } from './rate-limit/route-rate-limit';
 
 /**
  * The durable outbox: `enqueue` puts a message in a BullMQ queue (Redis or PostgreSQL) shared by
@@ -201,16 +202,15 @@ export class OutboxService
       );
       if (known) return { id, status: 'queued' };
     }
+    // Over its route's limit, its job sleeps until its slot from the start.
+    const booked = delay > 0 ? 0 : await bookedWait(this.limiter, this.budgetOf(tenant, state), id);
+    const { logTtlMs } = this.config.retention;
+    const place = this.ranks.next(tenant, Date.now());
     await guardWrite(
       id,
       'the message was not queued',
       (error) => writer.provesNothingWritten(error),
-      () =>
-        writer.write(
-          entry,
-          data,
-          jobOptions(delay, this.config.retention.logTtlMs, this.ranks.next(tenant, Date.now())),
-        ),
+      () => writer.write(entry, data, jobOptions(delay || booked, logTtlMs, place)),
       this.config.storeTimeoutMs,
     );
     this.alertState.tenants.add(tenant);

@@ -5,6 +5,10 @@ import { requireOptional } from '../internal/optional-require';
 export interface PostgresPoolClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   release(destroy?: boolean): void;
+  /** A `pg` client's: a connection lost between two statements of a transaction is an 'error'. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  /** Removes what `on` added. */
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**

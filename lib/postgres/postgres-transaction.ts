@@ -27,6 +27,9 @@ export async function inTransaction<T>(
   } catch (error) {
     throw failures.connect(error);
   }
+  // A connection lost between two statements is emitted as an 'error' on the client, which would
+  // crash the app without a listener; the next statement fails with it anyway.
+  client.on?.('error', ignore);
   const statement = (text: string) =>
     client.query(text).catch((error: unknown) => {
       throw failures.statement(error);
@@ -42,6 +45,9 @@ export async function inTransaction<T>(
     throw error;
   } finally {
     // A connection that cannot even roll back goes, rather than back to the pool.
+    client.off?.('error', ignore);
     client.release(broken);
   }
 }
+
+function ignore(): void {}

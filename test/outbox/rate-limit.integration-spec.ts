@@ -15,6 +15,7 @@ import {
   type OutboxPlace,
 } from '../fixtures/outbox-kit';
 import { TEST_DATABASE_URL, testSchema, type TestSchema } from '../fixtures/postgres';
+import { outboxJobs } from '../fixtures/outbox-jobs';
 import { createSettingsApp, type SettingsApp } from '../fixtures/settings-app';
 import { startSmtpPeer, type SmtpPeer } from '../fixtures/smtp-peer';
 
@@ -310,6 +311,48 @@ describe.each([redis, postgres])('Shared rate limiter ($name)', (backend) => {
     expect(await b.acquire(k, 1, windowMs, 'booked')).toBe(0);
   });
 
+  it('books a message in advance: now while the window has room, then window / limit apart, and grants each ticket at its time', async () => {
+    const k = key();
+    const [limit, windowMs] = [2, LONG_WINDOW_MS];
+    const spacing = windowMs / limit;
+    const before = Date.now();
+    expect(await a.book!(k, limit, windowMs, 'n1')).toBe(0);
+    const second = await b.book!(k, limit, windowMs, 'n2');
+    const third = await a.book!(k, limit, windowMs, 'n3');
+    const elapsed = Date.now() - before;
+    // Absolute slots (store time + wait) spaced by window / limit, whatever the calls took.
+    expect(second).toBeGreaterThanOrEqual(spacing - elapsed - ROUNDING_MS);
+    expect(second).toBeLessThanOrEqual(spacing + ROUNDING_MS);
+    expect(third).toBeGreaterThanOrEqual(2 * spacing - elapsed - ROUNDING_MS);
+    expect(third).toBeLessThanOrEqual(2 * spacing + ROUNDING_MS);
+    // Booking took no slot: the first ticket is granted now, and its grant is the window's one.
+    expect(await a.used!(k, windowMs)).toBe(0);
+    expect(await b.acquire(k, limit, windowMs, 'n1')).toBe(0);
+    expect(await a.used!(k, windowMs)).toBe(1);
+    // A caller refused now is booked after the three.
+    expect(await a.acquire(k, limit, windowMs, 'late')).toBeGreaterThanOrEqual(
+      3 * spacing - (Date.now() - before) - ROUNDING_MS,
+    );
+  });
+
+  it('grants a ticket booked in advance once its time comes, ahead of a newcomer', async () => {
+    const k = key();
+    const windowMs = 2_000;
+    expect(await a.book!(k, 1, windowMs, 'now')).toBe(0);
+    const wait = await b.book!(k, 1, windowMs, 'later');
+    expect(wait).toBeGreaterThan(0);
+    expect(await a.acquire(k, 1, windowMs, 'now')).toBe(0);
+    await a.settle!(k, windowMs);
+    await sleep(wait);
+    expect(await a.acquire(k, 1, windowMs, 'newcomer')).toBeGreaterThan(0);
+    // Granted once the window has room: up to a window after its booked time on a busy machine.
+    await until(
+      async () => (await b.acquire(k, 1, windowMs, 'later')) === 0,
+      'the booked ticket granted',
+      4 * windowMs,
+    );
+  });
+
   it('keeps keys apart: a full mailbox does not hold up another one', async () => {
     const full = key();
     const other = key();
@@ -330,6 +373,55 @@ describe.each([redis, postgres])('Shared rate limiter ($name)', (backend) => {
   it('refuses a limit or a window that no slot could satisfy', async () => {
     await expect(a.acquire(key(), 0, 1000)).rejects.toThrow('rate limit must be a whole number');
     await expect(a.acquire(key(), 1, 0)).rejects.toThrow('rate limit window must be a positive');
+  });
+});
+
+describe.each(OUTBOX_BACKENDS)('A burst over the relay’s rateLimit on %s', (backend) => {
+  const RATE = { limit: 2, windowMs: 1_000 };
+  const BURST = 20;
+  let place: OutboxPlace | undefined;
+  let relay: SmtpPeer | undefined;
+  let app: SettingsApp | undefined;
+  afterAll(async () => {
+    await app?.app.close();
+    await relay?.close();
+    await place?.drop();
+  });
+
+  it('is booked its slots as it is enqueued: its jobs sleep until them, and no worker takes one only to book it', async () => {
+    place = outboxPlace(backend, 'relay_book');
+    relay = await startSmtpPeer();
+    app = await createSettingsApp({
+      relay: {
+        transport: { host: relay.host, port: relay.port, secure: false, ignoreTLS: true },
+        from: 'noreply@vendor.example',
+        rateLimit: RATE,
+      },
+      outbox: place.options({ concurrency: 4 }),
+    });
+    const mailer = app.app.get(MailerService);
+    const before = Date.now();
+    for (let i = 0; i < BURST; i++) {
+      await mailer.enqueue({ to: `user${i}@example.com`, text: 'x' }, { tenant: 'burst' });
+    }
+    const enqueued = Date.now();
+    // The first slots' messages go; the others sleep, never taken.
+    await relay.waitForMessages(2, 10 * RATE.windowMs);
+    const jobs = outboxJobs(place);
+    try {
+      const waiting = (await jobs.jobsOf('burst')).filter((job) => job.state === 'delayed');
+      expect(waiting.length).toBeGreaterThanOrEqual(BURST - 6);
+      expect(waiting.every((job) => job.taken === 0)).toBe(true);
+      // Their slots, window / limit apart from the first, as booked at enqueue.
+      const spacing = RATE.windowMs / RATE.limit;
+      const dues = waiting.map((job) => job.dueAt).sort((x, y) => x - y);
+      for (const [i, due] of dues.slice(1).entries()) {
+        expect(due - dues[i]!).toBeGreaterThanOrEqual(spacing - (enqueued - before) - 5);
+      }
+      expect(dues[dues.length - 1]! - before).toBeGreaterThanOrEqual((BURST - 1) * spacing - 50);
+    } finally {
+      await jobs.close();
+    }
   });
 });
 

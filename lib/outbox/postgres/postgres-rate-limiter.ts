@@ -91,6 +91,23 @@ export class PostgresRateLimiter implements SharedRateLimiter {
     return wait;
   }
 
+  /** See the Redis limiter's BOOK. */
+  async book(key: string, limit: number, windowMs: number, ticket: string): Promise<number> {
+    assertWindow(limit, windowMs);
+    return this.locked(key, windowMs, async (client, inWindow, nextSlot, now) => {
+      let slot = Math.max(nextSlot, now);
+      if (inWindow.length >= limit) {
+        slot = Math.max(slot, now + 1, Math.min(...inWindow, now) + windowMs);
+      }
+      await client.query(
+        `INSERT INTO ${this.tickets} (key, ticket, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key, ticket) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        [key, ticket, slot + 2 * windowMs + IN_FLIGHT_LEASE_MS],
+      );
+      return { starts: null, nextSlot: slot + Math.ceil(windowMs / limit), result: slot - now };
+    });
+  }
+
   async settle(key: string, windowMs: number): Promise<void> {
     const at = this.unsettled.take(key);
     if (at === undefined) return;

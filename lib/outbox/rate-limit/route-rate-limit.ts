@@ -1,6 +1,7 @@
 import type { BearerSettings, SmtpSettingsState } from '../../interfaces/smtp-settings.types';
 import type { SmtpSettingsModuleOptions } from '../../options/smtp-settings-options.interface';
 import { providerOf } from '../../settings/provider-settings.interface';
+import type { SharedRateLimiter } from './shared-rate-limiter.interface';
 import type {
   MailProviderDescriptor,
   SendingBudget,
@@ -28,4 +29,20 @@ export function routeRateLimit(
   return relayLimit
     ? { key: 'relay', limit: relayLimit.limit, windowMs: relayLimit.windowMs }
     : null;
+}
+
+/**
+ * How long a message enqueued now on a route with this limit waits for its slot: booked in the
+ * shared limiter at once (the message's id is its ticket), so that its job sleeps until then and no
+ * worker takes it only to book it (a burst's bookings took the workers' slots from other tenants).
+ * Nothing without a limit; a limiter that cannot be reached books nothing, and the worker books at
+ * the first take, as for a message enqueued with a delay.
+ */
+export async function bookedWait(
+  limiter: SharedRateLimiter | undefined,
+  limit: RouteRateLimit | null,
+  ticket: string,
+): Promise<number> {
+  if (!limit || !limiter?.book) return 0;
+  return limiter.book(limit.key, limit.limit, limit.windowMs, ticket).catch(() => 0);
 }

@@ -11,6 +11,13 @@ export interface SharedRateLimiter {
    */
   acquire(key: string, limit: number, windowMs: number, ticket?: string): Promise<number>;
   /**
+   * Books `ticket` the key's next slot without taking one: resolves the milliseconds until it (0:
+   * the window has room now). The ticket's `acquire` at that time is granted, as a refused
+   * caller's is. For a message enqueued over the limit: its job sleeps until its slot from the
+   * start, and no worker takes it only to book it.
+   */
+  book?(key: string, limit: number, windowMs: number, ticket: string): Promise<number>;
+  /**
    * The attempt of this limiter's earliest unsettled grant of `key` is over (the server has the
    * message, or the attempt failed): the slot now counts from this moment, so that a slow first
    * connection (TLS, a token) does not let the next window's messages arrive within a window of it.

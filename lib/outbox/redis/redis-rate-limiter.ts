@@ -75,6 +75,27 @@ if ticketed then
 end
 return slot - now`;
 
+/*
+ * A booking made in advance (see SharedRateLimiter.book): the key's next slot, which is now when the
+ * window has room and no booking is ahead, given to the ticket, as ACQUIRE books a refused caller.
+ * KEYS: grants, next slot, tickets. ARGV: limit, window, ticket, lease.
+ */
+const BOOK = `${NOW}
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local nextSlot = tonumber(redis.call('GET', KEYS[2]) or '0')
+local slot = math.max(nextSlot, now)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  slot = math.max(slot, now + 1, math.min(tonumber(oldest[2]), now) + window)
+end
+local after = slot + math.ceil(window / limit)
+redis.call('SET', KEYS[2], after, 'PX', after - now + window)
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], slot - now + 2 * window + tonumber(ARGV[4]))
+return slot - now`;
+
 const SETTLE = `${NOW}
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -92,7 +113,12 @@ const script = (source: string): Script => ({
   source,
   sha: createHash('sha1').update(source).digest('hex'),
 });
-const SCRIPTS = { acquire: script(ACQUIRE), settle: script(SETTLE), used: script(USED) };
+const SCRIPTS = {
+  acquire: script(ACQUIRE),
+  book: script(BOOK),
+  settle: script(SETTLE),
+  used: script(USED),
+};
 
 /** The shared sliding window in Redis: a sorted set per key and a Lua script. */
 export class RedisRateLimiter implements SharedRateLimiter {
@@ -124,6 +150,13 @@ export class RedisRateLimiter implements SharedRateLimiter {
     );
     if (wait === 0) this.unsettled.add(key, member);
     return wait;
+  }
+
+  async book(key: string, limit: number, windowMs: number, ticket: string): Promise<number> {
+    assertWindow(limit, windowMs);
+    const grants = this.keyOf(key);
+    const keys = [grants, `${grants}:next`, `${grants}:tickets`];
+    return Number(await this.run(SCRIPTS.book, keys, limit, windowMs, ticket, IN_FLIGHT_LEASE_MS));
   }
 
   async settle(key: string, windowMs: number): Promise<void> {
