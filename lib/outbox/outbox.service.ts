@@ -203,7 +203,9 @@ export class OutboxService
       if (known) return { id, status: 'queued' };
     }
     // Over its route's limit, its job sleeps until its slot from the start.
-    const booked = delay > 0 ? 0 : await bookedWait(this.limiter, this.budgetOf(tenant, state), id);
+    const limit = delay > 0 ? null : this.budgetOf(tenant, state);
+    const booking = () => bookedWait(this.limiter, limit, id);
+    const booked = limit ? await this.guard('its rate-limit slot could not be booked', booking) : 0;
     const { logTtlMs } = this.config.retention;
     const place = this.ranks.next(tenant, Date.now());
     await guardWrite(

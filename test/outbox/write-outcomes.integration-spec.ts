@@ -34,9 +34,16 @@ describe('What enqueue answers when its store fails mid-write', () => {
     await peer?.close();
   });
 
-  async function app(outbox: OutboxOptions): Promise<SettingsApp> {
+  async function app(
+    outbox: OutboxOptions,
+    rateLimit?: { limit: number; windowMs: number },
+  ): Promise<SettingsApp> {
     const ctx = await createSettingsApp({
-      relay: { transport: `smtp://${peer.host}:${peer.port}`, from: RELAY_FROM },
+      relay: {
+        transport: `smtp://${peer.host}:${peer.port}`,
+        from: RELAY_FROM,
+        ...(rateLimit ? { rateLimit } : {}),
+      },
       retry: { attempts: 1 },
       outbox,
     });
@@ -239,6 +246,34 @@ describe('What enqueue answers when its store fails mid-write', () => {
         'Paused',
         (uncertain as OutboxUncertainError).id,
       );
+    });
+
+    it('answers OUTBOX_UNAVAILABLE, nothing queued, when Redis is paused as a message over the relay’s limit is booked its slot', async () => {
+      const tenant = 'booking';
+      // No worker: the booking of the enqueue is the only command on the limiter's keys.
+      const limited = await app(
+        place.options({
+          connection: `redis://127.0.0.1:${proxy.port}`,
+          storeTimeoutMs: 1500,
+          worker: false,
+        }),
+        { limit: 2, windowMs: 1000 },
+      );
+      proxy.onCommand('ratelimit:relay:next', () => redis.pause());
+      let refused: unknown;
+      try {
+        refused = await limited.app
+          .get(MailerService)
+          .enqueue({ to: 'a@example.com', subject: 'Booking', text: 'x' }, { tenant })
+          .catch((error: unknown) => error);
+      } finally {
+        redis.resume();
+      }
+      expect(refused).toBeInstanceOf(OutboxUnavailableError);
+      expect((refused as Error).message).toMatch(
+        /nothing was queued.*rate-limit slot could not be booked.*1500 ms/,
+      );
+      expect(await listAll(limited.app.get(OutboxService), tenant)).toEqual([]);
     });
   });
 });
