@@ -3,7 +3,6 @@ import { Transform } from 'class-transformer';
 import {
   IsDefined,
   IsEmail,
-  IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -12,6 +11,7 @@ import {
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../../internal/api-property';
 import {
+  BearerTypeField,
   EMAIL,
   MailboxField,
   ProviderField,
@@ -26,12 +26,7 @@ export const MULTILINE_FIELDS = ['privateKey'] as const;
  * delegation signs in as the mailbox, with the key from its JSON key file.
  */
 export class GoogleSmtpSettingsDto extends SmtpServerFieldsDto {
-  @ApiProperty({
-    enum: ['bearer'],
-    description:
-      'Bearer (OAuth 2.0) authentication. Requires the upgrade "Security Enhancement - oAuth Enablement for SMTP services".',
-  })
-  @IsIn(['bearer'])
+  @BearerTypeField()
   type!: 'bearer';
 
   @ProviderField(

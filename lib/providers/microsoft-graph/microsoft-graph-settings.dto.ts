@@ -1,6 +1,5 @@
-import { IsIn } from 'class-validator';
-import { ApiProperty } from '../../internal/api-property';
 import {
+  BearerTypeField,
   MailboxField,
   NotUsedWith,
   ProviderField,
@@ -21,12 +20,7 @@ import {
  * so the SMTP fields are refused by name rather than ignored.
  */
 export class MicrosoftGraphSettingsDto extends SenderFieldsDto {
-  @ApiProperty({
-    enum: ['bearer'],
-    description:
-      'Bearer (OAuth 2.0) authentication. Requires the upgrade "Security Enhancement - oAuth Enablement for SMTP services".',
-  })
-  @IsIn(['bearer'])
+  @BearerTypeField()
   type!: 'bearer';
 
   @ProviderField(

@@ -1,6 +1,5 @@
-import { IsIn } from 'class-validator';
-import { ApiProperty } from '../../internal/api-property';
 import {
+  BearerTypeField,
   MailboxField,
   ProviderField,
   SmtpServerFieldsDto,
@@ -13,12 +12,7 @@ import {
 
 /** Microsoft 365 SMTP AUTH with XOAUTH2 (`provider: "microsoft"`). */
 export class BearerSmtpSettingsDto extends SmtpServerFieldsDto {
-  @ApiProperty({
-    enum: ['bearer'],
-    description:
-      'Bearer (OAuth 2.0) authentication. Requires the upgrade "Security Enhancement - oAuth Enablement for SMTP services".',
-  })
-  @IsIn(['bearer'])
+  @BearerTypeField()
   type!: 'bearer';
 
   @ProviderField('microsoft', 'Microsoft 365 SMTP AUTH with XOAUTH2.')

@@ -117,6 +117,18 @@ export abstract class SmtpServerFieldsDto extends SenderFieldsDto {
   tlsMode?: SmtpTlsMode;
 }
 
+/** `type` of every kind of Bearer settings: behind the upgrade the product article names. */
+export function BearerTypeField(): PropertyDecorator {
+  return fieldRules(
+    ApiProperty({
+      enum: ['bearer'],
+      description:
+        'Bearer (OAuth 2.0) authentication. Requires the upgrade "Security Enhancement - oAuth Enablement for SMTP services".',
+    }),
+    IsIn(['bearer']),
+  );
+}
+
 /**
  * `provider` of one kind of Bearer settings. Its problem is worded by `validateSmtpSettings`, which
  * lists the registered providers.
