@@ -137,9 +137,11 @@ export class OutboxService
       this.every(Math.min(3_600_000, this.config.retention.logTtlMs), () =>
         this.log().prune(Date.now()),
       );
-      // A lost unparking (its unparker stopped) costs a parked message this, not its fallback.
+      // A lost unparking (its unparker stopped) costs a parked message this, not its fallback;
+      // only a log that can find one (PostgreSQL's) is swept.
       const { tenantConcurrency: share } = this.config;
-      this.every(PARK_SWEEP_MS, () => unparkStranded(this.log(), this.open().queue, share));
+      const sweep = () => unparkStranded(this.log(), this.open().queue, share);
+      if (this.log().unparkStranded) this.every(PARK_SWEEP_MS, sweep);
     }
     const threshold = this.config.alerts.oldestWaitingMs;
     this.every(Math.max(50, Math.min(60_000, Math.floor(threshold / 2))), () =>
